@@ -1,0 +1,124 @@
+/* JVMTI entry points: options, capabilities, events, and the one global state. */
+#include "agent.h"
+
+#include <string.h>
+
+#include "dumper.h"
+#include "java_frames.h"
+#include "log.h"
+#include "sampler.h"
+#include "tracker.h"
+#include "unsafe_hooks.h"
+
+struct lb_agent lb_agent;
+
+static void release(jvmtiEnv *jvmti, void *p)
+{
+    if (p)
+        (*jvmti)->Deallocate(jvmti, (unsigned char *)p);
+}
+
+static bool is_class(jvmtiEnv *jvmti, jmethodID method, const char *signature)
+{
+    jclass klass;
+    char *sig = NULL;
+    bool same = (*jvmti)->GetMethodDeclaringClass(jvmti, method, &klass) == JVMTI_ERROR_NONE &&
+                (*jvmti)->GetClassSignature(jvmti, klass, &sig, NULL) == JVMTI_ERROR_NONE &&
+                strcmp(sig, signature) == 0;
+    release(jvmti, sig);
+    return same;
+}
+
+static void JNICALL on_native_method_bind(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread,
+                                          jmethodID method, void *address, void **new_address)
+{
+    (void)jni;
+    (void)thread;
+    char *name = NULL;
+    if ((*jvmti)->GetMethodName(jvmti, method, &name, NULL, NULL) != JVMTI_ERROR_NONE)
+        return;
+    /* Cheap name test first: this event comes for every native method the JVM binds. */
+    bool unsafe_memory = strstr(name, "Memory0") != NULL;
+    if (unsafe_memory && is_class(jvmti, method, "Ljdk/internal/misc/Unsafe;"))
+        lb_unsafe_hooks_bind(name, address, new_address);
+    release(jvmti, name);
+}
+
+static void read_property(jvmtiEnv *jvmti, const char *key, char *out, size_t len)
+{
+    char *value = NULL;
+    if ((*jvmti)->GetSystemProperty(jvmti, key, &value) == JVMTI_ERROR_NONE)
+        snprintf(out, len, "%s", value);
+    release(jvmti, value);
+}
+
+static void JNICALL on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread)
+{
+    (void)jni;
+    (void)thread;
+    read_property(jvmti, "java.runtime.version", lb_agent.jvm_version, sizeof lb_agent.jvm_version);
+    read_property(jvmti, "java.vm.vendor", lb_agent.jvm_vendor, sizeof lb_agent.jvm_vendor);
+    read_property(jvmti, "java.vm.name", lb_agent.jvm_name, sizeof lb_agent.jvm_name);
+    atomic_store(&lb_agent.phase, LB_PHASE_LIVE);
+}
+
+static void JNICALL on_vm_death(jvmtiEnv *jvmti, JNIEnv *jni)
+{
+    (void)jvmti;
+    (void)jni;
+    lb_dump("exit");
+    atomic_store(&lb_agent.phase, LB_PHASE_DEAD);
+}
+
+static jint start(JavaVM *vm, const char *options)
+{
+    char err[512];
+    if (!lb_options_parse(options, &lb_agent.options, err, sizeof err)) {
+        lb_log("%s", err);
+        return JNI_ERR;
+    }
+    jvmtiEnv *jvmti;
+    if ((*vm)->GetEnv(vm, (void **)&jvmti, JVMTI_VERSION_1_2) != JNI_OK) {
+        lb_log("this JVM offers no JVMTI 1.2 environment");
+        return JNI_ERR;
+    }
+    lb_agent.vm = vm;
+    lb_agent.jvmti = jvmti;
+    lb_clock_start();
+    lb_sampler_set_mean(lb_agent.options.sample);
+    lb_java_frames_init(jvmti);
+
+    /* Early VM start: without it the Unsafe natives are bound in the primordial phase, where
+     * the bind event cannot name the method (jvm-facts.md). */
+    jvmtiCapabilities caps = {0};
+    caps.can_generate_early_vmstart = 1;
+    caps.can_generate_native_method_bind_events = 1;
+    caps.can_get_line_numbers = 1;
+    caps.can_get_source_file_name = 1;
+    jvmtiError e = (*jvmti)->AddCapabilities(jvmti, &caps);
+    if (e != JVMTI_ERROR_NONE) {
+        lb_log("the JVM refused the capabilities leakbridge needs (JVMTI error %d)", (int)e);
+        return JNI_ERR;
+    }
+    jvmtiEventCallbacks cb = {0};
+    cb.VMInit = on_vm_init;
+    cb.VMDeath = on_vm_death;
+    cb.NativeMethodBind = on_native_method_bind;
+    (*jvmti)->SetEventCallbacks(jvmti, &cb, sizeof cb);
+    jvmtiEvent events[] = {JVMTI_EVENT_VM_INIT, JVMTI_EVENT_VM_DEATH,
+                           JVMTI_EVENT_NATIVE_METHOD_BIND};
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+        e = (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, events[i], NULL);
+        if (e != JVMTI_ERROR_NONE) {
+            lb_log("cannot enable JVMTI event %d (error %d)", (int)events[i], (int)e);
+            return JNI_ERR;
+        }
+    }
+    return JNI_OK;
+}
+
+JNIEXPORT jint JNICALL Agent_OnLoad(JavaVM *vm, char *options, void *reserved)
+{
+    (void)reserved;
+    return start(vm, options);
+}

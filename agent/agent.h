@@ -1,0 +1,25 @@
+/* The agent's one global state, started in Agent_OnLoad and never torn down: hooks may still
+ * run on daemon threads after VMDeath, so nothing they reach is ever freed. */
+#ifndef LB_AGENT_H
+#define LB_AGENT_H
+
+#include <jvmti.h>
+#include <stdatomic.h>
+
+#include "options.h"
+
+enum lb_phase { LB_PHASE_ONLOAD = 0, LB_PHASE_LIVE, LB_PHASE_DEAD };
+
+struct lb_agent {
+    JavaVM *vm;
+    jvmtiEnv *jvmti;
+    struct lb_options options;
+    _Atomic int phase; /* enum lb_phase */
+    char jvm_version[128];
+    char jvm_vendor[128];
+    char jvm_name[128];
+};
+
+extern struct lb_agent lb_agent;
+
+#endif

@@ -1,0 +1,259 @@
+#include "live_table.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHARD_BITS 7
+#define SHARDS (1u << SHARD_BITS)
+#define MIN_SLOTS 64u
+
+/* Keys 0 and 1 are never allocator addresses. */
+#define KEY_EMPTY ((uintptr_t)0)
+#define KEY_TOMBSTONE ((uintptr_t)1)
+
+struct slot {
+    _Atomic uintptr_t key;
+    struct lb_block block; /* written before key is published, read under the lock */
+};
+
+struct table {
+    size_t mask; /* slots - 1 */
+    size_t used; /* live + tombstones */
+    size_t live;
+    struct table *prev; /* replaced table, kept for lock-free readers */
+    struct slot slots[];
+};
+
+/* seq is odd while keys move (a rebuild); lock-free readers retry under the lock then. */
+struct shard {
+    pthread_mutex_t lock;
+    _Atomic unsigned seq;
+    struct table *_Atomic table;
+} __attribute__((aligned(64)));
+
+static struct shard shards[SHARDS] = {[0 ... SHARDS - 1] = {PTHREAD_MUTEX_INITIALIZER, 0, NULL}};
+
+static inline uint64_t mix(uintptr_t addr)
+{
+    uint64_t x = (uint64_t)addr;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static inline struct shard *shard_of(uint64_t h)
+{
+    return &shards[h >> (64 - SHARD_BITS)];
+}
+
+static struct table *table_new(size_t nslots)
+{
+    struct table *t = calloc(1, sizeof *t + nslots * sizeof(struct slot));
+    if (t)
+        t->mask = nslots - 1;
+    return t;
+}
+
+/* Index of addr's slot, or of the slot where it would go (first tombstone or empty). */
+static size_t probe(const struct table *t, uintptr_t addr, uint64_t h, bool *found)
+{
+    size_t i = h & t->mask;
+    size_t reuse = SIZE_MAX;
+    for (;;) {
+        uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
+        if (k == addr) {
+            *found = true;
+            return i;
+        }
+        if (k == KEY_EMPTY) {
+            *found = false;
+            return reuse != SIZE_MAX ? reuse : i;
+        }
+        if (k == KEY_TOMBSTONE && reuse == SIZE_MAX)
+            reuse = i;
+        i = (i + 1) & t->mask;
+    }
+}
+
+static void copy_live(struct table *to, struct slot *from, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uintptr_t k = atomic_load_explicit(&from[i].key, memory_order_relaxed);
+        if (k <= KEY_TOMBSTONE)
+            continue;
+        bool found;
+        size_t j = probe(to, k, mix(k), &found);
+        to->slots[j].block = from[i].block;
+        atomic_store_explicit(&to->slots[j].key, k, memory_order_relaxed);
+        to->used++;
+        to->live++;
+    }
+}
+
+/* Makes room for one more entry, under the shard lock: grows into a new table when the live
+ * entries need it (the old one is retired, so retired memory stays below the current size),
+ * otherwise clears tombstones in place. Returns false when out of memory. */
+static bool ensure_room(struct shard *s)
+{
+    struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
+    if (t && (t->used + 1) * 10 <= (t->mask + 1) * 7)
+        return true;
+    size_t live = t ? t->live : 0;
+    size_t nslots = MIN_SLOTS;
+    while (nslots * 7 < (live + 1) * 10 * 2) /* at most 35% full after a rebuild */
+        nslots *= 2;
+    struct table *n = t && nslots == t->mask + 1 ? NULL : table_new(nslots);
+    struct slot *saved = NULL;
+    if (!n) {
+        saved = t ? malloc((t->mask + 1) * sizeof *saved) : NULL;
+        if (!saved)
+            return t && t->used <= t->mask; /* keep at least one empty slot */
+    }
+    atomic_fetch_add_explicit(&s->seq, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    if (n) {
+        if (t)
+            copy_live(n, t->slots, t->mask + 1);
+        n->prev = t;
+        atomic_store_explicit(&s->table, n, memory_order_release);
+    } else {
+        size_t nsl = t->mask + 1;
+        for (size_t i = 0; i < nsl; i++) {
+            saved[i].block = t->slots[i].block;
+            atomic_store_explicit(&saved[i].key,
+                                  atomic_load_explicit(&t->slots[i].key, memory_order_relaxed),
+                                  memory_order_relaxed);
+            atomic_store_explicit(&t->slots[i].key, KEY_EMPTY, memory_order_relaxed);
+        }
+        t->used = t->live = 0;
+        copy_live(t, saved, nsl);
+        free(saved);
+    }
+    atomic_fetch_add_explicit(&s->seq, 1, memory_order_release);
+    return true;
+}
+
+enum lb_insert_result lb_table_insert(uintptr_t addr, const struct lb_block *block,
+                                      struct lb_block *replaced)
+{
+    uint64_t h = mix(addr);
+    struct shard *s = shard_of(h);
+    bool was_there = false;
+    enum lb_insert_result result = LB_INSERT_NO_MEMORY;
+    pthread_mutex_lock(&s->lock);
+    if (ensure_room(s)) {
+        struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
+        size_t i = probe(t, addr, h, &was_there);
+        struct slot *sl = &t->slots[i];
+        if (was_there) {
+            *replaced = sl->block;
+        } else {
+            if (atomic_load_explicit(&sl->key, memory_order_relaxed) == KEY_EMPTY)
+                t->used++;
+            t->live++;
+        }
+        sl->block = *block;
+        atomic_store_explicit(&sl->key, addr, memory_order_release);
+        result = was_there ? LB_INSERT_REPLACED : LB_INSERT_ADDED;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return result;
+}
+
+/* Lock-free: may a block at addr be recorded? Exact for addresses whose insert happened before
+ * this call (the caller got addr from an allocation that returned after the insert); when a
+ * rebuild moved keys meanwhile, the answer is "maybe" and the caller looks under the lock. */
+static bool maybe_recorded(struct shard *s, uintptr_t addr, uint64_t h)
+{
+    unsigned seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+    if (seq & 1)
+        return true;
+    const struct table *t = atomic_load_explicit(&s->table, memory_order_acquire);
+    if (!t)
+        return false;
+    bool hit = false;
+    for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
+        if (k == addr) {
+            hit = true;
+            break;
+        }
+        if (k == KEY_EMPTY)
+            break;
+    }
+    atomic_thread_fence(memory_order_acquire);
+    return hit || atomic_load_explicit(&s->seq, memory_order_relaxed) != seq;
+}
+
+bool lb_table_remove(uintptr_t addr, struct lb_block *removed)
+{
+    uint64_t h = mix(addr);
+    struct shard *s = shard_of(h);
+    if (!maybe_recorded(s, addr, h))
+        return false;
+    bool found = false;
+    pthread_mutex_lock(&s->lock);
+    struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
+    size_t i = t ? probe(t, addr, h, &found) : 0;
+    if (found) {
+        *removed = t->slots[i].block;
+        atomic_store_explicit(&t->slots[i].key, KEY_TOMBSTONE, memory_order_release);
+        t->live--;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return found;
+}
+
+void lb_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *block, void *ctx),
+                      void *ctx)
+{
+    for (unsigned n = 0; n < SHARDS; n++) {
+        struct shard *s = &shards[n];
+        pthread_mutex_lock(&s->lock);
+        struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
+        for (size_t i = 0; t && i <= t->mask; i++) {
+            uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
+            if (k > KEY_TOMBSTONE)
+                fn(k, &t->slots[i].block, ctx);
+        }
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
+static size_t table_bytes(const struct table *t)
+{
+    return sizeof *t + (t->mask + 1) * sizeof(struct slot);
+}
+
+void lb_table_stats(struct lb_table_stats *stats)
+{
+    memset(stats, 0, sizeof *stats);
+    for (unsigned n = 0; n < SHARDS; n++) {
+        struct shard *s = &shards[n];
+        pthread_mutex_lock(&s->lock);
+        struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
+        if (t) {
+            stats->live += t->live;
+            stats->slots += t->mask + 1;
+            stats->bytes += table_bytes(t);
+            for (struct table *p = t->prev; p; p = p->prev)
+                stats->retired_bytes += table_bytes(p);
+        }
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
+void lb_table_reset(void)
+{
+    for (unsigned n = 0; n < SHARDS; n++) {
+        struct table *t = atomic_exchange(&shards[n].table, NULL);
+        while (t) {
+            struct table *prev = t->prev;
+            free(t);
+            t = prev;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/* The live table: address -> block, for every recorded allocation not yet freed.
+ *
+ * Sharded open-addressing hash tables. Inserts and removals take the shard's lock; the question
+ * "is this address recorded at all?", which every free of an unsampled block asks, takes no lock
+ * and reads one or two slots. A table that grows is replaced, never changed in place, and the old
+ * one is kept until lb_table_reset, so a lock-free reader never touches freed memory. */
+#ifndef LB_LIVE_TABLE_H
+#define LB_LIVE_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lb_site;
+
+struct lb_block {
+    uint64_t size;          /* bytes the allocator was asked for */
+    struct lb_site *site;   /* where it was allocated */
+    uint64_t time_ms : 40;  /* lb_clock_ms() at allocation */
+    uint64_t gc_epoch : 24; /* full GCs finished before the allocation */
+};
+
+enum lb_insert_result {
+    LB_INSERT_ADDED,
+    LB_INSERT_REPLACED, /* addr was recorded already: its free went by where no hook saw it; the
+                           stale block is in *replaced, for the caller to count as freed */
+    LB_INSERT_NO_MEMORY,
+};
+
+enum lb_insert_result lb_table_insert(uintptr_t addr, const struct lb_block *block,
+                                      struct lb_block *replaced);
+
+/* Forgets addr. Returns false, after one lock-free lookup, when it was not recorded. */
+bool lb_table_remove(uintptr_t addr, struct lb_block *removed);
+
+/* Calls fn for each live block, one shard at a time under that shard's lock: fn must be quick
+ * and must not allocate through a hooked path. */
+void lb_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *block, void *ctx),
+                      void *ctx);
+
+struct lb_table_stats {
+    size_t live;          /* blocks recorded now */
+    size_t slots;         /* slots in the current tables */
+    size_t bytes;         /* memory held by current tables */
+    size_t retired_bytes; /* memory held by replaced tables kept for lock-free readers */
+};
+void lb_table_stats(struct lb_table_stats *stats);
+
+/* Frees everything. Only for tests and only when no other thread uses the table. */
+void lb_table_reset(void);
+
+#endif

@@ -1,0 +1,34 @@
+/* The agent's options: "key=value,key=value" as given after -agentpath:...= */
+#ifndef LB_OPTIONS_H
+#define LB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LB_OUTPUT_MAX 4096
+#define LB_DEPTH_MAX 256
+#define LB_SAMPLE_DEFAULT (512u * 1024u)
+
+struct lb_options {
+    char output[LB_OUTPUT_MAX]; /* path pattern with %p %t %n %% */
+    uint64_t sample;            /* mean bytes between samples; 0 = record every allocation */
+    uint64_t interval_ms;       /* dump period; 0 = never */
+    uint32_t depth;             /* frames per stack, 1..LB_DEPTH_MAX */
+    bool gc;                    /* force a GC before each dump */
+    bool native;                /* track the malloc family in JNI libraries */
+};
+
+void lb_options_defaults(struct lb_options *opts);
+
+/* Parses text (NULL or "" means all defaults) into *opts. On a bad, unknown or repeated
+ * option returns false and writes one line naming the option and what was expected. */
+bool lb_options_parse(const char *text, struct lb_options *opts, char *err, size_t err_len);
+
+/* Parses "512k", "1m", "4096", "0" (powers of 1024). */
+bool lb_options_parse_size(const char *text, uint64_t *bytes);
+
+/* Parses "0", "250ms", "30s", "5m", "1h". */
+bool lb_options_parse_duration(const char *text, uint64_t *ms);
+
+#endif

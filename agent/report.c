@@ -1,0 +1,244 @@
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "leakbridge/report_format.h"
+#include "sampler.h"
+
+json_t *lb_json_text(const char *text)
+{
+    if (!text)
+        return json_string("");
+    json_t *s = json_string(text);
+    if (s)
+        return s;
+    char *copy = strdup(text);
+    if (!copy)
+        return NULL;
+    for (unsigned char *p = (unsigned char *)copy; *p; p++)
+        if (*p >= 0x80)
+            *p = '?';
+    s = json_string(copy);
+    free(copy);
+    return s;
+}
+
+size_t lb_report_snapshot(struct lb_site_snapshot **out)
+{
+    size_t cap = lb_sites_count() + 16, n = 0;
+    struct lb_site_snapshot *snaps = malloc(cap * sizeof *snaps);
+    if (!snaps) {
+        *out = NULL;
+        return 0;
+    }
+    for (struct lb_site *s = lb_sites_first(); s && n < cap; s = s->all_next) {
+        struct lb_site_snapshot *sn = &snaps[n++];
+        sn->site = s;
+        sn->live_bytes = atomic_load_explicit(&s->live_bytes, memory_order_relaxed);
+        sn->live_count =
+            lb_count_round(atomic_load_explicit(&s->live_count_fp, memory_order_relaxed));
+        sn->allocated_bytes = atomic_load_explicit(&s->allocated_bytes, memory_order_relaxed);
+        sn->allocated_count =
+            lb_count_round(atomic_load_explicit(&s->allocated_count_fp, memory_order_relaxed));
+        sn->freed_bytes = atomic_load_explicit(&s->freed_bytes, memory_order_relaxed);
+        sn->freed_count =
+            lb_count_round(atomic_load_explicit(&s->freed_count_fp, memory_order_relaxed));
+        /* A free counted between two of the loads above would break live = allocated - freed. */
+        if (sn->live_bytes > sn->allocated_bytes)
+            sn->live_bytes = sn->allocated_bytes;
+        sn->freed_bytes = sn->allocated_bytes - sn->live_bytes;
+        if (sn->live_count > sn->allocated_count)
+            sn->live_count = sn->allocated_count;
+        sn->freed_count = sn->allocated_count - sn->live_count;
+    }
+    *out = snaps;
+    return n;
+}
+
+static int by_live_bytes(const void *a, const void *b)
+{
+    const struct lb_site_snapshot *x = a, *y = b;
+    if (x->live_bytes != y->live_bytes)
+        return x->live_bytes > y->live_bytes ? -1 : 1;
+    return x->site->id < y->site->id ? -1 : x->site->id > y->site->id;
+}
+
+static json_t *amounts(uint64_t live_bytes, uint64_t live_count)
+{
+    return json_pack("{s:I,s:I}", "live_bytes", (json_int_t)live_bytes, "live_count",
+                     (json_int_t)live_count);
+}
+
+static json_t *options_json(const struct lb_options *o)
+{
+    return json_pack("{s:o,s:I,s:I,s:i,s:b,s:b}", "output", lb_json_text(o->output), "sample",
+                     (json_int_t)o->sample, "interval_ms", (json_int_t)o->interval_ms, "depth",
+                     (int)o->depth, "gc", o->gc, "native", o->native);
+}
+
+static json_t *site_json(const struct lb_site_snapshot *sn, lb_report_frame_fn frame_json,
+                         void *ctx)
+{
+    json_t *frames = json_array();
+    for (int i = 0; i < sn->site->nframes; i++)
+        json_array_append_new(frames, frame_json(ctx, &sn->site->frames[i]));
+    return json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:o}", "id", (json_int_t)sn->site->id,
+                     "kind", lb_kind_name((enum lb_kind)sn->site->kind), "status", "live",
+                     "live_bytes", (json_int_t)sn->live_bytes, "live_count",
+                     (json_int_t)sn->live_count, "allocated_bytes", (json_int_t)sn->allocated_bytes,
+                     "allocated_count", (json_int_t)sn->allocated_count, "freed_count",
+                     (json_int_t)sn->freed_count, "frames", frames);
+}
+
+static void format_utc(time_t t, char *out, size_t len, const char *fmt)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, len, fmt, &tm);
+}
+
+json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_site_snapshot *snaps,
+                        size_t nsnaps, lb_report_frame_fn frame_json, void *ctx)
+{
+    qsort(snaps, nsnaps, sizeof *snaps, by_live_bytes);
+
+    uint64_t live_bytes = 0, live_count = 0, alloc_bytes = 0, alloc_count = 0, freed_count = 0;
+    uint64_t kind_bytes[LB_KIND_COUNT] = {0}, kind_count[LB_KIND_COUNT] = {0};
+    size_t live_sites = 0;
+    json_t *sites = json_array();
+    for (size_t i = 0; i < nsnaps; i++) {
+        const struct lb_site_snapshot *sn = &snaps[i];
+        live_bytes += sn->live_bytes;
+        live_count += sn->live_count;
+        alloc_bytes += sn->allocated_bytes;
+        alloc_count += sn->allocated_count;
+        freed_count += sn->freed_count;
+        if (sn->site->kind < LB_KIND_COUNT) {
+            kind_bytes[sn->site->kind] += sn->live_bytes;
+            kind_count[sn->site->kind] += sn->live_count;
+        }
+        if (sn->live_count > 0 || sn->live_bytes > 0) {
+            live_sites++;
+            json_array_append_new(sites, site_json(sn, frame_json, ctx));
+        }
+    }
+    json_t *by_kind = json_object();
+    for (int k = 0; k < LB_KIND_COUNT; k++)
+        json_object_set_new(by_kind, lb_kind_name((enum lb_kind)k),
+                            amounts(kind_bytes[k], kind_count[k]));
+
+    char when[32];
+    format_utc(meta->wall_time, when, sizeof when, "%Y-%m-%dT%H:%M:%SZ");
+    bool estimated = meta->options->sample != 0;
+    json_t *report = json_pack("{s:s,s:i,s:I,s:s,s:i,s:s,s:I}", "format", LB_REPORT_FORMAT,
+                               "version", LB_REPORT_VERSION, "pid", (json_int_t)meta->pid, "reason",
+                               meta->reason, "sequence", (int)meta->sequence, "time", when,
+                               "uptime_ms", (json_int_t)meta->uptime_ms);
+    json_object_set_new(report, "jvm",
+                        json_pack("{s:o,s:o,s:o}", "version", lb_json_text(meta->jvm_version),
+                                  "vendor", lb_json_text(meta->jvm_vendor), "name",
+                                  lb_json_text(meta->jvm_name)));
+    json_object_set_new(report, "options", options_json(meta->options));
+    json_object_set_new(report, "sampling",
+                        json_pack("{s:I,s:b}", "mean_bytes", (json_int_t)meta->options->sample,
+                                  "estimated", estimated));
+    json_t *totals = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "live_bytes",
+                               (json_int_t)live_bytes, "live_count", (json_int_t)live_count,
+                               "allocated_bytes", (json_int_t)alloc_bytes, "allocated_count",
+                               (json_int_t)alloc_count, "freed_count", (json_int_t)freed_count,
+                               "sites", (json_int_t)live_sites, "sites_seen", (json_int_t)nsnaps);
+    json_object_set_new(totals, "by_kind", by_kind);
+    json_object_set_new(report, "totals", totals);
+    json_object_set_new(report, "modules", meta->modules ? meta->modules : json_array());
+    if (meta->agent)
+        json_object_set_new(report, "agent", meta->agent);
+    json_object_set_new(report, "sites", sites);
+    return report;
+}
+
+bool lb_report_path(const char *pattern, long pid, time_t wall_time, unsigned sequence, char *out,
+                    size_t out_len)
+{
+    size_t n = 0;
+    for (const char *p = pattern; *p; p++) {
+        char piece[64];
+        const char *add = piece;
+        if (*p != '%') {
+            piece[0] = *p;
+            piece[1] = '\0';
+        } else if (p[1] == 'p') {
+            snprintf(piece, sizeof piece, "%ld", pid);
+            p++;
+        } else if (p[1] == 'n') {
+            snprintf(piece, sizeof piece, "%u", sequence);
+            p++;
+        } else if (p[1] == 't') {
+            format_utc(wall_time, piece, sizeof piece, "%Y%m%dT%H%M%SZ");
+            p++;
+        } else if (p[1] == '%') {
+            add = "%";
+            p++;
+        } else {
+            return false; /* the option parser rejects these */
+        }
+        size_t len = strlen(add);
+        if (n + len >= out_len)
+            return false;
+        memcpy(out + n, add, len);
+        n += len;
+    }
+    out[n] = '\0';
+    return n > 0;
+}
+
+bool lb_report_write(json_t *report, const char *path, char *err, size_t err_len)
+{
+    char tmp[LB_OUTPUT_MAX + 64];
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path + 1) : 0;
+    if (snprintf(tmp, sizeof tmp, "%.*s.%s.tmp%ld", dir_len, path, path + dir_len,
+                 (long)getpid()) >= (int)sizeof tmp) {
+        snprintf(err, err_len, "cannot write report to %s: path too long", path);
+        return false;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, err_len, "cannot write report to %s: %s", path, strerror(errno));
+        return false;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        snprintf(err, err_len, "cannot write report to %s: %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return false;
+    }
+    int rc = json_dumpf(report, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    if (rc == 0 && fputc('\n', f) == EOF)
+        rc = -1;
+    if (rc == 0 && fflush(f) != 0)
+        rc = -1;
+    if (rc == 0 && fsync(fileno(f)) != 0)
+        rc = -1;
+    int saved = errno;
+    if (fclose(f) != 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc != 0) {
+        snprintf(err, err_len, "cannot write report to %s: %s", path,
+                 saved ? strerror(saved) : "write failed");
+        unlink(tmp);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,57 @@
+/* The report: JSON built with jansson from a snapshot of the sites, written whole (temporary
+ * file, then rename) so that a reader never sees half of one. docs/report-format.md is the
+ * contract; docs/report.schema.json checks it. */
+#ifndef LB_REPORT_H
+#define LB_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "options.h"
+#include "sites.h"
+
+/* A site's counters read once, so that a report adds up even while threads allocate. */
+struct lb_site_snapshot {
+    const struct lb_site *site;
+    uint64_t live_bytes, live_count;
+    uint64_t allocated_bytes, allocated_count;
+    uint64_t freed_bytes, freed_count;
+};
+
+/* Reads every site's counters; *out is malloc'd, the caller frees it. Returns the count. */
+size_t lb_report_snapshot(struct lb_site_snapshot **out);
+
+struct lb_report_meta {
+    const char *reason; /* exit, jcmd, interval, api, attach */
+    long pid;
+    time_t wall_time;
+    uint64_t uptime_ms;
+    unsigned sequence;
+    const char *jvm_version, *jvm_vendor, *jvm_name;
+    const struct lb_options *options;
+    json_t *modules; /* reference stolen; NULL gives [] */
+    json_t *agent;   /* reference stolen; facts about the agent itself, or NULL */
+};
+
+/* Turns one captured frame into its JSON object (a new reference). */
+typedef json_t *(*lb_report_frame_fn)(void *ctx, const struct lb_frame *frame);
+
+/* The whole report. Sorts snaps by live bytes; lists only sites with live blocks. */
+json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_site_snapshot *snaps,
+                        size_t nsnaps, lb_report_frame_fn frame_json, void *ctx);
+
+/* Expands %p, %t, %n and %% of the output pattern. False if the result does not fit. */
+bool lb_report_path(const char *pattern, long pid, time_t wall_time, unsigned sequence, char *out,
+                    size_t out_len);
+
+/* Writes report to path through a temporary file in the same directory and a rename. On failure
+ * returns false and writes one line saying what failed into err. */
+bool lb_report_write(json_t *report, const char *path, char *err, size_t err_len);
+
+/* A JSON string of text; bytes that are not valid UTF-8 become '?', NULL becomes "". */
+json_t *lb_json_text(const char *text);
+
+#endif

@@ -1,0 +1,106 @@
+#include "sites.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUCKET_BITS 16
+#define BUCKETS (1u << BUCKET_BITS)
+
+static struct lb_site *_Atomic buckets[BUCKETS];
+static struct lb_site *_Atomic all_sites;
+static _Atomic size_t site_count;
+static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t hash_stack(enum lb_origin origin, const struct lb_frame *frames, int n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)origin;
+    for (int i = 0; i < n; i++) {
+        uint64_t v =
+            (uint64_t)frames[i].id ^ ((uint64_t)(uint32_t)frames[i].bci << 32) ^ frames[i].type;
+        h = (h ^ v) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+static bool same_stack(const struct lb_site *s, uint64_t h, enum lb_origin origin,
+                       const struct lb_frame *frames, int n)
+{
+    return s->hash == h && s->origin == origin && s->nframes == n &&
+           memcmp(s->frames, frames, (size_t)n * sizeof *frames) == 0;
+}
+
+static struct lb_site *find(struct lb_site *_Atomic *bucket, uint64_t h, enum lb_origin origin,
+                            const struct lb_frame *frames, int n)
+{
+    for (struct lb_site *s = atomic_load_explicit(bucket, memory_order_acquire); s;
+         s = atomic_load_explicit(&s->bucket_next, memory_order_acquire))
+        if (same_stack(s, h, origin, frames, n))
+            return s;
+    return NULL;
+}
+
+struct lb_site *lb_sites_intern(enum lb_origin origin, const struct lb_frame *frames, int nframes,
+                                lb_sites_classify_fn classify)
+{
+    uint64_t h = hash_stack(origin, frames, nframes);
+    struct lb_site *_Atomic *bucket = &buckets[h & (BUCKETS - 1)];
+    struct lb_site *site = find(bucket, h, origin, frames, nframes);
+    if (site)
+        return site;
+
+    /* New stack: classify before taking the lock (the classifier may call into the JVM). */
+    enum lb_kind kind = classify ? classify(origin, frames, nframes) : LB_KIND_MALLOC;
+    struct lb_site *fresh = calloc(1, sizeof *fresh + (size_t)nframes * sizeof *frames);
+    if (!fresh)
+        return NULL;
+    fresh->hash = h;
+    fresh->origin = (uint8_t)origin;
+    fresh->kind = (uint8_t)kind;
+    fresh->nframes = (uint16_t)nframes;
+    if (nframes > 0)
+        memcpy(fresh->frames, frames, (size_t)nframes * sizeof *frames);
+
+    pthread_mutex_lock(&intern_lock);
+    site = find(bucket, h, origin, frames, nframes); /* another thread may have won */
+    if (!site) {
+        site = fresh;
+        fresh = NULL;
+        site->id = (uint32_t)atomic_fetch_add(&site_count, 1) + 1;
+        site->all_next = atomic_load_explicit(&all_sites, memory_order_relaxed);
+        atomic_store_explicit(&site->bucket_next,
+                              atomic_load_explicit(bucket, memory_order_relaxed),
+                              memory_order_relaxed);
+        /* Release: readers that find the site see its frames. */
+        atomic_store_explicit(bucket, site, memory_order_release);
+        atomic_store_explicit(&all_sites, site, memory_order_release);
+    }
+    pthread_mutex_unlock(&intern_lock);
+    free(fresh);
+    return site;
+}
+
+struct lb_site *lb_sites_first(void)
+{
+    return atomic_load_explicit(&all_sites, memory_order_acquire);
+}
+
+size_t lb_sites_count(void)
+{
+    return atomic_load_explicit(&site_count, memory_order_relaxed);
+}
+
+void lb_sites_reset(void)
+{
+    struct lb_site *s = atomic_exchange(&all_sites, NULL);
+    while (s) {
+        struct lb_site *next = s->all_next;
+        free(s);
+        s = next;
+    }
+    for (unsigned i = 0; i < BUCKETS; i++)
+        atomic_store(&buckets[i], NULL);
+    atomic_store(&site_count, 0);
+}

@@ -1,0 +1,78 @@
+/* The site table: one site per distinct (origin, stack), with its counters.
+ *
+ * Equal stacks share one site, so a report groups blocks by where they were allocated. Lookups
+ * take no lock; a new site is added under one mutex. Sites are never freed while the agent runs:
+ * live blocks point at them and reports list them. */
+#ifndef LB_SITES_H
+#define LB_SITES_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakbridge/report_format.h"
+#include "sampler.h"
+
+enum lb_frame_type { LB_FRAME_JAVA = 1, LB_FRAME_NATIVE = 2 };
+
+/* One frame as captured: resolved to names only when a report is written. */
+struct lb_frame {
+    uintptr_t id;  /* jmethodID for Java frames, return address for native frames */
+    int32_t bci;   /* bytecode index of a Java frame, -1 when unknown */
+    uint32_t type; /* enum lb_frame_type */
+};
+
+/* Which hook recorded the allocation: part of the site's identity. */
+enum lb_origin { LB_ORIGIN_UNSAFE = 0, LB_ORIGIN_MALLOC, LB_ORIGIN_MMAP };
+
+struct lb_site {
+    struct lb_site *_Atomic bucket_next; /* chain in the hash bucket */
+    struct lb_site *all_next;            /* list of all sites, newest first */
+    uint64_t hash;
+    uint32_t id; /* 1, 2, ... in order of creation */
+    uint8_t origin;
+    uint8_t kind; /* enum lb_kind, decided when the site is created */
+    uint16_t nframes;
+    /* Estimates as explained in sampler.h: bytes, and counts in units of 1/LB_COUNT_ONE. */
+    _Atomic uint64_t live_bytes;
+    _Atomic uint64_t live_count_fp;
+    _Atomic uint64_t allocated_bytes;
+    _Atomic uint64_t allocated_count_fp;
+    _Atomic uint64_t freed_bytes;
+    _Atomic uint64_t freed_count_fp;
+    struct lb_frame frames[];
+};
+
+/* Decides a new site's kind from its frames (e.g. DirectByteBuffer.<init> among them). Called
+ * without any lock held, only for stacks not seen before. */
+typedef enum lb_kind (*lb_sites_classify_fn)(enum lb_origin origin, const struct lb_frame *frames,
+                                             int nframes);
+
+/* Returns the site for this stack, creating it if new; NULL only when out of memory. */
+struct lb_site *lb_sites_intern(enum lb_origin origin, const struct lb_frame *frames, int nframes,
+                                lb_sites_classify_fn classify);
+
+static inline void lb_site_add(struct lb_site *site, const struct lb_weight *w)
+{
+    atomic_fetch_add_explicit(&site->live_bytes, w->bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&site->live_count_fp, w->count_fp, memory_order_relaxed);
+    atomic_fetch_add_explicit(&site->allocated_bytes, w->bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&site->allocated_count_fp, w->count_fp, memory_order_relaxed);
+}
+
+static inline void lb_site_sub(struct lb_site *site, const struct lb_weight *w)
+{
+    atomic_fetch_sub_explicit(&site->live_bytes, w->bytes, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&site->live_count_fp, w->count_fp, memory_order_relaxed);
+    atomic_fetch_add_explicit(&site->freed_bytes, w->bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&site->freed_count_fp, w->count_fp, memory_order_relaxed);
+}
+
+/* The newest site; follow all_next for the rest. Safe to walk while sites are added. */
+struct lb_site *lb_sites_first(void);
+size_t lb_sites_count(void);
+
+/* Frees everything. Only for tests and only when no other thread uses the table. */
+void lb_sites_reset(void);
+
+#endif

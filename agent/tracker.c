@@ -1,0 +1,78 @@
+#include "tracker.h"
+
+#include <time.h>
+
+#include "sampler.h"
+
+_Atomic uint32_t lb_gc_epoch;
+static uint64_t clock_origin_ms;
+
+static uint64_t coarse_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void lb_clock_start(void)
+{
+    clock_origin_ms = coarse_ms();
+}
+
+uint64_t lb_clock_ms(void)
+{
+    return coarse_ms() - clock_origin_ms;
+}
+
+void lb_track_release(const struct lb_block *block)
+{
+    struct lb_weight w;
+    lb_sampler_weight(block->size, &w);
+    lb_site_sub(block->site, &w);
+}
+
+void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
+                    const struct lb_frame *frames, int nframes, lb_sites_classify_fn classify)
+{
+    struct lb_site *site = lb_sites_intern(origin, frames, nframes, classify);
+    if (!site)
+        return;
+    uint32_t epoch = atomic_load_explicit(&lb_gc_epoch, memory_order_relaxed);
+    struct lb_block block = {
+        .size = size,
+        .site = site,
+        .time_ms = lb_clock_ms(),
+        .gc_epoch = epoch > 0xFFFFFF ? 0xFFFFFF : epoch,
+    };
+    struct lb_block stale;
+    enum lb_insert_result r = lb_table_insert(addr, &block, &stale);
+    if (r == LB_INSERT_NO_MEMORY)
+        return; /* untracked rather than counted live forever */
+    if (r == LB_INSERT_REPLACED)
+        lb_track_release(&stale);
+    struct lb_weight w;
+    lb_sampler_weight(size, &w);
+    lb_site_add(site, &w);
+}
+
+void lb_track_free(uintptr_t addr)
+{
+    struct lb_block block;
+    if (lb_table_remove(addr, &block))
+        lb_track_release(&block);
+}
+
+bool lb_track_take(uintptr_t addr, struct lb_block *block)
+{
+    return lb_table_remove(addr, block);
+}
+
+void lb_track_put_back(uintptr_t addr, const struct lb_block *block)
+{
+    struct lb_block stale;
+    enum lb_insert_result r = lb_table_insert(addr, block, &stale);
+    if (r == LB_INSERT_REPLACED)
+        lb_track_release(&stale);
+    else if (r == LB_INSERT_NO_MEMORY)
+        lb_track_release(block);
+}

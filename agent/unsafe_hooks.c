@@ -1,0 +1,82 @@
+#include "unsafe_hooks.h"
+
+#include <jni.h>
+#include <string.h>
+
+#include "agent.h"
+#include "java_frames.h"
+#include "sampler.h"
+#include "stacks.h"
+#include "tracker.h"
+
+typedef jlong(JNICALL *allocate_fn)(JNIEnv *, jobject, jlong);
+typedef jlong(JNICALL *reallocate_fn)(JNIEnv *, jobject, jlong, jlong);
+typedef void(JNICALL *free_fn)(JNIEnv *, jobject, jlong);
+
+static allocate_fn real_allocate;
+static reallocate_fn real_reallocate;
+static free_fn real_free;
+
+/* Inside these wrappers the thread is in native state, where GetStackTrace is allowed. */
+static void record(jlong addr, jlong size)
+{
+    if (addr == 0 || !lb_sampler_take((size_t)size))
+        return;
+    if (atomic_load_explicit(&lb_agent.phase, memory_order_relaxed) == LB_PHASE_DEAD)
+        return; /* the last report is written; JVMTI no longer answers */
+    struct lb_frame frames[LB_DEPTH_MAX];
+    int n = lb_stack_java(lb_agent.jvmti, frames, (int)lb_agent.options.depth);
+    lb_track_alloc((uintptr_t)addr, (size_t)size, LB_ORIGIN_UNSAFE, frames, n, lb_java_classify);
+}
+
+static jlong JNICALL allocate_hook(JNIEnv *env, jobject unsafe, jlong size)
+{
+    jlong addr = real_allocate(env, unsafe, size);
+    record(addr, size);
+    return addr;
+}
+
+static jlong JNICALL reallocate_hook(JNIEnv *env, jobject unsafe, jlong addr, jlong size)
+{
+    struct lb_block old;
+    bool had = addr != 0 && lb_track_take((uintptr_t)addr, &old);
+    jlong fresh = real_reallocate(env, unsafe, addr, size);
+    if (fresh == 0 && size != 0) {
+        if (had) /* failed: the old block is still the caller's */
+            lb_track_put_back((uintptr_t)addr, &old);
+        return fresh;
+    }
+    if (had)
+        lb_track_release(&old);
+    record(fresh, size);
+    return fresh;
+}
+
+static void JNICALL free_hook(JNIEnv *env, jobject unsafe, jlong addr)
+{
+    if (addr != 0)
+        lb_track_free((uintptr_t)addr); /* before the allocator can hand addr out again */
+    real_free(env, unsafe, addr);
+}
+
+bool lb_unsafe_hooks_bind(const char *name, void *address, void **new_address)
+{
+    struct {
+        const char *name;
+        void **real;
+        void *hook;
+    } const natives[] = {
+        {"allocateMemory0", (void **)&real_allocate, (void *)allocate_hook},
+        {"reallocateMemory0", (void **)&real_reallocate, (void *)reallocate_hook},
+        {"freeMemory0", (void **)&real_free, (void *)free_hook},
+    };
+    for (size_t i = 0; i < sizeof natives / sizeof natives[0]; i++) {
+        if (strcmp(name, natives[i].name) != 0)
+            continue;
+        if (address != natives[i].hook) /* never wrap our own wrapper */
+            *natives[i].real = address;
+        *new_address = natives[i].hook;
+        return true;
+    }
+    return false;
+}

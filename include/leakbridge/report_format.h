@@ -1,0 +1,24 @@
+/* The report format shared by the agent and the leakbridge command.
+ * docs/report-format.md describes every field; docs/report.schema.json checks them. */
+#ifndef LEAKBRIDGE_REPORT_FORMAT_H
+#define LEAKBRIDGE_REPORT_FORMAT_H
+
+#define LB_REPORT_FORMAT "leakbridge-report"
+#define LB_REPORT_VERSION 1
+
+/* What kind of memory a site allocates. The order is the order of totals.by_kind. */
+enum lb_kind {
+    LB_KIND_DIRECT_BUFFER = 0, /* Unsafe memory behind a java.nio.DirectByteBuffer */
+    LB_KIND_UNSAFE,            /* any other Unsafe.allocateMemory */
+    LB_KIND_MALLOC,            /* malloc family inside JNI libraries */
+    LB_KIND_MMAP,              /* anonymous mmap inside JNI libraries */
+    LB_KIND_COUNT
+};
+
+static inline const char *lb_kind_name(enum lb_kind kind)
+{
+    static const char *const names[LB_KIND_COUNT] = {"direct_buffer", "unsafe", "malloc", "mmap"};
+    return (unsigned)kind < LB_KIND_COUNT ? names[kind] : "unknown";
+}
+
+#endif
