@@ -9,10 +9,10 @@ public class BalancedChurn {
 
     static void unsafePairs(int pairs) {
         for (int i = 0; i < pairs; i++) {
-            long a = TestUnsafe.U.allocateMemory(8 + (i % 61));
-            TestUnsafe.U.putByte(a, (byte) i);
-            sink += TestUnsafe.U.getByte(a);
-            TestUnsafe.U.freeMemory(a);
+            long a = TestUnsafe.allocateMemory(8 + (i % 61));
+            TestUnsafe.putByte(a, (byte) i);
+            sink += TestUnsafe.getByte(a);
+            TestUnsafe.freeMemory(a);
         }
     }
 

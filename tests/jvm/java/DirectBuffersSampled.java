@@ -15,9 +15,9 @@ public class DirectBuffersSampled {
 
     static void churnSmall(int count) {
         for (int i = 0; i < count; i++) {
-            long a = TestUnsafe.U.allocateMemory(24);
+            long a = TestUnsafe.allocateMemory(24);
             sink += a;
-            TestUnsafe.U.freeMemory(a);
+            TestUnsafe.freeMemory(a);
         }
     }
 

@@ -3,9 +3,9 @@ public class UnsafeReallocChain {
     static long kept;
 
     static long chain(long first, long... sizes) {
-        long addr = TestUnsafe.U.allocateMemory(first);
+        long addr = TestUnsafe.allocateMemory(first);
         for (long size : sizes) {
-            addr = TestUnsafe.U.reallocateMemory(addr, size);
+            addr = TestUnsafe.reallocateMemory(addr, size);
         }
         return addr;
     }
@@ -16,11 +16,11 @@ public class UnsafeReallocChain {
 
     static void growAndFree() {
         for (int i = 0; i < 50; i++) {
-            TestUnsafe.U.freeMemory(chain(64, 128, 4096, 9));
+            TestUnsafe.freeMemory(chain(64, 128, 4096, 9));
         }
         // Reallocating to zero bytes frees the block.
         long addr = chain(40, 80);
-        TestUnsafe.U.reallocateMemory(addr, 0);
+        TestUnsafe.reallocateMemory(addr, 0);
     }
 
     public static void main(String[] args) {

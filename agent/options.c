@@ -1,0 +1,247 @@
+#include "options.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+/* Longest piece of user text quoted in a message, so a long path leaves room for the rest. */
+#define QUOTE_MAX 80
+
+enum { OPT_OUTPUT, OPT_SAMPLE, OPT_INTERVAL, OPT_DEPTH, OPT_GC, OPT_NATIVE, OPT_COUNT };
+
+static const char *const option_names[OPT_COUNT] = {"output", "sample", "interval",
+                                                    "depth",  "gc",     "native"};
+
+void lb_options_defaults(struct lb_options *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    strcpy(opts->output, "leakbridge-%p-%n.json");
+    opts->sample = LB_SAMPLE_DEFAULT;
+    opts->interval_ms = 0;
+    opts->depth = 64;
+    opts->gc = false;
+    opts->native = true;
+}
+
+static bool equals(const char *s, size_t n, const char *word)
+{
+    return strlen(word) == n && memcmp(s, word, n) == 0;
+}
+
+/* Reads the leading decimal digits of s[0..n); false if there are none or they overflow. */
+static bool parse_digits(const char *s, size_t n, uint64_t *value, size_t *used)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *value = v;
+    *used = i;
+    return i > 0;
+}
+
+static bool scale(uint64_t v, uint64_t unit, uint64_t *out)
+{
+    if (v > UINT64_MAX / unit)
+        return false;
+    *out = v * unit;
+    return true;
+}
+
+static bool parse_size(const char *s, size_t n, uint64_t *bytes)
+{
+    uint64_t v, unit = 1;
+    size_t i;
+    if (!parse_digits(s, n, &v, &i))
+        return false;
+    if (i < n) {
+        if (i + 1 != n) /* at most one suffix character */
+            return false;
+        switch (s[i]) {
+        case 'k':
+        case 'K':
+            unit = UINT64_C(1) << 10;
+            break;
+        case 'm':
+        case 'M':
+            unit = UINT64_C(1) << 20;
+            break;
+        case 'g':
+        case 'G':
+            unit = UINT64_C(1) << 30;
+            break;
+        default:
+            return false;
+        }
+    }
+    return scale(v, unit, bytes);
+}
+
+static bool parse_duration(const char *s, size_t n, uint64_t *ms)
+{
+    static const struct {
+        const char *name;
+        uint64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 60 * 60 * 1000}};
+    uint64_t v;
+    size_t i;
+    if (!parse_digits(s, n, &v, &i))
+        return false;
+    if (i == n) {
+        /* A bare number could mean seconds or milliseconds, so only "0" may omit the unit. */
+        if (n != 1 || v != 0)
+            return false;
+        *ms = 0;
+        return true;
+    }
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
+        if (equals(s + i, n - i, units[u].name))
+            return scale(v, units[u].ms, ms);
+    return false;
+}
+
+static bool parse_switch(const char *s, size_t n, bool *out)
+{
+    if (equals(s, n, "on"))
+        *out = true;
+    else if (equals(s, n, "off"))
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
+/* Returns NULL on success, otherwise what was expected. */
+static const char *set_output(struct lb_options *opts, const char *s, size_t n)
+{
+    if (n == 0)
+        return "a non-empty path";
+    if (n >= LB_OUTPUT_MAX)
+        return "a path shorter than " XSTR(LB_OUTPUT_MAX) " bytes";
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '%')
+            continue;
+        if (i + 1 == n || !memchr("ptn%", s[i + 1], 4))
+            return "a path whose only escapes are %p, %t, %n and %%";
+        i++; /* skip the escaped character, so "%%n" is a literal "%n" */
+    }
+    memcpy(opts->output, s, n);
+    opts->output[n] = '\0';
+    return NULL;
+}
+
+/* Returns NULL on success, otherwise what was expected. */
+static const char *set_value(struct lb_options *opts, int key, const char *s, size_t n)
+{
+    uint64_t depth;
+    size_t used;
+    switch (key) {
+    case OPT_OUTPUT:
+        return set_output(opts, s, n);
+    case OPT_SAMPLE:
+        return parse_size(s, n, &opts->sample) ? NULL
+                                               : "a size in bytes such as 0, 4096, 512k or 1m";
+    case OPT_INTERVAL:
+        return parse_duration(s, n, &opts->interval_ms)
+                   ? NULL
+                   : "a duration such as 0, 500ms, 30s, 5m or 1h";
+    case OPT_DEPTH:
+        if (!parse_digits(s, n, &depth, &used) || used != n || depth < 1 || depth > LB_DEPTH_MAX)
+            return "a whole number from 1 to " XSTR(LB_DEPTH_MAX);
+        opts->depth = (uint32_t)depth;
+        return NULL;
+    case OPT_GC:
+        return parse_switch(s, n, &opts->gc) ? NULL : "on or off";
+    default:
+        return parse_switch(s, n, &opts->native) ? NULL : "on or off";
+    }
+}
+
+static const char *quote(char *buf, size_t size, const char *s, size_t n)
+{
+    if (n > QUOTE_MAX)
+        snprintf(buf, size, "'%.*s...'", QUOTE_MAX - 3, s);
+    else
+        snprintf(buf, size, "'%.*s'", (int)n, s);
+    return buf;
+}
+
+__attribute__((format(printf, 3, 4))) static bool fail(char *err, size_t err_len, const char *fmt,
+                                                       ...)
+{
+    if (err && err_len > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, err_len, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+bool lb_options_parse(const char *text, struct lb_options *opts, char *err, size_t err_len)
+{
+    char q[QUOTE_MAX + 8];
+    unsigned seen = 0;
+
+    if (err && err_len > 0)
+        err[0] = '\0';
+    lb_options_defaults(opts);
+    if (!text || !*text)
+        return true;
+
+    for (const char *item = text;; item++) {
+        size_t n = strcspn(item, ",");
+        if (n == 0)
+            return fail(err, err_len,
+                        "empty option in %s: expected key=value pairs separated by single commas",
+                        quote(q, sizeof q, text, strlen(text)));
+
+        const char *eq = memchr(item, '=', n);
+        if (!eq)
+            return fail(err, err_len, "option %s: expected key=value", quote(q, sizeof q, item, n));
+
+        size_t key_len = (size_t)(eq - item);
+        int key = 0;
+        while (key < OPT_COUNT && !equals(item, key_len, option_names[key]))
+            key++;
+        if (key == OPT_COUNT) {
+            char known[64] = "";
+            for (int k = 0; k < OPT_COUNT; k++) {
+                if (k > 0)
+                    strcat(known, ", ");
+                strcat(known, option_names[k]);
+            }
+            return fail(err, err_len, "unknown option %s (known: %s)",
+                        quote(q, sizeof q, item, key_len), known);
+        }
+        if (seen & (1u << key))
+            return fail(err, err_len, "option '%s' given twice", option_names[key]);
+        seen |= 1u << key;
+
+        const char *expected = set_value(opts, key, eq + 1, n - key_len - 1);
+        if (expected)
+            return fail(err, err_len, "option %s: expected %s", quote(q, sizeof q, item, n),
+                        expected);
+
+        item += n;
+        if (*item == '\0')
+            return true;
+    }
+}
+
+bool lb_options_parse_size(const char *text, uint64_t *bytes)
+{
+    return text && parse_size(text, strlen(text), bytes);
+}
+
+bool lb_options_parse_duration(const char *text, uint64_t *ms)
+{
+    return text && parse_duration(text, strlen(text), ms);
+}
