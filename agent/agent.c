@@ -5,6 +5,7 @@
 
 #include "dumper.h"
 #include "java_frames.h"
+#include "libraries.h"
 #include "log.h"
 #include "sampler.h"
 #include "tracker.h"
@@ -18,15 +19,14 @@ static void release(jvmtiEnv *jvmti, void *p)
         (*jvmti)->Deallocate(jvmti, (unsigned char *)p);
 }
 
-static bool is_class(jvmtiEnv *jvmti, jmethodID method, const char *signature)
+static char *class_of(jvmtiEnv *jvmti, jmethodID method)
 {
     jclass klass;
     char *sig = NULL;
-    bool same = (*jvmti)->GetMethodDeclaringClass(jvmti, method, &klass) == JVMTI_ERROR_NONE &&
-                (*jvmti)->GetClassSignature(jvmti, klass, &sig, NULL) == JVMTI_ERROR_NONE &&
-                strcmp(sig, signature) == 0;
-    release(jvmti, sig);
-    return same;
+    if ((*jvmti)->GetMethodDeclaringClass(jvmti, method, &klass) != JVMTI_ERROR_NONE ||
+        (*jvmti)->GetClassSignature(jvmti, klass, &sig, NULL) != JVMTI_ERROR_NONE)
+        return NULL;
+    return sig;
 }
 
 static void JNICALL on_native_method_bind(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread,
@@ -34,14 +34,21 @@ static void JNICALL on_native_method_bind(jvmtiEnv *jvmti, JNIEnv *jni, jthread 
 {
     (void)jni;
     (void)thread;
-    char *name = NULL;
-    if ((*jvmti)->GetMethodName(jvmti, method, &name, NULL, NULL) != JVMTI_ERROR_NONE)
+    char *name = NULL, *sig = NULL, *cls = NULL;
+    if ((*jvmti)->GetMethodName(jvmti, method, &name, &sig, NULL) != JVMTI_ERROR_NONE)
         return;
     /* Cheap name test first: this event comes for every native method the JVM binds. */
     bool unsafe_memory = strstr(name, "Memory0") != NULL;
-    if (unsafe_memory && is_class(jvmti, method, "Ljdk/internal/misc/Unsafe;"))
-        lb_unsafe_hooks_bind(name, address, new_address);
+    bool loader = lb_agent.options.native && strncmp(name, "load", 4) == 0;
+    if ((unsafe_memory || loader) && (cls = class_of(jvmti, method)) != NULL) {
+        if (unsafe_memory && strcmp(cls, "Ljdk/internal/misc/Unsafe;") == 0)
+            lb_unsafe_hooks_bind(name, address, new_address);
+        else if (loader)
+            lb_libraries_bind(cls, name, sig, address, new_address);
+    }
     release(jvmti, name);
+    release(jvmti, sig);
+    release(jvmti, cls);
 }
 
 static void read_property(jvmtiEnv *jvmti, const char *key, char *out, size_t len)
@@ -56,9 +63,14 @@ static void JNICALL on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread)
 {
     (void)jni;
     (void)thread;
-    read_property(jvmti, "java.runtime.version", lb_agent.jvm_version, sizeof lb_agent.jvm_version);
+    read_property(jvmti, "java.vm.version", lb_agent.jvm_version, sizeof lb_agent.jvm_version);
     read_property(jvmti, "java.vm.vendor", lb_agent.jvm_vendor, sizeof lb_agent.jvm_vendor);
     read_property(jvmti, "java.vm.name", lb_agent.jvm_name, sizeof lb_agent.jvm_name);
+    if (lb_agent.options.native) {
+        char home[4096] = "";
+        read_property(jvmti, "java.home", home, sizeof home);
+        lb_libraries_start(home);
+    }
     atomic_store(&lb_agent.phase, LB_PHASE_LIVE);
 }
 

@@ -12,6 +12,7 @@
 #include "live_table.h"
 #include "log.h"
 #include "report.h"
+#include "symbols.h"
 #include "tracker.h"
 
 #define LB_AGENT_VERSION "0.1.0"
@@ -24,9 +25,7 @@ static json_t *frame_json(void *ctx, const struct lb_frame *frame)
     struct lb_java_resolver *java = ctx;
     if (frame->type == LB_FRAME_JAVA)
         return lb_java_resolver_frame(java, frame);
-    char offset[32];
-    snprintf(offset, sizeof offset, "0x%lx", (unsigned long)frame->id);
-    return json_pack("{s:s,s:n,s:n,s:s}", "type", "native", "module", "symbol", "offset", offset);
+    return lb_symbols_frame_json(frame);
 }
 
 static json_t *agent_facts(void)
@@ -85,7 +84,7 @@ bool lb_dump(const char *reason)
         .jvm_vendor = lb_agent.jvm_vendor,
         .jvm_name = lb_agent.jvm_name,
         .options = &lb_agent.options,
-        .modules = NULL,
+        .modules = lb_symbols_modules_json(),
         .agent = agent_facts(),
     };
     json_t *report = java ? lb_report_build(&meta, snaps, n, frame_json, java) : NULL;

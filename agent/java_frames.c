@@ -1,5 +1,7 @@
 #include "java_frames.h"
 
+#include "report.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,11 +210,11 @@ json_t *lb_java_resolver_frame(struct lb_java_resolver *r, const struct lb_frame
         json_object_set_new(o, "method", json_string("<unknown>"));
         return o;
     }
-    json_object_set_new(o, "class", json_string(mi->cls));
-    json_object_set_new(o, "method", json_string(mi->name));
-    json_object_set_new(o, "signature", json_string(mi->signature));
+    json_object_set_new(o, "class", lb_json_text(mi->cls));
+    json_object_set_new(o, "method", lb_json_text(mi->name));
+    json_object_set_new(o, "signature", lb_json_text(mi->signature));
     if (mi->file[0])
-        json_object_set_new(o, "file", json_string(mi->file));
+        json_object_set_new(o, "file", lb_json_text(mi->file));
     jint line = frame->bci >= 0 ? line_of(mi, frame->bci) : -1;
     if (line >= 0)
         json_object_set_new(o, "line", json_integer(line));

@@ -6,9 +6,17 @@
 
 #include "sites.h"
 
+/* Prepares the native unwinder (per-thread caches). */
+void lb_stacks_init(void);
+
 /* Java frames of the calling thread, leaf first, at most max. Returns how many were written:
  * 0 on a thread the JVM does not know or outside the live phase. The thread must not be in
  * VM state (never call this from a hook running inside libjvm). */
 int lb_stack_java(jvmtiEnv *jvmti, struct lb_frame *out, int max);
+
+/* Mixed stack for a hook inside a JNI library: native frames from the hook's caller up to the
+ * first frame outside every loaded ELF object (JIT or interpreter code), leaving out the
+ * agent's own frames, then the thread's Java frames if the JVM knows the thread. */
+int lb_stack_mixed(JavaVM *vm, jvmtiEnv *jvmti, struct lb_frame *out, int max);
 
 #endif

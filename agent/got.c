@@ -1,0 +1,164 @@
+#include "got.h"
+
+#include <elf.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct dynamic_info {
+    uintptr_t base;
+    const ElfW(Sym) * symtab;
+    const char *strtab;
+    size_t strsz;
+    const ElfW(Rela) * rela[2]; /* .rela.dyn and .rela.plt */
+    size_t rela_size[2];
+    uintptr_t relro_start, relro_end;
+};
+
+/* d_ptr values are run-time addresses once the dynamic linker relocated them (glibc on x86_64
+ * does), file addresses otherwise. */
+static uintptr_t pointer(uintptr_t base, ElfW(Addr) value)
+{
+    return value < base ? base + value : value;
+}
+
+static bool read_dynamic(uintptr_t base, const ElfW(Phdr) * phdr, int phnum,
+                         struct dynamic_info *di)
+{
+    memset(di, 0, sizeof *di);
+    di->base = base;
+    const ElfW(Dyn) *dyn = NULL;
+    for (int i = 0; i < phnum; i++) {
+        if (phdr[i].p_type == PT_DYNAMIC)
+            dyn = (const ElfW(Dyn) *)(base + phdr[i].p_vaddr);
+        if (phdr[i].p_type == PT_GNU_RELRO) {
+            di->relro_start = base + phdr[i].p_vaddr;
+            di->relro_end = di->relro_start + phdr[i].p_memsz;
+        }
+    }
+    if (!dyn)
+        return false;
+    bool rela_plt = true;
+    for (; dyn->d_tag != DT_NULL; dyn++) {
+        switch (dyn->d_tag) {
+        case DT_SYMTAB:
+            di->symtab = (const ElfW(Sym) *)pointer(base, dyn->d_un.d_ptr);
+            break;
+        case DT_STRTAB:
+            di->strtab = (const char *)pointer(base, dyn->d_un.d_ptr);
+            break;
+        case DT_STRSZ:
+            di->strsz = dyn->d_un.d_val;
+            break;
+        case DT_RELA:
+            di->rela[0] = (const ElfW(Rela) *)pointer(base, dyn->d_un.d_ptr);
+            break;
+        case DT_RELASZ:
+            di->rela_size[0] = dyn->d_un.d_val;
+            break;
+        case DT_JMPREL:
+            di->rela[1] = (const ElfW(Rela) *)pointer(base, dyn->d_un.d_ptr);
+            break;
+        case DT_PLTRELSZ:
+            di->rela_size[1] = dyn->d_un.d_val;
+            break;
+        case DT_PLTREL:
+            rela_plt = dyn->d_un.d_val == DT_RELA;
+            break;
+        }
+    }
+    if (!rela_plt)
+        di->rela[1] = NULL; /* REL-style PLT relocations do not occur on x86_64 */
+    return di->symtab && di->strtab;
+}
+
+/* The imported symbol a relocation fills, or NULL if it is not an import slot we redirect. */
+static const char *import_name(const struct dynamic_info *di, const ElfW(Rela) * r)
+{
+    unsigned type = ELF64_R_TYPE(r->r_info);
+    unsigned sym = ELF64_R_SYM(r->r_info);
+    if (sym == 0)
+        return NULL;
+    if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT &&
+        !(type == R_X86_64_64 && r->r_addend == 0))
+        return NULL;
+    const ElfW(Sym) *s = &di->symtab[sym];
+    if (s->st_shndx != SHN_UNDEF) /* the object defines it itself, e.g. its own allocator */
+        return NULL;
+    if (di->strsz && s->st_name >= di->strsz)
+        return NULL;
+    return di->strtab + s->st_name;
+}
+
+/* Writable segments take the write as they are; RELRO pages are opened for it and closed
+ * again; anything else (a slot in a read-only segment) is left alone rather than faulting. */
+static bool write_slot(const struct dynamic_info *di, const ElfW(Phdr) * phdr, int phnum,
+                       void **slot, void *value)
+{
+    uintptr_t addr = (uintptr_t)slot;
+    bool relro = addr >= di->relro_start && addr < di->relro_end;
+    bool writable = false;
+    for (int i = 0; i < phnum && !relro && !writable; i++) {
+        uintptr_t s = di->base + phdr[i].p_vaddr;
+        writable = phdr[i].p_type == PT_LOAD && (phdr[i].p_flags & PF_W) && addr >= s &&
+                   addr + sizeof(void *) <= s + phdr[i].p_memsz;
+    }
+    if (!relro && !writable)
+        return false;
+    size_t page_size = (size_t)sysconf(_SC_PAGESIZE);
+    void *page = (void *)(addr & ~(uintptr_t)(page_size - 1)); /* an aligned slot is in one page */
+    if (relro && mprotect(page, page_size, PROT_READ | PROT_WRITE) != 0)
+        return false;
+    __atomic_store_n(slot, value, __ATOMIC_RELEASE); /* callers on other threads see old or new */
+    if (relro)
+        mprotect(page, page_size, PROT_READ);
+    return true;
+}
+
+int lb_got_patch(uintptr_t base, const ElfW(Phdr) * phdr, int phnum,
+                 const struct lb_got_hook *hooks, size_t nhooks, uint64_t *found)
+{
+    struct dynamic_info di;
+    if (!read_dynamic(base, phdr, phnum, &di))
+        return 0;
+    int written = 0;
+    for (int t = 0; t < 2; t++) {
+        size_t n = di.rela[t] ? di.rela_size[t] / sizeof(ElfW(Rela)) : 0;
+        for (size_t i = 0; i < n; i++) {
+            const ElfW(Rela) *r = &di.rela[t][i];
+            const char *name = import_name(&di, r);
+            if (!name)
+                continue;
+            for (size_t h = 0; h < nhooks; h++) {
+                if (strcmp(name, hooks[h].symbol) != 0)
+                    continue;
+                if (found && h < 64)
+                    *found |= (uint64_t)1 << h;
+                void **slot = (void **)(base + r->r_offset);
+                if (__atomic_load_n(slot, __ATOMIC_RELAXED) != hooks[h].hook &&
+                    write_slot(&di, phdr, phnum, slot, hooks[h].hook))
+                    written++;
+                break;
+            }
+        }
+    }
+    return written;
+}
+
+bool lb_got_imports(uintptr_t base, const ElfW(Phdr) * phdr, int phnum, const char *symbol)
+{
+    struct dynamic_info di;
+    if (!read_dynamic(base, phdr, phnum, &di))
+        return false;
+    for (int t = 0; t < 2; t++) {
+        size_t n = di.rela[t] ? di.rela_size[t] / sizeof(ElfW(Rela)) : 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *name = import_name(&di, &di.rela[t][i]);
+            if (name && strcmp(name, symbol) == 0)
+                return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,360 @@
+#include "malloc_hooks.h"
+
+#include <dlfcn.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "agent.h"
+#include "got.h"
+#include "java_frames.h"
+#include "sampler.h"
+#include "stacks.h"
+#include "tracker.h"
+
+/* Set while this thread records an allocation: the stack walker and the JVM may allocate, and
+ * those allocations must not be recorded in turn. initial-exec: no allocation on first use. */
+static __thread bool in_hook __attribute__((tls_model("initial-exec")));
+
+static void record(void *p, size_t size, enum lb_origin origin)
+{
+    if (!p || !lb_sampler_take(size) || in_hook)
+        return;
+    if (atomic_load_explicit(&lb_agent.phase, memory_order_relaxed) != LB_PHASE_LIVE)
+        return;
+    in_hook = true;
+    struct lb_frame frames[LB_DEPTH_MAX];
+    int n = lb_stack_mixed(lb_agent.vm, lb_agent.jvmti, frames, (int)lb_agent.options.depth);
+    lb_track_alloc((uintptr_t)p, size, origin, frames, n, lb_java_classify);
+    in_hook = false;
+}
+
+static void forget(void *p)
+{
+    if (p)
+        lb_track_free((uintptr_t)p); /* before the real free: the address may come back at once */
+}
+
+/* The real functions, found with dlsym: never the old slot value, which may be a lazy-binding
+ * PLT stub that would re-resolve and overwrite the hook (jvm-facts.md). */
+static struct {
+    void *(*malloc)(size_t);
+    void *(*calloc)(size_t, size_t);
+    void *(*realloc)(void *, size_t);
+    void *(*reallocarray)(void *, size_t, size_t);
+    void (*free)(void *);
+    int (*posix_memalign)(void **, size_t, size_t);
+    void *(*aligned_alloc)(size_t, size_t);
+    void *(*memalign)(size_t, size_t);
+    char *(*strdup)(const char *);
+    char *(*strndup)(const char *, size_t);
+    void *(*mmap)(void *, size_t, int, int, int, off_t);
+    int (*munmap)(void *, size_t);
+    /* C++: resolved from the first library that imports them (libstdc++ is loaded by then). */
+    void *(*new_)(size_t);
+    void *(*new_array)(size_t);
+    void *(*new_nothrow)(size_t, const void *);
+    void *(*new_array_nothrow)(size_t, const void *);
+    void *(*new_aligned)(size_t, size_t);
+    void *(*new_array_aligned)(size_t, size_t);
+    void (*delete_)(void *);
+    void (*delete_array)(void *);
+    void (*delete_sized)(void *, size_t);
+    void (*delete_array_sized)(void *, size_t);
+    void (*delete_aligned)(void *, size_t);
+    void (*delete_array_aligned)(void *, size_t);
+    void (*delete_sized_aligned)(void *, size_t, size_t);
+    void (*delete_array_sized_aligned)(void *, size_t, size_t);
+} real;
+
+static void *malloc_hook(size_t size)
+{
+    void *p = real.malloc(size);
+    record(p, size, LB_ORIGIN_MALLOC);
+    return p;
+}
+
+static void *calloc_hook(size_t n, size_t size)
+{
+    void *p = real.calloc(n, size);
+    record(p, n * size, LB_ORIGIN_MALLOC); /* no overflow: calloc failed if n * size overflows */
+    return p;
+}
+
+static void free_hook(void *p)
+{
+    forget(p);
+    real.free(p);
+}
+
+/* realloc moves a block: the old one is taken out first and put back if the call fails. */
+static void *realloc_common(void *p, size_t size, bool track_new)
+{
+    struct lb_block old;
+    bool had = p && lb_track_take((uintptr_t)p, &old);
+    void *q = real.realloc(p, size);
+    if (!q && size != 0) {
+        if (had)
+            lb_track_put_back((uintptr_t)p, &old);
+        return q;
+    }
+    if (had)
+        lb_track_release(&old);
+    if (track_new)
+        record(q, size, LB_ORIGIN_MALLOC);
+    return q;
+}
+
+static void *realloc_hook(void *p, size_t size)
+{
+    return realloc_common(p, size, true);
+}
+
+/* In libraries whose allocations are not tracked: only forget what moves away. */
+static void *realloc_forget_hook(void *p, size_t size)
+{
+    return realloc_common(p, size, false);
+}
+
+static void *reallocarray_hook(void *p, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return real.reallocarray(p, n, size); /* fails with ENOMEM, p untouched */
+    return realloc_common(p, n * size, true);
+}
+
+static int posix_memalign_hook(void **out, size_t align, size_t size)
+{
+    int rc = real.posix_memalign(out, align, size);
+    if (rc == 0)
+        record(*out, size, LB_ORIGIN_MALLOC);
+    return rc;
+}
+
+static void *aligned_alloc_hook(size_t align, size_t size)
+{
+    void *p = real.aligned_alloc(align, size);
+    record(p, size, LB_ORIGIN_MALLOC);
+    return p;
+}
+
+static void *memalign_hook(size_t align, size_t size)
+{
+    void *p = real.memalign(align, size);
+    record(p, size, LB_ORIGIN_MALLOC);
+    return p;
+}
+
+/* libc's strdup allocates inside libc, where no slot of ours is: record its result here. */
+static char *strdup_hook(const char *s)
+{
+    char *p = real.strdup(s);
+    if (p)
+        record(p, strlen(p) + 1, LB_ORIGIN_MALLOC);
+    return p;
+}
+
+static char *strndup_hook(const char *s, size_t n)
+{
+    char *p = real.strndup(s, n);
+    if (p)
+        record(p, strlen(p) + 1, LB_ORIGIN_MALLOC);
+    return p;
+}
+
+static void *mmap_hook(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    void *p = real.mmap(addr, len, prot, flags, fd, off);
+    if (p != MAP_FAILED && (flags & MAP_ANONYMOUS))
+        record(p, len, LB_ORIGIN_MMAP);
+    return p;
+}
+
+static int munmap_hook(void *addr, size_t len)
+{
+    forget(addr); /* a partial unmap from the start forgets the whole mapping */
+    return real.munmap(addr, len);
+}
+
+static void *new_hook(size_t size)
+{
+    void *p = real.new_(size); /* may throw: the exception unwinds through this frame */
+    record(p, size, LB_ORIGIN_MALLOC);
+    return p;
+}
+
+static void *new_array_hook(size_t size)
+{
+    void *p = real.new_array(size);
+    record(p, size, LB_ORIGIN_MALLOC);
+    return p;
+}
+
+static void *new_nothrow_hook(size_t size, const void *tag)
+{
+    void *p = real.new_nothrow(size, tag);
+    record(p, size, LB_ORIGIN_MALLOC);
+    return p;
+}
+
+static void *new_array_nothrow_hook(size_t size, const void *tag)
+{
+    void *p = real.new_array_nothrow(size, tag);
+    record(p, size, LB_ORIGIN_MALLOC);
+    return p;
+}
+
+static void *new_aligned_hook(size_t size, size_t align)
+{
+    void *p = real.new_aligned(size, align);
+    record(p, size, LB_ORIGIN_MALLOC);
+    return p;
+}
+
+static void *new_array_aligned_hook(size_t size, size_t align)
+{
+    void *p = real.new_array_aligned(size, align);
+    record(p, size, LB_ORIGIN_MALLOC);
+    return p;
+}
+
+static void delete_hook(void *p)
+{
+    forget(p);
+    real.delete_(p);
+}
+
+static void delete_array_hook(void *p)
+{
+    forget(p);
+    real.delete_array(p);
+}
+
+static void delete_sized_hook(void *p, size_t size)
+{
+    forget(p);
+    real.delete_sized(p, size);
+}
+
+static void delete_array_sized_hook(void *p, size_t size)
+{
+    forget(p);
+    real.delete_array_sized(p, size);
+}
+
+static void delete_aligned_hook(void *p, size_t align)
+{
+    forget(p);
+    real.delete_aligned(p, align);
+}
+
+static void delete_array_aligned_hook(void *p, size_t align)
+{
+    forget(p);
+    real.delete_array_aligned(p, align);
+}
+
+static void delete_sized_aligned_hook(void *p, size_t size, size_t align)
+{
+    forget(p);
+    real.delete_sized_aligned(p, size, align);
+}
+
+static void delete_array_sized_aligned_hook(void *p, size_t size, size_t align)
+{
+    forget(p);
+    real.delete_array_sized_aligned(p, size, align);
+}
+
+/* One row per hooked import: its symbol, the hook, where the real function goes, and whether
+ * it only frees (installed everywhere) or also allocates (JNI libraries and dependencies). */
+struct hook_row {
+    const char *symbol;
+    void *hook;
+    void **real;
+    bool frees_only;
+};
+
+#define ROW(sym, hook, field, frees)                                                               \
+    {                                                                                              \
+        sym, (void *)(hook), (void **)&real.field, frees                                           \
+    }
+static const struct hook_row rows[] = {
+    ROW("malloc", malloc_hook, malloc, false),
+    ROW("calloc", calloc_hook, calloc, false),
+    ROW("realloc", realloc_hook, realloc, false),
+    ROW("reallocarray", reallocarray_hook, reallocarray, false),
+    ROW("free", free_hook, free, true),
+    ROW("posix_memalign", posix_memalign_hook, posix_memalign, false),
+    ROW("aligned_alloc", aligned_alloc_hook, aligned_alloc, false),
+    ROW("memalign", memalign_hook, memalign, false),
+    ROW("strdup", strdup_hook, strdup, false),
+    ROW("__strdup", strdup_hook, strdup, false),
+    ROW("strndup", strndup_hook, strndup, false),
+    ROW("mmap", mmap_hook, mmap, false),
+    ROW("mmap64", mmap_hook, mmap, false),
+    ROW("munmap", munmap_hook, munmap, true),
+    ROW("_Znwm", new_hook, new_, false),
+    ROW("_Znam", new_array_hook, new_array, false),
+    ROW("_ZnwmRKSt9nothrow_t", new_nothrow_hook, new_nothrow, false),
+    ROW("_ZnamRKSt9nothrow_t", new_array_nothrow_hook, new_array_nothrow, false),
+    ROW("_ZnwmSt11align_val_t", new_aligned_hook, new_aligned, false),
+    ROW("_ZnamSt11align_val_t", new_array_aligned_hook, new_array_aligned, false),
+    ROW("_ZdlPv", delete_hook, delete_, true),
+    ROW("_ZdaPv", delete_array_hook, delete_array, true),
+    ROW("_ZdlPvm", delete_sized_hook, delete_sized, true),
+    ROW("_ZdaPvm", delete_array_sized_hook, delete_array_sized, true),
+    ROW("_ZdlPvSt11align_val_t", delete_aligned_hook, delete_aligned, true),
+    ROW("_ZdaPvSt11align_val_t", delete_array_aligned_hook, delete_array_aligned, true),
+    ROW("_ZdlPvmSt11align_val_t", delete_sized_aligned_hook, delete_sized_aligned, true),
+    ROW("_ZdaPvmSt11align_val_t", delete_array_sized_aligned_hook, delete_array_sized_aligned,
+        true),
+};
+#define NROWS (sizeof rows / sizeof rows[0])
+
+bool lb_malloc_hooks_init(void)
+{
+    for (size_t i = 0; i < NROWS; i++)
+        if (!*rows[i].real && rows[i].symbol[0] != '_')
+            *rows[i].real = dlsym(RTLD_DEFAULT, rows[i].symbol);
+    return real.malloc && real.free && real.realloc && real.calloc;
+}
+
+/* C++ operators live in libstdc++, which may be in the library's local scope only: look them
+ * up through the library's own handle. */
+static void resolve_from(const struct lb_module *m)
+{
+    void *handle = NULL;
+    for (size_t i = 0; i < NROWS; i++) {
+        if (*rows[i].real || !lb_got_imports(m->base, m->phdr, m->phnum, rows[i].symbol))
+            continue;
+        if (!handle)
+            handle = dlopen(m->path, RTLD_LAZY | RTLD_NOLOAD);
+        void *f = handle ? dlsym(handle, rows[i].symbol) : NULL;
+        *rows[i].real = f ? f : dlsym(RTLD_DEFAULT, rows[i].symbol);
+    }
+    if (handle)
+        dlclose(handle);
+}
+
+void lb_malloc_hooks_install(struct lb_module *m, enum lb_module_tracking level)
+{
+    if (level == LB_TRACK_NONE)
+        return;
+    resolve_from(m);
+    struct lb_got_hook hooks[NROWS];
+    size_t n = 0;
+    for (size_t i = 0; i < NROWS; i++) {
+        if (!*rows[i].real)
+            continue; /* never redirect a call we could not forward */
+        if (level == LB_TRACK_FREES && !rows[i].frees_only) {
+            if (rows[i].hook == (void *)realloc_hook) /* realloc frees what it moves */
+                hooks[n++] = (struct lb_got_hook){"realloc", (void *)realloc_forget_hook};
+            continue;
+        }
+        hooks[n++] = (struct lb_got_hook){rows[i].symbol, rows[i].hook};
+    }
+    lb_got_patch(m->base, m->phdr, m->phnum, hooks, n, NULL);
+    if ((int)level > atomic_load(&m->tracking))
+        atomic_store(&m->tracking, level);
+}
