@@ -38,14 +38,16 @@ class Env:
     def java(self):
         return os.path.join(self.java_home, "bin", "java")
 
-    def run(self, main, args=(), options="", jvm_args=(), timeout=300, env=None, expect_exit=0):
+    def run(self, main, args=(), options="", jvm_args=(), timeout=300, env=None, expect_exit=0,
+            classpath_extra=()):
         """Runs `main` with the agent; returns the CompletedProcess. options is the agent's
-        option string; output defaults to a file per dump in this test's work directory."""
+        option string; output defaults to a file per dump in this test's work directory.
+        classpath_extra: more class path entries, after the test classes."""
         if "output=" not in options:
             out = "output=" + os.path.join(self.work, "report-%n.json")
             options = out + ("," + options if options else "")
         cmd = [self.java, "-agentpath:%s=%s" % (self.agent, options), "-Xmx512m",
-               "-cp", self.classes]
+               "-cp", os.pathsep.join([self.classes] + list(classpath_extra))]
         if self.native_lib_dir:
             cmd.append("-Djava.library.path=%s:/usr/lib/x86_64-linux-gnu" % self.native_lib_dir)
         cmd += list(jvm_args) + [main] + [str(a) for a in args]
@@ -116,3 +118,172 @@ def main(test):
         sys.exit(1)
     print("PASSED on %s" % env.jdk)
     sys.exit(0)
+
+
+# Helpers for the native (malloc/mmap) tests, whose programs use the JNI libraries built from
+# tests/jvm/native into --native-lib-dir.
+
+ZSTD_JAR = "/usr/share/java/zstd-jni.jar"
+JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+
+
+def skip(msg):
+    print("SKIPPED: %s" % msg)
+    sys.exit(SKIP)
+
+
+def native_lib(env, name):
+    """Path of a test JNI library built from tests/jvm/native, which must exist."""
+    check(env.native_lib_dir, "no --native-lib-dir given")
+    path = os.path.join(env.native_lib_dir, name)
+    check(os.path.isfile(path), "%s not built (expected at %s)" % (name, path))
+    return path
+
+
+def run_report(test_env, tag, main, args=(), options="", **kwargs):
+    """Runs `main` (Env.run's keyword arguments) writing its reports to a directory of its
+    own, so that several runs in one test do not overwrite each other's report; returns
+    (CompletedProcess, the one validated report)."""
+    out = os.path.join(test_env.work, tag)
+    os.makedirs(out, exist_ok=True)
+    options = "output=" + os.path.join(out, "report-%n.json") + ("," + options if options else "")
+    p = test_env.run(main, args, options=options, **kwargs)
+    paths = glob.glob(os.path.join(out, "report-*.json"))
+    leftovers = [f for f in os.listdir(out) if ".tmp" in f]
+    check(not leftovers, "temporary report files left behind: %s" % leftovers)
+    check(len(paths) == 1, "%s: expected one report in %s, found %d" % (main, out, len(paths)))
+    return p, test_env.load(paths[0])
+
+
+def native_frames(site):
+    return [f for f in site["frames"] if f["type"] == "native"]
+
+
+def native_symbols(site):
+    return [f["symbol"] for f in native_frames(site)]
+
+
+def has_symbol(site, symbol, exact=True):
+    """Whether a native frame of the site is `symbol` (exact) or contains it (for C++ names,
+    which the report keeps mangled)."""
+    return any(s is not None and (s == symbol if exact else symbol in s)
+               for s in native_symbols(site))
+
+
+def sites_with_symbol(report, symbol, kind=None, exact=True):
+    """Sites with a native frame named `symbol` (see has_symbol), of `kind` if given."""
+    return [s for s in report["sites"] if has_symbol(s, symbol, exact)
+            and (kind is None or s["kind"] == kind)]
+
+
+def frame_text(f):
+    if f["type"] == "java":
+        return "%s.%s" % (f["class"], f["method"])
+    return "%s[%s%s]" % (f["symbol"] or "?", os.path.basename(f["module"] or "?"),
+                         "+" + f["offset"])
+
+
+def describe_native(site):
+    return "%s %d B in %d blocks: %s" % (
+        site["kind"], site["live_bytes"], site["live_count"],
+        " <- ".join(frame_text(f) for f in site["frames"][:10]))
+
+
+def module_entry(report, path):
+    """The entry of `modules` whose path is `path`; fails unless there is exactly one."""
+    found = [m for m in report["modules"] if m["path"] == path]
+    check(len(found) == 1, "expected one module %s, found %d (modules: %s)" % (
+        path, len(found), [m["path"] for m in report["modules"]]))
+    return found[0]
+
+
+def agent_frames(report):
+    """Native frames of any site that lie in the agent itself: hooks must not show."""
+    return [(s["id"], f) for s in report["sites"] for f in native_frames(s)
+            if f["module"] and "libleakbridge" in os.path.basename(f["module"])]
+
+
+def check_java_after_native(site):
+    """Native frames first, then Java frames: once a Java frame appears no native one follows."""
+    types = [f["type"] for f in site["frames"]]
+    first_java = types.index("java") if "java" in types else len(types)
+    check("native" not in types[first_java:],
+          "native frame after a Java frame: %s" % describe_native(site))
+
+
+def addr2line(module, offset):
+    """The function binutils' addr2line names at `offset` (a 0x... file address) of `module`."""
+    p = subprocess.run(["addr2line", "-f", "-e", module, offset], capture_output=True, text=True)
+    check(p.returncode == 0, "addr2line -f -e %s %s failed: %s" % (module, offset, p.stderr))
+    return p.stdout.splitlines()[0].strip() if p.stdout else ""
+
+
+def elf_build_id(path):
+    """The GNU build-id of an ELF file, from readelf -n, or None."""
+    p = subprocess.run(["readelf", "-n", path], capture_output=True, text=True)
+    for line in p.stdout.splitlines():
+        if "Build ID:" in line:
+            return line.split("Build ID:", 1)[1].strip()
+    return None
+
+
+def stdout_value(p, key):
+    """The value of the first `key=VALUE` line the program printed."""
+    for line in p.stdout.splitlines():
+        if line.startswith(key + "="):
+            return line[len(key) + 1:].strip()
+    raise Failure("the program printed no %s= line" % key)
+
+
+def check_native_frame(report, frame, symbol, module, elf=None):
+    """A native frame names `symbol` in `module` (a path, as in `modules`), its offset lies
+    inside the module, and addr2line on `elf` (default: the module file) names the same
+    function there. Returns the module's entry in `modules`."""
+    check(frame["type"] == "native", "not a native frame: %s" % frame)
+    check(frame["symbol"] == symbol, "expected native %s, got %s" % (symbol, frame_text(frame)))
+    check(frame["module"] == module, "%s: module %r, expected %r" % (symbol, frame["module"], module))
+    offset = frame["offset"]
+    check(offset.startswith("0x") and int(offset, 16) > 0, "%s: offset %r" % (symbol, offset))
+    entry = module_entry(report, module)
+    check(int(offset, 16) < entry["size"], "%s: offset %s beyond the module's %d bytes" % (
+        symbol, offset, entry["size"]))
+    named = addr2line(elf or module, offset)
+    check(named == symbol, "addr2line -f -e %s %s names %r, not %r" % (elf or module, offset,
+                                                                      named, symbol))
+    return entry
+
+
+def run_zstd(test_env, tag, args, options="sample=0", **kwargs):
+    """Runs ZstdLeak (tests/jvm/java/ZstdLeak.java) with Debian's zstd-jni on the class path;
+    returns (CompletedProcess, report)."""
+    check(os.path.isfile(ZSTD_JAR), "%s missing: apt-get install libzstd-jni-java libzstd-jni1"
+          % ZSTD_JAR)
+    return run_report(test_env, tag, "ZstdLeak", args, options=options, classpath_extra=(ZSTD_JAR,),
+                      **kwargs)
+
+
+def zstd_stream_sites(report, method):
+    """Sites of ZSTD_createDStream called under ZstdLeak.`method`."""
+    return [s for s in sites_with_symbol(report, "ZSTD_createDStream")
+            if ("ZstdLeak", method) in java_frames(s)]
+
+
+def check_zstd_top_site(report, count):
+    """The top site is the leak of `count` or more ZSTD_DStreams from ZstdLeak.openStreams,
+    allocated in system libzstd.so.1 under ZstdInputStreamNoFinalizer.<init>; returns it."""
+    check(report["sites"], "no site at all")
+    top = report["sites"][0]
+    print("top site:", describe_native(top))
+    check(top["kind"] == "malloc", "top site kind %r: %s" % (top["kind"], describe_native(top)))
+    create = [f for f in native_frames(top) if f["symbol"] == "ZSTD_createDStream"]
+    check(create, "no ZSTD_createDStream frame in the top site: %s" % describe_native(top))
+    check("libzstd.so.1" in (create[0]["module"] or ""),
+          "ZSTD_createDStream in %r, not libzstd.so.1" % create[0]["module"])
+    frames = java_frames(top)
+    check(("com.github.luben.zstd.ZstdInputStreamNoFinalizer", "<init>") in frames,
+          "no ZstdInputStreamNoFinalizer.<init> frame: %s" % describe_native(top))
+    check(("ZstdLeak", "openStreams") in frames, "no ZstdLeak.openStreams frame: %s" % describe_native(top))
+    check_java_after_native(top)
+    check(top["live_count"] >= count, "top site holds %d blocks, %d streams leaked" % (
+        top["live_count"], count))
+    return top
