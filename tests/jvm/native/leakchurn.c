@@ -37,9 +37,9 @@ LOCAL long churn_round(int i)
 
     char *r = realloc(NULL, 100 + i % 7); /* realloc(NULL) allocates */
     r[0] = 2;
-    r = realloc(r, size + 3);             /* grows, usually moves */
+    r = realloc(r, size + 3); /* grows, usually moves */
     r[size] = 3;
-    r = realloc(r, 33);                   /* shrinks */
+    r = realloc(r, 33); /* shrinks */
     ESCAPE(r);
     free(r);
     made++;

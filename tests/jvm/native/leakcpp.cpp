@@ -9,7 +9,8 @@
 #define LOCAL __attribute__((noinline, noclone))
 #define ESCAPE(p) __asm__ volatile("" : : "r"(p) : "memory")
 
-namespace leakcpp {
+namespace leakcpp
+{
 
 const int MAX_KEPT = 100000;
 const std::size_t ARRAY_SIZE = 3001;
