@@ -105,7 +105,8 @@ static bool ensure_room(struct shard *s)
     size_t nslots = MIN_SLOTS;
     while (nslots * 7 < (live + 1) * 10 * 2) /* at most 35% full after a rebuild */
         nslots *= 2;
-    struct table *n = t && nslots == t->mask + 1 ? NULL : table_new(nslots);
+    /* Never shrink: a smaller table would retire the bigger one at every burst of churn. */
+    struct table *n = t && nslots <= t->mask + 1 ? NULL : table_new(nslots);
     struct slot *saved = NULL;
     if (!n) {
         saved = t ? malloc((t->mask + 1) * sizeof *saved) : NULL;

@@ -10,6 +10,23 @@
 #include "leakbridge/report_format.h"
 #include "sampler.h"
 
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
+static int utf8_length(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    int n = (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || (n == 2 && p[0] < 0xC2) || (n == 4 && p[0] > 0xF4))
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((n == 3 && p[0] == 0xE0 && p[1] < 0xA0) || (n == 3 && p[0] == 0xED && p[1] > 0x9F) ||
+        (n == 4 && p[0] == 0xF0 && p[1] < 0x90) || (n == 4 && p[0] == 0xF4 && p[1] > 0x8F))
+        return 0; /* overlong, surrogate or beyond U+10FFFF */
+    return n;
+}
+
 json_t *lb_json_text(const char *text)
 {
     if (!text)
@@ -20,9 +37,13 @@ json_t *lb_json_text(const char *text)
     char *copy = strdup(text);
     if (!copy)
         return NULL;
-    for (unsigned char *p = (unsigned char *)copy; *p; p++)
-        if (*p >= 0x80)
-            *p = '?';
+    for (unsigned char *p = (unsigned char *)copy; *p;) {
+        int n = utf8_length(p);
+        if (n == 0)
+            *p++ = '?';
+        else
+            p += n;
+    }
     s = json_string(copy);
     free(copy);
     return s;
@@ -165,6 +186,8 @@ bool lb_report_path(const char *pattern, long pid, time_t wall_time, unsigned se
                     size_t out_len)
 {
     size_t n = 0;
+    if (out_len == 0)
+        return false;
     for (const char *p = pattern; *p; p++) {
         char piece[64];
         const char *add = piece;
