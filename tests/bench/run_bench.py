@@ -1,0 +1,394 @@
+#!/usr/bin/python3
+"""leakbridge overhead benchmark: runs tests/bench/java/Bench.java's workloads in fresh JVMs
+without the agent (`none`), with its default sampling (`default`) and recording every
+allocation (`sample=0`), and prints each configuration's median ns/op and its ratio to `none`.
+
+The configurations are interleaved round-robin (and the order rotates every repetition), so
+that machine noise hits them all alike; every JVM gets the same flags. An agent run that fails,
+or writes no report, is an error, not a number. This is a benchmark, not a test: missing a
+target is reported in the table, not in the exit status.
+
+    /usr/bin/python3 tests/bench/run_bench.py --agent build/libleakbridge.so \\
+        --java-home /usr/lib/jvm/java-17-openjdk-amd64 [--workloads a,b] [--reps N] \\
+        [--seconds S] [--json OUT]
+
+Standard library only (Debian's python3).
+"""
+
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import re
+import resource
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+JAVA_SOURCES = os.path.join(HERE, "java")
+
+DEFAULT_WORKLOADS = ["unsafe-churn", "direct-buffers"]
+
+# Every JVM, of every workload and configuration, gets these. The young generation is small
+# and fixed so direct-buffers collects (and its Cleaners free) several times a second; the
+# survivor spaces are large enough for the Cleaners that outlive their first collection, so
+# they do not spill into the old generation and end in full GCs; direct memory has room for
+# what accumulates between two collections, so Bits.reserveMemory never calls System.gc().
+JVM_FLAGS = [
+    "-Xms256m", "-Xmx256m", "-Xmn16m", "-XX:SurvivorRatio=2", "-XX:+UseG1GC",
+    "-XX:MaxDirectMemorySize=1g",
+]
+
+# Extra JVM arguments for one workload (same for all its configurations), for instance
+# "-Djava.library.path=..." for a JNI workload.
+WORKLOAD_JVM_ARGS = {
+    # "jni-malloc-churn": ["-Djava.library.path=..."],
+}
+
+# Jars on the class path of javac and of every run, when they exist (e.g. zstd-jni's).
+EXTRA_CLASSPATH = [
+    # "/usr/share/java/zstd-jni.jar",
+]
+
+# Configuration name -> agent options (None: no agent). `output=` is added per run.
+CONFIGS = {
+    "none": None,
+    "default": "",
+    "sample=0": "sample=0",
+}
+BASELINE = "none"
+
+# What we are judged against: (workload, config) -> largest acceptable ratio to `none`.
+TARGETS = {
+    ("unsafe-churn", "default"): 1.5,
+    ("direct-buffers", "default"): 1.05,
+    ("unsafe-churn", "sample=0"): 20.0,
+}
+
+RESULT_RE = re.compile(r"^RESULT (.*)$", re.M)
+ENV_DROP = ("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS")
+
+
+# A run during which other processes kept more than this many cores busy on average is flagged.
+BUSY_OTHERS_WARN = 0.25
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def jdk_version(java):
+    p = subprocess.run([java, "-version"], capture_output=True, text=True, env=clean_env())
+    lines = [l.strip() for l in p.stderr.splitlines() if l.strip()]
+    return "; ".join(lines[:2]) if lines else "unknown"
+
+
+def cpu_seconds():
+    """(CPU seconds the whole machine spent busy, those our finished children spent): their
+    difference over a run is what other processes (and the hypervisor's steal) took."""
+    busy = 0.0
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        # user nice system idle iowait irq softirq steal ...
+        busy = (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        pass
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return busy, ru.ru_utime + ru.ru_stime
+
+
+def clean_env(preload=None):
+    env = {k: v for k, v in os.environ.items() if k not in ENV_DROP and k != "LD_PRELOAD"}
+    if preload:
+        env["LD_PRELOAD"] = preload
+    return env
+
+
+def classpath(classes):
+    return os.pathsep.join([classes] + [j for j in EXTRA_CLASSPATH if os.path.exists(j)])
+
+
+def compile_bench(java_home, out):
+    sources = sorted(glob.glob(os.path.join(JAVA_SOURCES, "*.java")))
+    if not sources:
+        raise BenchError("no Java sources in %s" % JAVA_SOURCES)
+    javac = os.path.join(java_home, "bin", "javac")
+    cmd = [javac, "--release", "11", "-Xlint:all", "-Werror", "-cp", classpath(out),
+           "-d", out] + sources
+    p = subprocess.run(cmd, capture_output=True, text=True, env=clean_env())
+    if p.returncode != 0:
+        raise BenchError("javac failed (%d):\n$ %s\n%s%s" % (
+            p.returncode, shlex.join(cmd), p.stdout, p.stderr))
+
+
+def parse_result(stdout):
+    m = RESULT_RE.findall(stdout)
+    if len(m) != 1:
+        return None
+    try:
+        fields = dict(kv.split("=", 1) for kv in m[0].split())
+        return {"ns_per_op": float(fields["ns_per_op"]), "ops": int(fields["ops"]),
+                "round_min": float(fields.get("round_min", "nan")),
+                "round_max": float(fields.get("round_max", "nan")),
+                "cpu_ns_per_op": float(fields.get("cpu_ns_per_op", "-1"))}
+    except (KeyError, ValueError):
+        return None
+
+
+def tail(text, n=20):
+    return "\n".join(text.splitlines()[-n:])
+
+
+def check_report(run_dir, config, result):
+    """The agent run's report: exactly one, valid JSON, written at exit, with allocations."""
+    paths = glob.glob(os.path.join(run_dir, "report-*.json"))
+    if len(paths) != 1:
+        raise BenchError("expected one report in %s, found %d: %s" % (
+            run_dir, len(paths), os.listdir(run_dir)))
+    try:
+        with open(paths[0]) as f:
+            report = json.load(f)
+    except (OSError, ValueError) as e:
+        raise BenchError("report %s is not readable JSON: %s" % (paths[0], e))
+    if report.get("format") != "leakbridge-report" or report.get("reason") != "exit":
+        raise BenchError("%s is not an exit report (format %r, reason %r)" % (
+            paths[0], report.get("format"), report.get("reason")))
+    allocated = report.get("totals", {}).get("allocated_count", 0)
+    # The hooks must have been on the workload's path, or the ratio measures nothing. With
+    # sample=0 every allocation is recorded, warm-up's too, so there are more than ops.
+    if allocated <= 0 or (config == "sample=0" and allocated < result["ops"]):
+        raise BenchError("%s recorded %d allocations for %d ops: the hooks missed the workload" % (
+            paths[0], allocated, result["ops"]))
+    return {"path": paths[0], "allocated_count": allocated,
+            "bytes": os.path.getsize(paths[0])}
+
+
+def run_one(args, classes, work, workload, config, rep):
+    run_dir = os.path.join(work, "%s.%s.%d" % (workload, config.replace("=", ""), rep))
+    os.makedirs(run_dir)
+    java = os.path.join(args.java_home, "bin", "java")
+    cmd = [java]
+    options = CONFIGS[config]
+    if options is not None:
+        out = "output=" + os.path.join(run_dir, "report-%p.json")
+        cmd.append("-agentpath:%s=%s" % (args.agent, ",".join(filter(None, [out, options]))))
+    cmd += JVM_FLAGS + WORKLOAD_JVM_ARGS.get(workload, [])
+    cmd += ["-Dbench.warmup=%g" % args.warmup, "-cp", classpath(classes), "Bench", workload,
+            "%g" % args.seconds]
+    t0 = time.monotonic()
+    busy0, ours0 = cpu_seconds()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(args.preload),
+                           timeout=args.warmup + args.seconds + 180)
+    except subprocess.TimeoutExpired as e:
+        raise BenchError("timed out after %ds:\n$ %s" % (e.timeout, shlex.join(cmd)))
+    wall = time.monotonic() - t0
+    busy1, ours1 = cpu_seconds()
+    others = max(0.0, (busy1 - busy0) - (ours1 - ours0)) / wall
+    with open(os.path.join(run_dir, "stdout"), "w") as f:
+        f.write(p.stdout)
+    with open(os.path.join(run_dir, "stderr"), "w") as f:
+        f.write(p.stderr)
+    result = parse_result(p.stdout)
+    if p.returncode != 0 or result is None:
+        raise BenchError("%s/%s rep %d failed (exit %d%s):\n$ %s\n%s\n%s" % (
+            workload, config, rep + 1, p.returncode, "" if result else ", no RESULT line",
+            shlex.join(cmd), tail(p.stdout), tail(p.stderr)))
+    run = {"workload": workload, "config": config, "rep": rep + 1, "wall_s": round(wall, 3),
+           "jvm_cpu_s": round(ours1 - ours0, 3), "others_cores": round(others, 3), "cmd": cmd}
+    run.update(result)
+    if options is not None:
+        run["report"] = check_report(run_dir, config, result)
+    return run
+
+
+def summarize(runs, workloads, configs):
+    rows = []
+    for w in workloads:
+        base = base_cpu = None
+        base_by_rep = {r["rep"]: r["ns_per_op"] for r in runs
+                       if r["workload"] == w and r["config"] == BASELINE}
+        for c in configs:
+            mine = [r for r in runs if r["workload"] == w and r["config"] == c]
+            if not mine:
+                continue
+            vals = [r["ns_per_op"] for r in mine]
+            med = statistics.median(vals)
+            cpus = [r["cpu_ns_per_op"] for r in mine if r["cpu_ns_per_op"] >= 0]
+            cpu = statistics.median(cpus) if cpus else None
+            if c == BASELINE:
+                base, base_cpu = med, cpu
+            # Each repetition against the baseline of the same repetition, run seconds apart:
+            # less sensitive to load that comes and goes than the ratio of medians.
+            paired = [r["ns_per_op"] / base_by_rep[r["rep"]] for r in mine if r["rep"] in base_by_rep]
+            row = {"workload": w, "config": c, "median_ns_per_op": med, "min_ns_per_op": min(vals),
+                   "max_ns_per_op": max(vals), "reps": len(vals),
+                   "ratio": med / base if base else None,
+                   "paired_ratio": statistics.median(paired) if paired else None,
+                   "paired_ratios": paired, "cpu_ns_per_op": cpu,
+                   "cpu_ratio": cpu / base_cpu if cpu and base_cpu else None}
+            target = TARGETS.get((w, c))
+            if target is not None:
+                row["target"] = target
+                row["meets_target"] = row["ratio"] is not None and row["ratio"] <= target
+            rows.append(row)
+    return rows
+
+
+def fmt_ns(x):
+    return "%.1f" % x if x < 10000 else "%.0f" % x
+
+
+def print_table(header, rows):
+    for line in header:
+        print(line)
+    print()
+    cols = ["workload", "config", "median ns/op", "min..max ns/op", "vs none", "paired",
+            "cpu ns/op", "cpu vs none", "target"]
+    table = []
+    for r in rows:
+        ratio = "%.3fx" % r["ratio"] if r["ratio"] is not None else "-"
+        paired = "%.3fx" % r["paired_ratio"] if r["paired_ratio"] is not None else "-"
+        cpu = fmt_ns(r["cpu_ns_per_op"]) if r["cpu_ns_per_op"] is not None else "-"
+        cpu_ratio = "%.3fx" % r["cpu_ratio"] if r["cpu_ratio"] is not None else "-"
+        target = ""
+        if "target" in r:
+            target = "<=%gx %s" % (r["target"], "ok" if r["meets_target"] else "MISSED")
+        table.append([r["workload"], r["config"], fmt_ns(r["median_ns_per_op"]),
+                      "%s..%s" % (fmt_ns(r["min_ns_per_op"]), fmt_ns(r["max_ns_per_op"])),
+                      ratio, paired, cpu, cpu_ratio, target])
+    widths = [max(len(str(x)) for x in col) for col in zip(cols, *table)]
+    right = {2, 3, 4, 5, 6, 7}
+    for line in [cols] + table:
+        print("  ".join(str(x).rjust(wd) if i in right else str(x).ljust(wd)
+                        for i, (x, wd) in enumerate(zip(line, widths))).rstrip())
+    print("(ns/op: wall clock, median round of each JVM; vs none: ratio of the medians over the "
+          "JVMs; paired: median of each\n repetition's ratio to the same repetition's none; cpu: "
+          "CPU time of all the JVM's threads per op; targets apply to vs none)")
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--agent", required=True, help="libleakbridge.so")
+    ap.add_argument("--java-home", required=True, help="JDK to run (and compile Bench.java) with")
+    ap.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS),
+                    help="comma-separated (default %(default)s)")
+    ap.add_argument("--configs", default=",".join(CONFIGS),
+                    help="comma-separated subset of %s (default all)" % ", ".join(CONFIGS))
+    ap.add_argument("--reps", type=int, default=5, help="JVMs per workload and configuration")
+    ap.add_argument("--seconds", type=float, default=3.0, help="timed phase of each JVM")
+    ap.add_argument("--warmup", type=float, default=2.0, help="warm-up phase of each JVM")
+    ap.add_argument("--preload", help="LD_PRELOAD for every run, e.g. jemalloc's libjemalloc.so.2")
+    ap.add_argument("--classes", help="compiled Bench classes (default: compile into a temp dir)")
+    ap.add_argument("--json", help="write the raw numbers here")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (reports, logs)")
+    args = ap.parse_args()
+
+    workloads = [w for w in args.workloads.split(",") if w]
+    configs = [c for c in args.configs.split(",") if c]
+    bad = [c for c in configs if c not in CONFIGS]
+    if bad or not configs or not workloads or args.reps < 1 or args.seconds <= 0 or args.warmup < 0:
+        ap.error("bad --configs %s, --workloads, --reps, --seconds or --warmup" % bad)
+    if BASELINE in configs:  # the baseline first, so its row comes first in the table
+        configs = [BASELINE] + [c for c in configs if c != BASELINE]
+    java = os.path.join(args.java_home, "bin", "java")
+    if not os.access(java, os.X_OK):
+        ap.error("no java at %s" % java)
+    args.agent = os.path.abspath(args.agent)
+    if args.preload and not os.path.isfile(args.preload):
+        ap.error("no library at %s" % args.preload)
+    if any(CONFIGS[c] is not None for c in configs) and not os.path.isfile(args.agent):
+        ap.error("no agent at %s" % args.agent)
+
+    work = tempfile.mkdtemp(prefix="lbbench-")
+    try:
+        if args.classes:
+            classes = os.path.abspath(args.classes)
+        else:
+            classes = os.path.join(work, "classes")
+            os.makedirs(classes)
+            compile_bench(args.java_home, classes)
+
+        started = datetime.datetime.now(datetime.timezone.utc)
+        header = [
+            "leakbridge overhead benchmark, %s" % started.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "jdk:      %s" % jdk_version(java),
+            "cpu:      %s (%d online)" % (cpu_model(), os.cpu_count() or 0),
+            "agent:    %s" % args.agent,
+            "jvm:      %s" % " ".join(JVM_FLAGS),
+            "malloc:   %s" % ("LD_PRELOAD=" + args.preload if args.preload else "the C library's"),
+            "runs:     %d reps x %d configs x %d workloads, each %gs warm-up + %gs timed, "
+            "configs interleaved round-robin" % (args.reps, len(configs), len(workloads),
+                                                 args.warmup, args.seconds),
+            "command:  %s" % shlex.join([sys.executable] + sys.argv),
+        ]
+        total = args.reps * len(workloads) * len(configs)
+        log("benchmark: %d runs of about %gs each" % (total, args.warmup + args.seconds + 0.5))
+        runs, n, t_start = [], 0, time.monotonic()
+        for rep in range(args.reps):
+            for w in workloads:
+                # Rotate the order every repetition so no configuration always runs first.
+                k = rep % len(configs)
+                for c in configs[k:] + configs[:k]:
+                    run = run_one(args, classes, work, w, c, rep)
+                    runs.append(run)
+                    n += 1
+                    left = (time.monotonic() - t_start) / n * (total - n)
+                    log("[%2d/%d] %-16s %-9s rep %d: %10.1f ns/op  others %.2f cores  (%.0fs left)"
+                        % (n, total, w, c, rep + 1, run["ns_per_op"], run["others_cores"], left))
+
+        rows = summarize(runs, workloads, configs)
+        print_table(header, rows)
+        busy = [r["others_cores"] for r in runs]
+        noisy = [r for r in runs if r["others_cores"] > BUSY_OTHERS_WARN]
+        print("\nother processes kept %.2f..%.2f cores busy during the runs (median %.2f)" % (
+            min(busy), max(busy), statistics.median(busy)))
+        if noisy:
+            print("WARNING: %d of %d runs shared the machine with more than %.2f busy cores: "
+                  "their numbers are suspect (%s)" % (
+                      len(noisy), len(runs), BUSY_OTHERS_WARN,
+                      ", ".join("%s/%s#%d" % (r["workload"], r["config"], r["rep"])
+                                for r in noisy[:8]) + (", ..." if len(noisy) > 8 else "")))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"header": header, "started": started.isoformat(),
+                           "jvm_flags": JVM_FLAGS, "preload": args.preload, "argv": sys.argv, "summary": rows,
+                           "runs": runs}, f, indent=1)
+                f.write("\n")
+    except BenchError as e:
+        print("bench: ERROR: %s" % e, file=sys.stderr)
+        print("bench: work directory kept: %s" % work, file=sys.stderr)
+        return 1
+    if args.keep:
+        log("work directory: %s" % work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
