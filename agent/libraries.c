@@ -38,11 +38,19 @@ static bool in_jdk(const char *path)
     return jdk_home_len && strncmp(path, jdk_home, jdk_home_len) == 0 && path[jdk_home_len] == '/';
 }
 
+/* The agent itself, whatever its file is called: its own frees must never reach its hooks,
+ * which may hold a live-table lock. */
+static bool is_agent(const struct lb_module *m)
+{
+    uintptr_t self = (uintptr_t)&lb_libraries_start;
+    return self >= m->start && self < m->end;
+}
+
 /* The role a module gets, and how much of it is patched. */
 static void on_new_module(struct lb_module *m)
 {
     enum lb_module_role role = (enum lb_module_role)atomic_load(&m->role);
-    if (is_runtime(m->path))
+    if (is_agent(m) || is_runtime(m->path))
         role = LB_ROLE_RUNTIME;
     else if (in_jdk(m->path))
         role = LB_ROLE_JVM;
