@@ -34,7 +34,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 JAVA_SOURCES = os.path.join(HERE, "java")
 
-DEFAULT_WORKLOADS = ["unsafe-churn", "direct-buffers"]
+DEFAULT_WORKLOADS = ["unsafe-churn", "direct-buffers", "jni-malloc-churn", "zstd-streams"]
 
 # Every JVM, of every workload and configuration, gets these. The young generation is small
 # and fixed so direct-buffers collects (and its Cleaners free) several times a second; the
@@ -49,12 +49,13 @@ JVM_FLAGS = [
 # Extra JVM arguments for one workload (same for all its configurations), for instance
 # "-Djava.library.path=..." for a JNI workload.
 WORKLOAD_JVM_ARGS = {
-    # "jni-malloc-churn": ["-Djava.library.path=..."],
+    "jni-malloc-churn": ["-Djava.library.path={native_lib_dir}"],
+    "zstd-streams": ["-Djava.library.path=/usr/lib/x86_64-linux-gnu"],
 }
 
 # Jars on the class path of javac and of every run, when they exist (e.g. zstd-jni's).
 EXTRA_CLASSPATH = [
-    # "/usr/share/java/zstd-jni.jar",
+    "/usr/share/java/zstd-jni.jar",
 ]
 
 # Configuration name -> agent options (None: no agent). `output=` is added per run.
@@ -70,6 +71,8 @@ TARGETS = {
     ("unsafe-churn", "default"): 1.5,
     ("direct-buffers", "default"): 1.05,
     ("unsafe-churn", "sample=0"): 20.0,
+    ("jni-malloc-churn", "default"): 1.3,
+    ("zstd-streams", "default"): 1.03,
 }
 
 RESULT_RE = re.compile(r"^RESULT (.*)$", re.M)
@@ -195,7 +198,8 @@ def run_one(args, classes, work, workload, config, rep):
     if options is not None:
         out = "output=" + os.path.join(run_dir, "report-%p.json")
         cmd.append("-agentpath:%s=%s" % (args.agent, ",".join(filter(None, [out, options]))))
-    cmd += JVM_FLAGS + WORKLOAD_JVM_ARGS.get(workload, [])
+    cmd += JVM_FLAGS + [a.format(native_lib_dir=args.native_lib_dir)
+                        for a in WORKLOAD_JVM_ARGS.get(workload, [])]
     cmd += ["-Dbench.warmup=%g" % args.warmup, "-cp", classpath(classes), "Bench", workload,
             "%g" % args.seconds]
     t0 = time.monotonic()
@@ -306,6 +310,8 @@ def main():
     ap.add_argument("--classes", help="compiled Bench classes (default: compile into a temp dir)")
     ap.add_argument("--json", help="write the raw numbers here")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (reports, logs)")
+    ap.add_argument("--native-lib-dir", default=os.path.join(os.getcwd(), "tests", "bench", "native"),
+                    help="directory of libbenchnative.so (jni-malloc-churn)")
     args = ap.parse_args()
 
     workloads = [w for w in args.workloads.split(",") if w]

@@ -49,6 +49,58 @@ public final class Bench {
     static {
         WORKLOADS.put("unsafe-churn", UnsafeChurn::new);
         WORKLOADS.put("direct-buffers", DirectBuffers::new);
+        WORKLOADS.put("jni-malloc-churn", MallocChurn::new);
+        WORKLOADS.put("zstd-streams", ZstdStreams::new);
+    }
+
+    /** malloc/free pairs of 64 B to 64 KiB inside a JNI library (libbenchnative.so); one op =
+     * one pair. Calls of 1,000 pairs each, so the JNI transition is not what is measured. */
+    static final class MallocChurn implements Workload {
+        static native long churn(int ops, long seed);
+
+        @Override
+        public void setUp() {
+            System.loadLibrary("benchnative");
+        }
+
+        @Override
+        public long run(int ops) {
+            long sum = 0;
+            for (int done = 0; done < ops; done += 1000) {
+                sum += churn(Math.min(1000, ops - done), done + 1);
+            }
+            return sum;
+        }
+    }
+
+    /** zstd-jni streams as Parquet uses them: create a ZstdInputStreamNoFinalizer over a
+     * compressed 64 KiB page, read it all, close it. One op = one stream. */
+    static final class ZstdStreams implements Workload {
+        private byte[] compressed;
+        private final byte[] out = new byte[16 * 1024];
+
+        @Override
+        public void setUp() {
+            byte[] page = new byte[64 * 1024];
+            for (int i = 0; i < page.length; i++) {
+                page[i] = (byte) ((i * 31) % 251 ^ (i >> 7));
+            }
+            compressed = com.github.luben.zstd.Zstd.compress(page);
+        }
+
+        @Override
+        public long run(int ops) throws java.io.IOException {
+            long sum = 0;
+            for (int i = 0; i < ops; i++) {
+                try (java.io.InputStream in = new com.github.luben.zstd.ZstdInputStreamNoFinalizer(
+                        new java.io.ByteArrayInputStream(compressed))) {
+                    for (int n; (n = in.read(out)) > 0;) {
+                        sum += n + out[n - 1];
+                    }
+                }
+            }
+            return sum;
+        }
     }
 
     /** Tiny Unsafe allocate/free pairs, 16..64 bytes; one op = one pair. */
