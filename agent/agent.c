@@ -8,6 +8,7 @@
 #include "libraries.h"
 #include "log.h"
 #include "sampler.h"
+#include "stacks.h"
 #include "tracker.h"
 #include "unsafe_hooks.h"
 
@@ -51,6 +52,22 @@ static void JNICALL on_native_method_bind(jvmtiEnv *jvmti, JNIEnv *jni, jthread 
     release(jvmti, cls);
 }
 
+/* AsyncGetCallTrace answers only while this event is enabled; it has nothing else to do. */
+static void JNICALL on_class_load(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jclass klass)
+{
+    (void)jvmti;
+    (void)jni;
+    (void)thread;
+    (void)klass;
+}
+
+static void JNICALL on_class_prepare(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jclass klass)
+{
+    (void)jni;
+    (void)thread;
+    lb_stacks_prepare_class(jvmti, klass);
+}
+
 static void read_property(jvmtiEnv *jvmti, const char *key, char *out, size_t len)
 {
     char *value = NULL;
@@ -66,6 +83,7 @@ static void JNICALL on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread)
     read_property(jvmti, "java.vm.version", lb_agent.jvm_version, sizeof lb_agent.jvm_version);
     read_property(jvmti, "java.vm.vendor", lb_agent.jvm_vendor, sizeof lb_agent.jvm_vendor);
     read_property(jvmti, "java.vm.name", lb_agent.jvm_name, sizeof lb_agent.jvm_name);
+    lb_stacks_java_init(jvmti);
     if (lb_agent.options.native) {
         char home[4096] = "";
         read_property(jvmti, "java.home", home, sizeof home);
@@ -116,9 +134,12 @@ static jint start(JavaVM *vm, const char *options)
     cb.VMInit = on_vm_init;
     cb.VMDeath = on_vm_death;
     cb.NativeMethodBind = on_native_method_bind;
+    cb.ClassLoad = on_class_load;
+    cb.ClassPrepare = on_class_prepare;
     (*jvmti)->SetEventCallbacks(jvmti, &cb, sizeof cb);
     jvmtiEvent events[] = {JVMTI_EVENT_VM_INIT, JVMTI_EVENT_VM_DEATH,
-                           JVMTI_EVENT_NATIVE_METHOD_BIND};
+                           JVMTI_EVENT_NATIVE_METHOD_BIND, JVMTI_EVENT_CLASS_LOAD,
+                           JVMTI_EVENT_CLASS_PREPARE};
     for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
         e = (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, events[i], NULL);
         if (e != JVMTI_ERROR_NONE) {

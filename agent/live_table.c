@@ -35,17 +35,7 @@ struct shard {
 
 static struct shard shards[SHARDS] = {[0 ... SHARDS - 1] = {PTHREAD_MUTEX_INITIALIZER, 0, NULL}};
 
-/* How many recorded addresses fall in each filter bucket: a free whose bucket is empty (nearly
- * every free, with sampling) is answered with one load from this small array, instead of a
- * chain of hash, shard, table and slot loads. */
-#define FILTER_BITS 16
-static _Atomic uint16_t filter[1u << FILTER_BITS];
-
-static inline size_t filter_index(uintptr_t addr)
-{
-    /* Allocator addresses are 16-byte aligned; fold in high bits so that arenas differ. */
-    return (size_t)((addr >> 4) ^ (addr >> 20) ^ (addr >> 36)) & ((1u << FILTER_BITS) - 1);
-}
+_Atomic uint16_t lb_table_filter[1u << LB_TABLE_FILTER_BITS];
 
 static inline uint64_t mix(uintptr_t addr)
 {
@@ -167,7 +157,8 @@ enum lb_insert_result lb_table_insert(uintptr_t addr, const struct lb_block *blo
             if (atomic_load_explicit(&sl->key, memory_order_relaxed) == KEY_EMPTY)
                 t->used++;
             t->live++;
-            atomic_fetch_add_explicit(&filter[filter_index(addr)], 1, memory_order_release);
+            atomic_fetch_add_explicit(&lb_table_filter[lb_table_filter_index(addr)], 1,
+                                      memory_order_release);
         }
         sl->block = *block;
         atomic_store_explicit(&sl->key, addr, memory_order_release);
@@ -204,7 +195,7 @@ static bool maybe_recorded(struct shard *s, uintptr_t addr, uint64_t h)
 
 bool lb_table_remove(uintptr_t addr, struct lb_block *removed)
 {
-    if (atomic_load_explicit(&filter[filter_index(addr)], memory_order_acquire) == 0)
+    if (!lb_table_may_hold(addr))
         return false;
     uint64_t h = mix(addr);
     struct shard *s = shard_of(h);
@@ -217,7 +208,8 @@ bool lb_table_remove(uintptr_t addr, struct lb_block *removed)
     if (found) {
         *removed = t->slots[i].block;
         t->live--;
-        atomic_fetch_sub_explicit(&filter[filter_index(addr)], 1, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&lb_table_filter[lb_table_filter_index(addr)], 1,
+                                  memory_order_relaxed);
         if (atomic_load_explicit(&t->slots[(i + 1) & t->mask].key, memory_order_relaxed) ==
             KEY_EMPTY) {
             /* The end of a cluster: this slot and the tombstones before it can become empty,
@@ -279,8 +271,8 @@ void lb_table_stats(struct lb_table_stats *stats)
 
 void lb_table_reset(void)
 {
-    for (size_t i = 0; i < (1u << FILTER_BITS); i++)
-        atomic_store(&filter[i], 0);
+    for (size_t i = 0; i < (1u << LB_TABLE_FILTER_BITS); i++)
+        atomic_store(&lb_table_filter[i], 0);
     for (unsigned n = 0; n < SHARDS; n++) {
         struct table *t = atomic_exchange(&shards[n].table, NULL);
         while (t) {

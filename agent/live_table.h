@@ -7,6 +7,7 @@
 #ifndef LB_LIVE_TABLE_H
 #define LB_LIVE_TABLE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,26 @@ enum lb_insert_result {
 
 enum lb_insert_result lb_table_insert(uintptr_t addr, const struct lb_block *block,
                                       struct lb_block *replaced);
+
+/* How many recorded addresses fall in each filter bucket: a free whose bucket is empty (nearly
+ * every free, with sampling) is answered with one load from this small array, inlined into the
+ * hook, instead of a chain of hash, shard, table and slot loads. */
+#define LB_TABLE_FILTER_BITS 16
+extern _Atomic uint16_t lb_table_filter[1u << LB_TABLE_FILTER_BITS];
+
+static inline size_t lb_table_filter_index(uintptr_t addr)
+{
+    /* Allocator addresses are 16-byte aligned; fold in high bits so that arenas differ. */
+    return (size_t)((addr >> 4) ^ (addr >> 20) ^ (addr >> 36)) & ((1u << LB_TABLE_FILTER_BITS) - 1);
+}
+
+/* False only if addr is certainly not recorded (exact for addresses whose insert happened
+ * before: the caller got addr from an allocation that returned after it). */
+static inline bool lb_table_may_hold(uintptr_t addr)
+{
+    return atomic_load_explicit(&lb_table_filter[lb_table_filter_index(addr)],
+                                memory_order_acquire) != 0;
+}
 
 /* Forgets addr. Returns false, after one lock-free lookup, when it was not recorded. */
 bool lb_table_remove(uintptr_t addr, struct lb_block *removed);

@@ -1,5 +1,7 @@
 #include "stacks.h"
 
+#include <dlfcn.h>
+
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
@@ -18,13 +20,72 @@ void lb_stacks_init(void)
     }
 }
 
-int lb_stack_java(jvmtiEnv *jvmti, struct lb_frame *out, int max)
+/* HotSpot's AsyncGetCallTrace, exported by libjvm on JDK 17 and 25 (not in jvmti.h). */
+typedef struct {
+    jint lineno; /* bytecode index; negative for native methods */
+    jmethodID method_id;
+} asgct_frame;
+typedef struct {
+    JNIEnv *env_id;
+    jint num_frames; /* negative: an error (no ClassLoad event, unknown thread state, ...) */
+    asgct_frame *frames;
+} asgct_trace;
+static void (*async_get_call_trace)(asgct_trace *trace, jint depth, void *ucontext);
+
+void lb_stacks_java_init(jvmtiEnv *jvmti)
 {
-    jvmtiFrameInfo info[LB_DEPTH_MAX];
-    jint count = 0;
+    /* The ids of classes loaded so far; later ones come through ClassPrepare. */
+    jint n = 0;
+    jclass *classes = NULL;
+    if ((*jvmti)->GetLoadedClasses(jvmti, &n, &classes) == JVMTI_ERROR_NONE) {
+        for (jint i = 0; i < n; i++)
+            lb_stacks_prepare_class(jvmti, classes[i]);
+        (*jvmti)->Deallocate(jvmti, (unsigned char *)classes);
+    }
+    async_get_call_trace =
+        (void (*)(asgct_trace *, jint, void *))dlsym(RTLD_DEFAULT, "AsyncGetCallTrace");
+}
+
+void lb_stacks_prepare_class(jvmtiEnv *jvmti, jclass klass)
+{
+    jint n = 0;
+    jmethodID *methods = NULL;
+    if ((*jvmti)->GetClassMethods(jvmti, klass, &n, &methods) == JVMTI_ERROR_NONE)
+        (*jvmti)->Deallocate(jvmti, (unsigned char *)methods);
+}
+
+static int java_frames_async(JNIEnv *env, struct lb_frame *out, int max)
+{
+    asgct_frame frames[LB_DEPTH_MAX];
+    asgct_trace trace = {env, 0, frames};
+    /* In native state it walks from the thread's last Java frame and ignores the context. */
+    async_get_call_trace(&trace, max, NULL);
+    if (trace.num_frames <= 0)
+        return -1;
+    for (jint i = 0; i < trace.num_frames; i++) {
+        if (!frames[i].method_id)
+            return -1; /* a method whose id was not made yet: ask JVMTI instead */
+        out[i] = (struct lb_frame){.id = (uintptr_t)frames[i].method_id,
+                                   .bci = frames[i].lineno >= 0 ? frames[i].lineno : -1,
+                                   .type = LB_FRAME_JAVA};
+    }
+    return trace.num_frames;
+}
+
+int lb_stack_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max)
+{
     if (max > LB_DEPTH_MAX)
         max = LB_DEPTH_MAX;
-    if (max <= 0 || (*jvmti)->GetStackTrace(jvmti, NULL, 0, max, info, &count) != JVMTI_ERROR_NONE)
+    if (max <= 0)
+        return 0;
+    if (async_get_call_trace && env) {
+        int n = java_frames_async(env, out, max);
+        if (n > 0)
+            return n;
+    }
+    jvmtiFrameInfo info[LB_DEPTH_MAX];
+    jint count = 0;
+    if ((*jvmti)->GetStackTrace(jvmti, NULL, 0, max, info, &count) != JVMTI_ERROR_NONE)
         return 0;
     for (jint i = 0; i < count; i++) {
         out[i].id = (uintptr_t)info[i].method;
@@ -66,6 +127,6 @@ int lb_stack_mixed(JavaVM *vm, jvmtiEnv *jvmti, struct lb_frame *out, int max)
     JNIEnv *env;
     /* A library's own pthread is unknown to the JVM: native frames only. */
     if (n < max && (*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_6) == JNI_OK)
-        n += lb_stack_java(jvmti, out + n, max - n);
+        n += lb_stack_java(jvmti, env, out + n, max - n);
     return n;
 }

@@ -55,7 +55,7 @@ void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
     lb_site_add(site, &w);
 }
 
-void lb_track_free(uintptr_t addr)
+void lb_track_forget(uintptr_t addr)
 {
     struct lb_block block;
     if (lb_table_remove(addr, &block))

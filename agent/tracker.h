@@ -24,8 +24,14 @@ void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
                     const struct lb_frame *frames, int nframes, lb_sites_classify_fn classify);
 
 /* Forgets addr, if recorded, and counts it freed. Call before the memory is really freed, so
- * that no other thread can be handed the same address while it is still in the table. */
-void lb_track_free(uintptr_t addr);
+ * that no other thread can be handed the same address while it is still in the table. The
+ * common case, an address never recorded, costs one inlined load. */
+void lb_track_forget(uintptr_t addr);
+static inline void lb_track_free(uintptr_t addr)
+{
+    if (lb_table_may_hold(addr))
+        lb_track_forget(addr);
+}
 
 /* For realloc: takes addr out of the table without counting it freed yet. */
 bool lb_track_take(uintptr_t addr, struct lb_block *block);

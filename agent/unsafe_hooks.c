@@ -18,21 +18,21 @@ static reallocate_fn real_reallocate;
 static free_fn real_free;
 
 /* Inside these wrappers the thread is in native state, where GetStackTrace is allowed. */
-static void record(jlong addr, jlong size)
+static void record(JNIEnv *env, jlong addr, jlong size)
 {
     if (addr == 0 || !lb_sampler_take((size_t)size))
         return;
     if (atomic_load_explicit(&lb_agent.phase, memory_order_relaxed) == LB_PHASE_DEAD)
         return; /* the last report is written; JVMTI no longer answers */
     struct lb_frame frames[LB_DEPTH_MAX];
-    int n = lb_stack_java(lb_agent.jvmti, frames, (int)lb_agent.options.depth);
+    int n = lb_stack_java(lb_agent.jvmti, env, frames, (int)lb_agent.options.depth);
     lb_track_alloc((uintptr_t)addr, (size_t)size, LB_ORIGIN_UNSAFE, frames, n, lb_java_classify);
 }
 
 static jlong JNICALL allocate_hook(JNIEnv *env, jobject unsafe, jlong size)
 {
     jlong addr = real_allocate(env, unsafe, size);
-    record(addr, size);
+    record(env, addr, size);
     return addr;
 }
 
@@ -48,7 +48,7 @@ static jlong JNICALL reallocate_hook(JNIEnv *env, jobject unsafe, jlong addr, jl
     }
     if (had)
         lb_track_release(&old);
-    record(fresh, size);
+    record(env, fresh, size);
     return fresh;
 }
 
