@@ -9,10 +9,12 @@ STREAMS = 8000
 
 
 def test(env):
-    p, exact = lbtest.run_zstd(env, "exact", ["leak", STREAMS])
+    # Each stream also holds a ~128 KB Java input buffer: give the heap room for 8,000.
+    heap = ["-Xmx1536m"]
+    p, exact = lbtest.run_zstd(env, "exact", ["leak", STREAMS], jvm_args=heap)
     true_bytes = lbtest.check_zstd_top_site(exact, STREAMS)["live_bytes"]
 
-    p, sampled = lbtest.run_zstd(env, "sampled", ["leak", STREAMS], options="")
+    p, sampled = lbtest.run_zstd(env, "sampled", ["leak", STREAMS], options="", jvm_args=heap)
     check(sampled["sampling"]["estimated"] is True, "a sampled report must say its figures are estimates")
     check(sampled["sites"], "no site at all")
     top = sampled["sites"][0]
