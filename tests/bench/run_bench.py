@@ -295,6 +295,30 @@ def print_table(header, rows):
     sys.stdout.flush()
 
 
+def measure_table(args, classes, work):
+    """Memory per tracked block: a JVM keeps N Unsafe blocks live with sample=0, and its exit
+    report says how big the live table was; also how long that report took to write."""
+    n = args.table_blocks
+    run_dir = os.path.join(work, "table")
+    os.makedirs(run_dir)
+    out = os.path.join(run_dir, "report-%p.json")
+    cmd = [os.path.join(args.java_home, "bin", "java"),
+           "-agentpath:%s=output=%s,sample=0,native=off" % (args.agent, out)] + JVM_FLAGS + [
+           "-cp", classpath(classes), "KeepBlocks", str(n)]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(args.preload))
+    if p.returncode != 0:
+        raise BenchError("KeepBlocks exited %d:\n%s" % (p.returncode, tail(p.stderr)))
+    report = json.load(open(glob.glob(os.path.join(run_dir, "report-*.json"))[0]))
+    agent = report["agent"]
+    tracked = agent["tracked_blocks"]
+    print("\nlive table with %d blocks tracked (sample=0): %d bytes of tables = %.1f bytes per "
+          "block, plus %d bytes of retired tables (%.1f per block)" % (
+              tracked, agent["live_table_bytes"], agent["live_table_bytes"] / max(1, tracked),
+              agent["live_table_retired_bytes"], agent["live_table_retired_bytes"] / max(1, tracked)))
+    return {"blocks": tracked, "table_bytes": agent["live_table_bytes"],
+            "retired_bytes": agent["live_table_retired_bytes"]}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--agent", required=True, help="libleakbridge.so")
@@ -310,6 +334,8 @@ def main():
     ap.add_argument("--classes", help="compiled Bench classes (default: compile into a temp dir)")
     ap.add_argument("--json", help="write the raw numbers here")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (reports, logs)")
+    ap.add_argument("--table-blocks", type=int, default=1000000,
+                    help="also measure the live table's memory with this many blocks (0: skip)")
     ap.add_argument("--native-lib-dir", default=os.path.join(os.getcwd(), "tests", "bench", "native"),
                     help="directory of libbenchnative.so (jni-malloc-churn)")
     args = ap.parse_args()
@@ -379,11 +405,12 @@ def main():
                       len(noisy), len(runs), BUSY_OTHERS_WARN,
                       ", ".join("%s/%s#%d" % (r["workload"], r["config"], r["rep"])
                                 for r in noisy[:8]) + (", ..." if len(noisy) > 8 else "")))
+        memory = measure_table(args, classes, work) if args.table_blocks else None
         if args.json:
             with open(args.json, "w") as f:
                 json.dump({"header": header, "started": started.isoformat(),
                            "jvm_flags": JVM_FLAGS, "preload": args.preload, "argv": sys.argv, "summary": rows,
-                           "runs": runs}, f, indent=1)
+                           "runs": runs, "live_table": memory}, f, indent=1)
                 f.write("\n")
     except BenchError as e:
         print("bench: ERROR: %s" % e, file=sys.stderr)
