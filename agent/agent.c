@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "dumper.h"
+#include "gc.h"
+#include "java_api.h"
 #include "java_frames.h"
 #include "libraries.h"
 #include "log.h"
@@ -63,9 +65,9 @@ static void JNICALL on_class_load(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, 
 
 static void JNICALL on_class_prepare(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread, jclass klass)
 {
-    (void)jni;
     (void)thread;
     lb_stacks_prepare_class(jvmti, klass);
+    lb_java_api_prepare(jvmti, jni, klass);
 }
 
 static void read_property(jvmtiEnv *jvmti, const char *key, char *out, size_t len)
@@ -76,10 +78,16 @@ static void read_property(jvmtiEnv *jvmti, const char *key, char *out, size_t le
     release(jvmti, value);
 }
 
-static void JNICALL on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread)
+/* jcmd PID JVMTI.data_dump and SIGQUIT: handed to the dumper thread at once. */
+static void JNICALL on_data_dump_request(jvmtiEnv *jvmti)
 {
-    (void)jni;
-    (void)thread;
+    (void)jvmti;
+    lb_dumper_request("jcmd");
+}
+
+/* What needs a live JVM: at VMInit, or at once when attached to a running JVM. */
+static void go_live(jvmtiEnv *jvmti, JNIEnv *jni)
+{
     read_property(jvmti, "java.vm.version", lb_agent.jvm_version, sizeof lb_agent.jvm_version);
     read_property(jvmti, "java.vm.vendor", lb_agent.jvm_vendor, sizeof lb_agent.jvm_vendor);
     read_property(jvmti, "java.vm.name", lb_agent.jvm_name, sizeof lb_agent.jvm_name);
@@ -87,26 +95,35 @@ static void JNICALL on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread)
     if (lb_agent.options.native) {
         char home[4096] = "";
         read_property(jvmti, "java.home", home, sizeof home);
-        lb_libraries_start(home);
+        lb_libraries_start(home, lb_agent.attached);
+    }
+    if (lb_agent.attached) {
+        char why[512];
+        if (!lb_unsafe_hooks_attach(jni, why, sizeof why))
+            lb_log("Unsafe and direct buffer allocations are not tracked: %s", why);
+        lb_java_api_attach(jvmti, jni);
     }
     atomic_store(&lb_agent.phase, LB_PHASE_LIVE);
+    lb_dumper_start(jvmti, jni);
+}
+
+static void JNICALL on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread)
+{
+    (void)thread;
+    go_live(jvmti, jni);
 }
 
 static void JNICALL on_vm_death(jvmtiEnv *jvmti, JNIEnv *jni)
 {
     (void)jvmti;
     (void)jni;
+    lb_dumper_stop();
     lb_dump("exit");
     atomic_store(&lb_agent.phase, LB_PHASE_DEAD);
 }
 
-static jint start(JavaVM *vm, const char *options)
+static jint start(JavaVM *vm)
 {
-    char err[512];
-    if (!lb_options_parse(options, &lb_agent.options, err, sizeof err)) {
-        lb_log("%s", err);
-        return JNI_ERR;
-    }
     jvmtiEnv *jvmti;
     if ((*vm)->GetEnv(vm, (void **)&jvmti, JVMTI_VERSION_1_2) != JNI_OK) {
         lb_log("this JVM offers no JVMTI 1.2 environment");
@@ -119,10 +136,12 @@ static jint start(JavaVM *vm, const char *options)
     lb_java_frames_init(jvmti);
 
     /* Early VM start: without it the Unsafe natives are bound in the primordial phase, where
-     * the bind event cannot name the method (jvm-facts.md). */
+     * the bind event cannot name the method (jvm-facts.md). A running JVM has bound them
+     * already: attach mode finds them another way. */
     jvmtiCapabilities caps = {0};
-    caps.can_generate_early_vmstart = 1;
+    caps.can_generate_early_vmstart = !lb_agent.attached;
     caps.can_generate_native_method_bind_events = 1;
+    caps.can_generate_garbage_collection_events = 1;
     caps.can_get_line_numbers = 1;
     caps.can_get_source_file_name = 1;
     jvmtiError e = (*jvmti)->AddCapabilities(jvmti, &caps);
@@ -136,10 +155,16 @@ static jint start(JavaVM *vm, const char *options)
     cb.NativeMethodBind = on_native_method_bind;
     cb.ClassLoad = on_class_load;
     cb.ClassPrepare = on_class_prepare;
+    cb.DataDumpRequest = on_data_dump_request;
+    cb.GarbageCollectionFinish = lb_gc_on_finish;
     (*jvmti)->SetEventCallbacks(jvmti, &cb, sizeof cb);
-    jvmtiEvent events[] = {JVMTI_EVENT_VM_INIT, JVMTI_EVENT_VM_DEATH,
-                           JVMTI_EVENT_NATIVE_METHOD_BIND, JVMTI_EVENT_CLASS_LOAD,
-                           JVMTI_EVENT_CLASS_PREPARE};
+    jvmtiEvent events[] = {JVMTI_EVENT_VM_INIT,
+                           JVMTI_EVENT_VM_DEATH,
+                           JVMTI_EVENT_NATIVE_METHOD_BIND,
+                           JVMTI_EVENT_CLASS_LOAD,
+                           JVMTI_EVENT_CLASS_PREPARE,
+                           JVMTI_EVENT_DATA_DUMP_REQUEST,
+                           JVMTI_EVENT_GARBAGE_COLLECTION_FINISH};
     for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
         e = (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, events[i], NULL);
         if (e != JVMTI_ERROR_NONE) {
@@ -150,8 +175,58 @@ static jint start(JavaVM *vm, const char *options)
     return JNI_OK;
 }
 
+/* One agent per JVM: loading the same library again (a second agent_load) must not wrap its
+ * own wrappers. */
+static _Atomic bool active;
+
+static bool parse_options(const char *options)
+{
+    char err[512];
+    if (lb_options_parse(options, &lb_agent.options, err, sizeof err))
+        return true;
+    lb_log("%s", err);
+    return false;
+}
+
 JNIEXPORT jint JNICALL Agent_OnLoad(JavaVM *vm, char *options, void *reserved)
 {
     (void)reserved;
-    return start(vm, options);
+    if (atomic_exchange(&active, true)) {
+        lb_log("loaded twice: the second -agentpath is ignored");
+        return JNI_OK;
+    }
+    if (!parse_options(options))
+        return JNI_ERR;
+    return start(vm);
+}
+
+JNIEXPORT jint JNICALL Agent_OnAttach(JavaVM *vm, char *options, void *reserved)
+{
+    (void)reserved;
+    if (atomic_load(&active)) {
+        lb_log("already active in this JVM, options unchanged; writing a report");
+        lb_dumper_request("attach");
+        return JNI_OK;
+    }
+    /* Bad options leave nothing behind: the user can attach again with good ones. */
+    struct lb_options opts;
+    char err[512];
+    if (!lb_options_parse(options, &opts, err, sizeof err)) {
+        lb_log("not attached: %s", err);
+        return JNI_ERR;
+    }
+    if (atomic_exchange(&active, true))
+        return JNI_OK;
+    lb_agent.options = opts;
+    lb_agent.attached = true;
+    if (start(vm) != JNI_OK)
+        return JNI_ERR;
+    JNIEnv *jni;
+    if ((*vm)->GetEnv(vm, (void **)&jni, JNI_VERSION_1_6) != JNI_OK) {
+        lb_log("attached thread has no JNI environment: not tracking");
+        return JNI_ERR;
+    }
+    go_live(lb_agent.jvmti, jni);
+    lb_log("attached to the running JVM: tracking allocations from now on");
+    return JNI_OK;
 }

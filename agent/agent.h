@@ -5,6 +5,7 @@
 
 #include <jvmti.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "options.h"
 
@@ -18,6 +19,7 @@ struct lb_agent {
     char jvm_version[128];
     char jvm_vendor[128];
     char jvm_name[128];
+    bool attached; /* loaded into a running JVM (Agent_OnAttach) */
 };
 
 extern struct lb_agent lb_agent;

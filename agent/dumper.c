@@ -5,9 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
+#include "ages.h"
+#include "classify.h"
+#include "gc.h"
 #include "java_frames.h"
 #include "live_table.h"
 #include "log.h"
@@ -16,9 +20,13 @@
 #include "tracker.h"
 
 #define LB_AGENT_VERSION "0.1.0"
+/* How long a forced GC may wait for Cleaners and finalizers before the dump goes on. */
+#define GC_SETTLE_MAX_MS 3000
 
+/* Held for a whole dump: dumps are serialized, hooks never take it. */
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned dump_sequence;
+static struct lb_history history;
 
 static json_t *frame_json(void *ctx, const struct lb_frame *frame)
 {
@@ -32,7 +40,8 @@ static json_t *agent_facts(void)
 {
     struct lb_table_stats ts;
     lb_table_stats(&ts);
-    return json_pack("{s:s,s:I,s:I,s:I}", "version", LB_AGENT_VERSION, "tracked_blocks",
+    return json_pack("{s:s,s:s,s:I,s:I,s:I}", "version", LB_AGENT_VERSION, "mode",
+                     lb_agent.attached ? "attach" : "startup", "tracked_blocks",
                      (json_int_t)ts.live, "live_table_bytes", (json_int_t)ts.bytes,
                      "live_table_retired_bytes", (json_int_t)ts.retired_bytes);
 }
@@ -58,21 +67,107 @@ static void absolute(const char *path, char *out, size_t len)
         snprintf(out, len, "%s", path);
 }
 
-bool lb_dump(const char *reason)
+static JNIEnv *current_jni(void)
+{
+    JNIEnv *jni = NULL;
+    if ((*lb_agent.vm)->GetEnv(lb_agent.vm, (void **)&jni, JNI_VERSION_1_6) != JNI_OK)
+        return NULL;
+    return jni;
+}
+
+/* Forces a GC and sets each site's released_* to what its live figures dropped by. */
+static struct lb_site_snapshot *gc_and_snapshot(JNIEnv *jni, size_t *n, json_t **gc_json)
+{
+    struct lb_site_snapshot *before = NULL, *after = NULL;
+    size_t nbefore = lb_report_snapshot(&before);
+    uint64_t start = lb_clock_ms();
+    bool forced = lb_gc_force_and_settle(jni, GC_SETTLE_MAX_MS);
+    uint64_t waited = lb_clock_ms() - start;
+    *n = lb_report_snapshot(&after);
+    uint64_t released_bytes = 0, released_count = 0;
+    if (forced && before && after) {
+        /* Snapshots list sites newest first, and sites are only ever added. */
+        size_t skip = *n - nbefore;
+        for (size_t i = 0; i < nbefore; i++) {
+            struct lb_site_snapshot *a = &after[skip + i], *b = &before[i];
+            if (a->site != b->site)
+                break;
+            a->has_released = true;
+            a->released_bytes = b->live_bytes > a->live_bytes ? b->live_bytes - a->live_bytes : 0;
+            a->released_count = b->live_count > a->live_count ? b->live_count - a->live_count : 0;
+            released_bytes += a->released_bytes;
+            released_count += a->released_count;
+        }
+    }
+    free(before);
+    *gc_json = json_pack("{s:I,s:b,s:I,s:I,s:I}", "cycles", (json_int_t)atomic_load(&lb_gc_epoch),
+                         "forced", forced, "wait_ms", (json_int_t)waited, "released_bytes",
+                         (json_int_t)released_bytes, "released_count", (json_int_t)released_count);
+    return after;
+}
+
+static void say_written(json_t *report, const char *shown, const char *reason)
+{
+    json_t *totals = json_object_get(report, "totals");
+    char live[32];
+    human_bytes((uint64_t)json_integer_value(json_object_get(totals, "live_bytes")), live,
+                sizeof live);
+    size_t suspects = 0, i;
+    json_t *site;
+    json_array_foreach(json_object_get(report, "sites"), i, site)
+    {
+        const char *status = json_string_value(json_object_get(site, "status"));
+        suspects += status && strcmp(status, "leak-suspect") == 0;
+    }
+    char suspect_text[64] = "";
+    if (suspects)
+        snprintf(suspect_text, sizeof suspect_text, ", %zu leak-suspect", suspects);
+    lb_log("report written to %s (%s): %s live in %lld blocks at %lld sites%s%s", shown, reason,
+           live, (long long)json_integer_value(json_object_get(totals, "live_count")),
+           (long long)json_integer_value(json_object_get(totals, "sites")), suspect_text,
+           lb_agent.options.sample ? ", estimated from samples" : "");
+}
+
+bool lb_dump_write(const char *reason, const char *path_wanted, bool force_gc, char *written,
+                   size_t written_len)
 {
     pthread_mutex_lock(&dump_lock);
+    bool ok = false;
+    /* A dump that waited for the exit report to finish has nothing left to say. */
+    if (atomic_load(&lb_agent.phase) != LB_PHASE_LIVE)
+        goto out;
     unsigned seq = ++dump_sequence;
     time_t now = time(NULL);
     char path[LB_OUTPUT_MAX], shown[LB_OUTPUT_MAX + PATH_MAX + 2], err[LB_OUTPUT_MAX + 256];
-    bool ok = false;
-    if (!lb_report_path(lb_agent.options.output, (long)getpid(), now, seq, path, sizeof path)) {
+    if (path_wanted) {
+        if (snprintf(path, sizeof path, "%s", path_wanted) >= (int)sizeof path) {
+            lb_log("cannot write report: path '%.200s...' is too long", path_wanted);
+            goto out;
+        }
+    } else if (!lb_report_path(lb_agent.options.output, (long)getpid(), now, seq, path,
+                               sizeof path)) {
         lb_log("cannot write report: output path '%s' is too long", lb_agent.options.output);
         goto out;
     }
     absolute(path, shown, sizeof shown);
 
     struct lb_site_snapshot *snaps = NULL;
-    size_t n = lb_report_snapshot(&snaps);
+    size_t n;
+    json_t *gc = NULL;
+    if (force_gc || lb_agent.options.gc) {
+        /* At exit, no Java code is run: a Cleaner that blocks must not hang the JVM's exit. */
+        snaps = gc_and_snapshot(strcmp(reason, "exit") ? current_jni() : NULL, &n, &gc);
+    } else {
+        n = lb_report_snapshot(&snaps);
+        gc = json_pack("{s:I,s:b}", "cycles", (json_int_t)atomic_load(&lb_gc_epoch), "forced",
+                       false);
+    }
+    if (snaps) {
+        lb_ages_fill(snaps, n, lb_clock_ms(), atomic_load(&lb_gc_epoch));
+    }
+    unsigned previous = history.sequence;
+    if (snaps)
+        lb_classify(&history, snaps, n, seq);
     struct lb_java_resolver *java = lb_java_resolver_new();
     struct lb_report_meta meta = {
         .reason = reason,
@@ -86,8 +181,15 @@ bool lb_dump(const char *reason)
         .options = &lb_agent.options,
         .modules = lb_symbols_modules_json(),
         .agent = agent_facts(),
+        .gc = gc,
+        .previous_sequence = previous,
     };
-    json_t *report = java ? lb_report_build(&meta, snaps, n, frame_json, java) : NULL;
+    json_t *report = java && snaps ? lb_report_build(&meta, snaps, n, frame_json, java) : NULL;
+    if (!report) {
+        json_decref(meta.modules);
+        json_decref(meta.agent);
+        json_decref(meta.gc);
+    }
     lb_java_resolver_free(java);
     free(snaps);
     if (!report) {
@@ -96,14 +198,9 @@ bool lb_dump(const char *reason)
     }
     ok = lb_report_write(report, path, err, sizeof err);
     if (ok) {
-        json_t *totals = json_object_get(report, "totals");
-        char live[32];
-        human_bytes((uint64_t)json_integer_value(json_object_get(totals, "live_bytes")), live,
-                    sizeof live);
-        lb_log("report written to %s (%s): %s live in %lld blocks at %lld sites%s", shown, reason,
-               live, (long long)json_integer_value(json_object_get(totals, "live_count")),
-               (long long)json_integer_value(json_object_get(totals, "sites")),
-               lb_agent.options.sample ? ", estimated from samples" : "");
+        say_written(report, shown, reason);
+        if (written)
+            snprintf(written, written_len, "%s", shown);
     } else {
         lb_log("%s", err);
     }
@@ -111,4 +208,127 @@ bool lb_dump(const char *reason)
 out:
     pthread_mutex_unlock(&dump_lock);
     return ok;
+}
+
+bool lb_dump(const char *reason)
+{
+    return lb_dump_write(reason, NULL, false, NULL, 0);
+}
+
+/* The dumper thread: jcmd requests and interval dumps run here, never in an event callback. */
+static pthread_mutex_t request_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t request_cond;
+static unsigned pending_jcmd, pending_attach;
+static bool stopping, running;
+
+static struct timespec monotonic_after(uint64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+static void JNICALL dumper_main(jvmtiEnv *jvmti, JNIEnv *jni, void *arg)
+{
+    (void)jvmti;
+    (void)jni;
+    (void)arg;
+    uint64_t interval = lb_agent.options.interval_ms;
+    uint64_t next = interval ? lb_clock_ms() + interval : 0;
+    pthread_mutex_lock(&request_lock);
+    while (!stopping) {
+        const char *reason = NULL;
+        if (pending_jcmd) {
+            pending_jcmd--;
+            reason = "jcmd";
+        } else if (pending_attach) {
+            pending_attach--;
+            reason = "attach";
+        } else if (interval && lb_clock_ms() >= next) {
+            next += interval;
+            if (next <= lb_clock_ms()) /* a dump outlasted the interval: skip, don't pile up */
+                next = lb_clock_ms() + interval;
+            reason = "interval";
+        }
+        if (reason) {
+            pthread_mutex_unlock(&request_lock);
+            lb_dump(reason);
+            pthread_mutex_lock(&request_lock);
+            continue;
+        }
+        if (interval) {
+            uint64_t now = lb_clock_ms();
+            struct timespec until = monotonic_after(next > now ? next - now : 0);
+            pthread_cond_timedwait(&request_cond, &request_lock, &until);
+        } else {
+            pthread_cond_wait(&request_cond, &request_lock);
+        }
+    }
+    running = false;
+    pthread_mutex_unlock(&request_lock);
+}
+
+bool lb_dumper_start(jvmtiEnv *jvmti, JNIEnv *jni)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&request_cond, &attr);
+    pthread_condattr_destroy(&attr);
+
+    jclass cls = (*jni)->FindClass(jni, "java/lang/Thread");
+    jmethodID init = cls ? (*jni)->GetMethodID(jni, cls, "<init>", "(Ljava/lang/String;)V") : NULL;
+    jstring name = init ? (*jni)->NewStringUTF(jni, "leakbridge dumper") : NULL;
+    jobject thread = name ? (*jni)->NewObject(jni, cls, init, name) : NULL;
+    if (!thread) {
+        (*jni)->ExceptionClear(jni);
+        lb_log("cannot create the dumper thread: jcmd dumps are written on the jcmd thread, "
+               "interval dumps are off");
+        return false;
+    }
+    pthread_mutex_lock(&request_lock);
+    running = true;
+    pthread_mutex_unlock(&request_lock);
+    jvmtiError e =
+        (*jvmti)->RunAgentThread(jvmti, thread, dumper_main, NULL, JVMTI_THREAD_NORM_PRIORITY);
+    if (e != JVMTI_ERROR_NONE) {
+        pthread_mutex_lock(&request_lock);
+        running = false;
+        pthread_mutex_unlock(&request_lock);
+        lb_log("cannot start the dumper thread (JVMTI error %d): jcmd dumps are written on the "
+               "jcmd thread, interval dumps are off",
+               (int)e);
+        return false;
+    }
+    return true;
+}
+
+void lb_dumper_request(const char *reason)
+{
+    pthread_mutex_lock(&request_lock);
+    bool handed_over = running && !stopping;
+    if (handed_over) {
+        if (strcmp(reason, "attach") == 0)
+            pending_attach++;
+        else
+            pending_jcmd++;
+        pthread_cond_signal(&request_cond);
+    }
+    pthread_mutex_unlock(&request_lock);
+    if (!handed_over)
+        lb_dump(reason);
+}
+
+void lb_dumper_stop(void)
+{
+    pthread_mutex_lock(&request_lock);
+    stopping = true;
+    pthread_cond_signal(&request_cond);
+    pthread_mutex_unlock(&request_lock);
 }

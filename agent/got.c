@@ -162,3 +162,18 @@ bool lb_got_imports(uintptr_t base, const ElfW(Phdr) * phdr, int phnum, const ch
     }
     return false;
 }
+
+void lb_got_dynamic_names(uintptr_t base, const ElfW(Phdr) * phdr, int phnum,
+                          void (*fn)(bool soname, const char *name, void *ctx), void *ctx)
+{
+    struct dynamic_info di;
+    if (!read_dynamic(base, phdr, phnum, &di))
+        return;
+    const ElfW(Dyn) *dyn = NULL;
+    for (int i = 0; i < phnum; i++)
+        if (phdr[i].p_type == PT_DYNAMIC)
+            dyn = (const ElfW(Dyn) *)(base + phdr[i].p_vaddr);
+    for (; dyn && dyn->d_tag != DT_NULL; dyn++)
+        if ((dyn->d_tag == DT_NEEDED || dyn->d_tag == DT_SONAME) && dyn->d_un.d_val < di.strsz)
+            fn(dyn->d_tag == DT_SONAME, di.strtab + dyn->d_un.d_val, ctx);
+}

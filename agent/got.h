@@ -25,4 +25,9 @@ int lb_got_patch(uintptr_t base, const ElfW(Phdr) * phdr, int phnum,
 /* True if the object imports symbol through any slot (whether or not patched yet). */
 bool lb_got_imports(uintptr_t base, const ElfW(Phdr) * phdr, int phnum, const char *symbol);
 
+/* Calls fn for the object's DT_SONAME (soname true) and each DT_NEEDED name, from the
+ * dynamic section in memory. */
+void lb_got_dynamic_names(uintptr_t base, const ElfW(Phdr) * phdr, int phnum,
+                          void (*fn)(bool soname, const char *name, void *ctx), void *ctx);
+
 #endif

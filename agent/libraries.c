@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <limits.h>
+#include <link.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,10 +47,86 @@ static bool is_agent(const struct lb_module *m)
     return self >= m->start && self < m->end;
 }
 
+/* Attach mode: objects that were loaded before the agent but not by the JVM's side (the JDK,
+ * the launcher, and what they need), i.e. JNI libraries and their dependencies. */
+#define LOADED_MAX 1024
+struct loaded {
+    uintptr_t base;
+    const ElfW(Phdr) * phdr;
+    int phnum;
+    const char *name; /* basename of the name the dynamic linker has */
+    char soname[128];
+    bool jvm_side;
+};
+static struct loaded loaded[LOADED_MAX];
+static size_t nloaded;
+
+static int collect(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+    (void)size;
+    (void)ctx;
+    if (nloaded == LOADED_MAX)
+        return 1;
+    struct loaded *o = &loaded[nloaded++];
+    const char *slash = strrchr(info->dlpi_name, '/');
+    o->base = info->dlpi_addr;
+    o->phdr = info->dlpi_phdr;
+    o->phnum = info->dlpi_phnum;
+    o->name = slash ? slash + 1 : info->dlpi_name;
+    o->jvm_side = info->dlpi_name[0] == '\0' || in_jdk(info->dlpi_name); /* "" = the launcher */
+    return 0;
+}
+
+static void remember_soname(bool soname, const char *name, void *ctx)
+{
+    if (soname)
+        snprintf(((struct loaded *)ctx)->soname, sizeof loaded[0].soname, "%s", name);
+}
+
+static bool marked;
+static void mark_needed(bool soname, const char *name, void *ctx)
+{
+    (void)ctx;
+    for (size_t i = 0; !soname && i < nloaded; i++) {
+        if (!loaded[i].jvm_side &&
+            (strcmp(loaded[i].name, name) == 0 || strcmp(loaded[i].soname, name) == 0)) {
+            loaded[i].jvm_side = true;
+            marked = true;
+        }
+    }
+}
+
+/* Everything the JVM's side needs, transitively, is the JVM's too; the rest came in through
+ * System.load and the like. Runs once, before the registry is filled. */
+static void find_foreign_objects(void)
+{
+    dl_iterate_phdr(collect, NULL);
+    for (size_t i = 0; i < nloaded; i++)
+        lb_got_dynamic_names(loaded[i].base, loaded[i].phdr, loaded[i].phnum, remember_soname,
+                             &loaded[i]);
+    do {
+        marked = false;
+        for (size_t i = 0; i < nloaded; i++)
+            if (loaded[i].jvm_side)
+                lb_got_dynamic_names(loaded[i].base, loaded[i].phdr, loaded[i].phnum, mark_needed,
+                                     NULL);
+    } while (marked);
+}
+
+static bool foreign(const struct lb_module *m)
+{
+    for (size_t i = 0; i < nloaded; i++)
+        if (loaded[i].base == m->base && loaded[i].phdr == m->phdr)
+            return !loaded[i].jvm_side;
+    return false;
+}
+
 /* The role a module gets, and how much of it is patched. */
 static void on_new_module(struct lb_module *m)
 {
     enum lb_module_role role = (enum lb_module_role)atomic_load(&m->role);
+    if (role == LB_ROLE_JVM && foreign(m))
+        role = LB_ROLE_DEPENDENCY;
     if (is_agent(m) || is_runtime(m->path))
         role = LB_ROLE_RUNTIME;
     else if (in_jdk(m->path))
@@ -99,12 +176,14 @@ static struct lb_module *find_libjvm(void)
     return NULL;
 }
 
-void lb_libraries_start(const char *java_home)
+void lb_libraries_start(const char *java_home, bool attached)
 {
     if (atomic_load(&started))
         return;
     snprintf(jdk_home, sizeof jdk_home, "%s", java_home ? java_home : "");
     jdk_home_len = strlen(jdk_home);
+    if (attached)
+        find_foreign_objects();
     if (!lb_malloc_hooks_init()) {
         lb_log("cannot find the process's malloc: native tracking is off");
         return;

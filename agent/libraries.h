@@ -11,8 +11,10 @@
 #include <stdbool.h>
 
 /* Registers what is loaded now as the JVM's own (only its frees are tracked), and redirects
- * libjvm's dlopen. Called once at VMInit when native tracking is on. */
-void lb_libraries_start(const char *java_home);
+ * libjvm's dlopen. Called once at VMInit when native tracking is on. When attached to a running
+ * JVM, objects loaded already that neither the JDK nor the launcher needs (JNI libraries and
+ * their dependencies) are patched for allocations too. */
+void lb_libraries_start(const char *java_home, bool attached);
 
 /* For NativeMethodBind: wraps the library-loading native if method/signature are one of the
  * known forms (JDK 17, JDK 25, JDK 9-14). */

@@ -203,9 +203,14 @@ bool lb_options_parse(const char *text, struct lb_options *opts, char *err, size
                         "empty option in %s: expected key=value pairs separated by single commas",
                         quote(q, sizeof q, text, strlen(text)));
 
-        const char *eq = memchr(item, '=', n);
+        /* key:value is accepted too: jcmd cuts an unquoted option string at the first '='. */
+        size_t key_end = strcspn(item, "=:");
+        const char *eq = key_end < n ? item + key_end : NULL;
         if (!eq)
-            return fail(err, err_len, "option %s: expected key=value", quote(q, sizeof q, item, n));
+            return fail(err, err_len,
+                        "option %s: expected key=value or key:value (jcmd cuts an unquoted "
+                        "option string at '=': quote it, '\"key=value,...\"', or use ':')",
+                        quote(q, sizeof q, item, n));
 
         size_t key_len = (size_t)(eq - item);
         int key = 0;

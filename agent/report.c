@@ -52,7 +52,7 @@ json_t *lb_json_text(const char *text)
 size_t lb_report_snapshot(struct lb_site_snapshot **out)
 {
     size_t cap = lb_sites_count() + 16, n = 0;
-    struct lb_site_snapshot *snaps = malloc(cap * sizeof *snaps);
+    struct lb_site_snapshot *snaps = calloc(cap, sizeof *snaps);
     if (!snaps) {
         *out = NULL;
         return 0;
@@ -108,12 +108,36 @@ static json_t *site_json(const struct lb_site_snapshot *sn, lb_report_frame_fn f
     json_t *frames = json_array();
     for (int i = 0; i < sn->site->nframes; i++)
         json_array_append_new(frames, frame_json(ctx, &sn->site->frames[i]));
-    return json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:o}", "id", (json_int_t)sn->site->id,
-                     "kind", lb_kind_name((enum lb_kind)sn->site->kind), "status", "live",
-                     "live_bytes", (json_int_t)sn->live_bytes, "live_count",
-                     (json_int_t)sn->live_count, "allocated_bytes", (json_int_t)sn->allocated_bytes,
-                     "allocated_count", (json_int_t)sn->allocated_count, "freed_count",
-                     (json_int_t)sn->freed_count, "frames", frames);
+    json_t *site = json_pack(
+        "{s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "id", (json_int_t)sn->site->id, "kind",
+        lb_kind_name((enum lb_kind)sn->site->kind), "status", sn->status ? sn->status : "live",
+        "live_bytes", (json_int_t)sn->live_bytes, "live_count", (json_int_t)sn->live_count,
+        "allocated_bytes", (json_int_t)sn->allocated_bytes, "allocated_count",
+        (json_int_t)sn->allocated_count, "freed_count", (json_int_t)sn->freed_count);
+    if (!site) {
+        json_decref(frames);
+        return NULL;
+    }
+    if (sn->status_rule)
+        json_object_set_new(site, "status_rule", json_string(sn->status_rule));
+    if (sn->has_growth)
+        json_object_set_new(site, "growth",
+                            json_pack("{s:I,s:I,s:I}", "bytes", (json_int_t)sn->growth_bytes,
+                                      "count", (json_int_t)sn->growth_count, "streak",
+                                      (json_int_t)sn->growth_streak));
+    if (sn->has_age)
+        json_object_set_new(
+            site, "age",
+            json_pack("{s:I,s:I,s:I,s:I,s:I}", "oldest_ms", (json_int_t)sn->age_oldest_ms, "p50_ms",
+                      (json_int_t)sn->age_p50_ms, "p90_ms", (json_int_t)sn->age_p90_ms,
+                      "gcs_survived_max", (json_int_t)sn->gcs_survived_max, "gcs_survived_p50",
+                      (json_int_t)sn->gcs_survived_p50));
+    if (sn->has_released)
+        json_object_set_new(site, "gc_released",
+                            json_pack("{s:I,s:I}", "bytes", (json_int_t)sn->released_bytes, "count",
+                                      (json_int_t)sn->released_count));
+    json_object_set_new(site, "frames", frames);
+    return site;
 }
 
 static void format_utc(time_t t, char *out, size_t len, const char *fmt)
@@ -143,10 +167,11 @@ json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_site_snapsh
             kind_bytes[sn->site->kind] += sn->live_bytes;
             kind_count[sn->site->kind] += sn->live_count;
         }
-        if (sn->live_count > 0 || sn->live_bytes > 0) {
+        bool live = sn->live_count > 0 || sn->live_bytes > 0;
+        if (live)
             live_sites++;
+        if (live || (sn->has_released && sn->released_bytes > 0))
             json_array_append_new(sites, site_json(sn, frame_json, ctx));
-        }
     }
     json_t *by_kind = json_object();
     for (int k = 0; k < LB_KIND_COUNT; k++)
@@ -160,6 +185,9 @@ json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_site_snapsh
                                "version", LB_REPORT_VERSION, "pid", (json_int_t)meta->pid, "reason",
                                meta->reason, "sequence", (int)meta->sequence, "time", when,
                                "uptime_ms", (json_int_t)meta->uptime_ms);
+    if (meta->previous_sequence)
+        json_object_set_new(report, "previous_sequence",
+                            json_integer((json_int_t)meta->previous_sequence));
     json_object_set_new(report, "jvm",
                         json_pack("{s:o,s:o,s:o}", "version", lb_json_text(meta->jvm_version),
                                   "vendor", lb_json_text(meta->jvm_vendor), "name",
@@ -176,6 +204,8 @@ json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_site_snapsh
     json_object_set_new(totals, "by_kind", by_kind);
     json_object_set_new(report, "totals", totals);
     json_object_set_new(report, "modules", meta->modules ? meta->modules : json_array());
+    if (meta->gc)
+        json_object_set_new(report, "gc", meta->gc);
     if (meta->agent)
         json_object_set_new(report, "agent", meta->agent);
     json_object_set_new(report, "sites", sites);

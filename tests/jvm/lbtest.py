@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 import jsonschema
 
@@ -287,3 +288,83 @@ def check_zstd_top_site(report, count):
     check(top["live_count"] >= count, "top site holds %d blocks, %d streams leaked" % (
         top["live_count"], count))
     return top
+
+
+# A JVM driven while it runs (tests/jvm/java/LiveDumps.java), for dumps taken with jcmd.
+
+class Session:
+    """LiveDumps running under the agent (or without it, agent=False, to attach later), with
+    its reports in a directory of its own. Commands go to its stdin; it answers "ok CMD"."""
+
+    def __init__(self, env, tag, options="sample=0", agent=True, jvm_args=()):
+        check(os.path.isfile(ZSTD_JAR), "%s missing: apt-get install libzstd-jni-java" % ZSTD_JAR)
+        self.env = env
+        self.dir = os.path.join(env.work, tag)
+        os.makedirs(self.dir, exist_ok=True)
+        self.output = os.path.join(self.dir, "report-%n.json")
+        cmd = [env.java, "-Xmx512m"]
+        if agent:
+            cmd.append("-agentpath:%s=output=%s%s" % (env.agent, self.output,
+                                                      "," + options if options else ""))
+        # Debian's zstd-jni loads its library from the system directory.
+        cmd += ["-Djava.library.path=/usr/lib/x86_64-linux-gnu"] + list(jvm_args)
+        cmd += ["-cp", os.pathsep.join([env.classes, ZSTD_JAR]), "LiveDumps"]
+        print("$ " + " ".join(cmd), flush=True)
+        self.stderr_path = os.path.join(self.dir, "stderr.txt")
+        self.stderr = open(self.stderr_path, "w")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, text=True, bufsize=1)
+        first = self.proc.stdout.readline()
+        check(first.startswith("pid="), "LiveDumps did not start: %r" % first)
+        self.pid = int(first[4:])
+
+    def do(self, command):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().strip()
+        check(answer == "ok " + command.split()[0], "%s: answered %r" % (command, answer))
+
+    def jcmd(self, *args, expect_ok=True):
+        cmd = [os.path.join(self.env.java_home, "bin", "jcmd"), str(self.pid)] + list(args)
+        print("$ " + " ".join(cmd), flush=True)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        sys.stdout.write(p.stdout + p.stderr)
+        if expect_ok:
+            check(p.returncode == 0, "jcmd %s exited %d" % (" ".join(args), p.returncode))
+        return p
+
+    def report_paths(self):
+        paths = glob.glob(os.path.join(self.dir, "report-*.json"))
+        return sorted(paths, key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))
+
+    def wait_reports(self, count, timeout=60):
+        """Waits until `count` reports exist; returns them, validated, oldest first."""
+        deadline = time.time() + timeout
+        while len(self.report_paths()) < count and time.time() < deadline:
+            time.sleep(0.05)
+        paths = self.report_paths()
+        check(len(paths) >= count, "expected %d reports in %s, found %d" % (
+            count, self.dir, len(paths)))
+        return [self.env.load(p) for p in paths]
+
+    def dump(self):
+        """jcmd JVMTI.data_dump, then waits for the new report; returns it."""
+        before = len(self.report_paths())
+        self.jcmd("JVMTI.data_dump")
+        return self.wait_reports(before + 1)[-1]
+
+    def quit(self):
+        self.do("quit")
+        code = self.proc.wait(timeout=120)
+        self.stderr.close()
+        sys.stdout.write(open(self.stderr_path).read())
+        check(code == 0, "LiveDumps exited %d" % code)
+
+    def stderr_text(self):
+        self.stderr.flush()
+        return open(self.stderr_path).read()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()

@@ -424,9 +424,30 @@ END_TEST
 
 START_TEST(test_item_without_equals_is_rejected_and_named)
 {
-    expect_error("gc", "option 'gc': expected key=value");
-    expect_error("depth=2,native", "option 'native': expected key=value");
-    expect_error("colour", "option 'colour': expected key=value");
+    const char *tail = " or key:value (jcmd cuts an unquoted option string at '=': quote it, "
+                       "'\"key=value,...\"', or use ':')";
+    char msg[256];
+    snprintf(msg, sizeof msg, "option 'gc': expected key=value%s", tail);
+    expect_error("gc", msg);
+    snprintf(msg, sizeof msg, "option 'native': expected key=value%s", tail);
+    expect_error("depth=2,native", msg);
+    /* What the JVM hands over after jcmd cut "output=/tmp/x.json,sample=0" at '='. */
+    snprintf(msg, sizeof msg, "option 'output': expected key=value%s", tail);
+    expect_error("output", msg);
+}
+END_TEST
+
+/* jcmd cuts an unquoted option string at '=', so key:value is accepted as well. */
+START_TEST(test_colon_form_is_accepted)
+{
+    struct lb_options o;
+    char err[256];
+    ck_assert(
+        lb_options_parse("output:/tmp/a:b=c.json,sample:0,gc:on,interval=5m", &o, err, sizeof err));
+    ck_assert_str_eq(o.output, "/tmp/a:b=c.json");
+    ck_assert_uint_eq(o.sample, 0);
+    ck_assert(o.gc);
+    ck_assert_uint_eq(o.interval_ms, 300000);
 }
 END_TEST
 
@@ -548,6 +569,7 @@ static Suite *options_suite(void)
     tc = tcase_create("list structure");
     tcase_add_test(tc, test_empty_item_is_rejected);
     tcase_add_test(tc, test_item_without_equals_is_rejected_and_named);
+    tcase_add_test(tc, test_colon_form_is_accepted);
     tcase_add_test(tc, test_unknown_key_is_rejected_and_named);
     tcase_add_test(tc, test_repeated_key_is_rejected_and_named);
     tcase_add_test(tc, test_first_error_is_reported);

@@ -1,0 +1,79 @@
+#include "gc.h"
+
+#include <stdatomic.h>
+#include <time.h>
+
+#include "agent.h"
+#include "sites.h"
+#include "tracker.h"
+
+/* Frees arrive in bursts after a GC; this much quiet means reference processing is done. */
+#define QUIET_MS 100
+#define POLL_MS 10
+
+void JNICALL lb_gc_on_finish(jvmtiEnv *jvmti)
+{
+    (void)jvmti;
+    atomic_fetch_add_explicit(&lb_gc_epoch, 1, memory_order_relaxed);
+}
+
+/* Recorded frees so far, over all sites: it stops moving once the Cleaners and finalizers
+ * released by the GC have run. */
+static uint64_t recorded_frees(void)
+{
+    uint64_t n = 0;
+    for (struct lb_site *s = lb_sites_first(); s; s = s->all_next)
+        n += atomic_load_explicit(&s->freed_count_fp, memory_order_relaxed);
+    return n;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {0, (long)ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* java.lang.ref.Reference.waitForReferenceProcessing() (JDK 9+, private): returns once the
+ * Reference Handler has processed what the GC found, true if it had to wait. It runs the
+ * internal Cleaners of direct buffers itself. Only called from Java threads, never at exit. */
+static void wait_for_reference_processing(JNIEnv *jni, uint64_t deadline_ms)
+{
+    jclass ref = (*jni)->FindClass(jni, "java/lang/ref/Reference");
+    jmethodID wait =
+        ref ? (*jni)->GetStaticMethodID(jni, ref, "waitForReferenceProcessing", "()Z") : NULL;
+    if (!wait) {
+        (*jni)->ExceptionClear(jni);
+        return;
+    }
+    while (lb_clock_ms() < deadline_ms) {
+        jboolean waited = (*jni)->CallStaticBooleanMethod(jni, ref, wait);
+        if ((*jni)->ExceptionCheck(jni)) {
+            (*jni)->ExceptionClear(jni);
+            break;
+        }
+        if (!waited)
+            break;
+    }
+    (*jni)->DeleteLocalRef(jni, ref);
+}
+
+bool lb_gc_force_and_settle(JNIEnv *jni, uint64_t max_wait_ms)
+{
+    jvmtiEnv *jvmti = lb_agent.jvmti;
+    uint64_t start = lb_clock_ms(), deadline = start + max_wait_ms;
+    if ((*jvmti)->ForceGarbageCollection(jvmti) != JVMTI_ERROR_NONE)
+        return false;
+    if (jni && atomic_load(&lb_agent.phase) == LB_PHASE_LIVE)
+        wait_for_reference_processing(jni, deadline);
+    /* Finalizers and java.lang.ref.Cleaner run on their own threads: wait for quiet. */
+    uint64_t last = recorded_frees(), quiet_since = lb_clock_ms();
+    while (lb_clock_ms() < deadline && lb_clock_ms() - quiet_since < QUIET_MS) {
+        sleep_ms(POLL_MS);
+        uint64_t now = recorded_frees();
+        if (now != last) {
+            last = now;
+            quiet_since = lb_clock_ms();
+        }
+    }
+    return true;
+}

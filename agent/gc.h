@@ -1,0 +1,23 @@
+/* Forced GC with reference processing, and counting the JVM's own GCs.
+ *
+ * A direct buffer or a stream with a finalizer frees its native memory only after a GC found
+ * the owner unreachable and the Reference Handler, a Cleaner or the Finalizer thread ran. To
+ * tell such memory from a leak, a dump (gc=on) or the Java API first forces a GC and waits,
+ * a bounded time, until those threads have run. */
+#ifndef LB_GC_H
+#define LB_GC_H
+
+#include <jni.h>
+#include <jvmti.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* GarbageCollectionFinish: counts a GC; no JVMTI or JNI work may happen inside it. */
+void JNICALL lb_gc_on_finish(jvmtiEnv *jvmti);
+
+/* Forces a GC, then waits until reference processing has run and recorded frees have stopped
+ * arriving, at most max_wait_ms. jni is the calling thread's environment (live phase). Returns
+ * false when the JVM refused the GC. Never throws into Java: any exception is cleared. */
+bool lb_gc_force_and_settle(JNIEnv *jni, uint64_t max_wait_ms);
+
+#endif
