@@ -1,0 +1,358 @@
+#include "report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Where the check is in the document, for messages: "sites[3].frames[0]". */
+#define WHERE_MAX 64
+
+struct ctx {
+    char *err;
+    size_t err_len;
+};
+
+__attribute__((format(printf, 2, 3))) static bool fail(struct ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->err_len, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number with a fraction";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "something else";
+}
+
+static const char *dot(const char *where)
+{
+    return where[0] ? "." : "";
+}
+
+/* The member key of obj; NULL if absent. Fails if it is absent and required. */
+static bool member(struct ctx *c, json_t *obj, const char *where, const char *key, bool required,
+                   json_t **out)
+{
+    *out = json_object_get(obj, key);
+    if (!*out && required)
+        return fail(c, "%s%s%s: missing", where, dot(where), key);
+    return true;
+}
+
+static bool get_object(struct ctx *c, json_t *obj, const char *where, const char *key,
+                       bool required, json_t **out)
+{
+    if (!member(c, obj, where, key, required, out))
+        return false;
+    if (*out && !json_is_object(*out))
+        return fail(c, "%s%s%s: expected an object, found %s", where, dot(where), key,
+                    type_name(*out));
+    return true;
+}
+
+/* A string member; *out stays NULL when the member is absent (and optional) or, if nullable,
+ * null. */
+static bool get_string(struct ctx *c, json_t *obj, const char *where, const char *key,
+                       bool required, bool nullable, const char **out)
+{
+    json_t *v;
+    *out = NULL;
+    if (!member(c, obj, where, key, required, &v))
+        return false;
+    if (!v || (nullable && json_is_null(v)))
+        return true;
+    if (!json_is_string(v))
+        return fail(c, "%s%s%s: expected a string%s, found %s", where, dot(where), key,
+                    nullable ? " or null" : "", type_name(v));
+    *out = json_string_value(v);
+    return true;
+}
+
+static bool get_int(struct ctx *c, json_t *obj, const char *where, const char *key, bool required,
+                    int64_t min, int64_t *out)
+{
+    json_t *v;
+    if (!member(c, obj, where, key, required, &v))
+        return false;
+    if (!v)
+        return true;
+    if (!json_is_integer(v))
+        return fail(c, "%s%s%s: expected an integer, found %s", where, dot(where), key,
+                    type_name(v));
+    json_int_t n = json_integer_value(v);
+    if (n < min)
+        return fail(c, "%s%s%s: %lld is below the least allowed value %lld", where, dot(where), key,
+                    (long long)n, (long long)min);
+    *out = (int64_t)n;
+    return true;
+}
+
+static bool get_bool(struct ctx *c, json_t *obj, const char *where, const char *key, bool *out)
+{
+    json_t *v;
+    if (!member(c, obj, where, key, true, &v))
+        return false;
+    if (!json_is_boolean(v))
+        return fail(c, "%s%s%s: expected true or false, found %s", where, dot(where), key,
+                    type_name(v));
+    *out = json_is_true(v);
+    return true;
+}
+
+static bool is_hex(const char *s)
+{
+    if (s[0] != '0' || s[1] != 'x' || !s[2])
+        return false;
+    return strspn(s + 2, "0123456789abcdefABCDEF") == strlen(s + 2);
+}
+
+static bool read_frame(struct ctx *c, json_t *f, const char *where, struct lbc_frame *out)
+{
+    out->line = -1;
+    out->symbol_offset = -1;
+    if (!json_is_object(f))
+        return fail(c, "%s: expected an object, found %s", where, type_name(f));
+    if (!get_string(c, f, where, "type", true, false, &out->type_name))
+        return false;
+    if (strcmp(out->type_name, "java") == 0) {
+        out->type = LBC_FRAME_JAVA;
+        return get_string(c, f, where, "class", true, false, &out->class_name) &&
+               get_string(c, f, where, "method", true, false, &out->method) &&
+               get_string(c, f, where, "signature", false, false, &out->signature) &&
+               get_string(c, f, where, "file", false, false, &out->file) &&
+               get_int(c, f, where, "line", false, 0, &out->line);
+    }
+    if (strcmp(out->type_name, "native") == 0) {
+        out->type = LBC_FRAME_NATIVE;
+        if (!get_string(c, f, where, "module", true, true, &out->module) ||
+            !get_string(c, f, where, "symbol", true, true, &out->symbol) ||
+            !get_string(c, f, where, "offset", true, false, &out->offset) ||
+            !get_int(c, f, where, "symbol_offset", false, 0, &out->symbol_offset))
+            return false;
+        if (!is_hex(out->offset))
+            return fail(c, "%s.offset: expected a hex string such as \"0x3f2a1\"", where);
+        return true;
+    }
+    /* A frame type of a later version: kept, and printed as its type. */
+    out->type = LBC_FRAME_OTHER;
+    return true;
+}
+
+static bool add(struct ctx *c, const char *what, int64_t *sum, int64_t v)
+{
+    if (__builtin_add_overflow(*sum, v, sum))
+        return fail(c, "the sum of the sites' %s does not fit in 64 bits", what);
+    return true;
+}
+
+static bool read_site(struct ctx *c, json_t *s, size_t index, struct lbc_site *out)
+{
+    char where[WHERE_MAX];
+    snprintf(where, sizeof where, "sites[%zu]", index);
+    out->json = s;
+    out->inputs = 1;
+    if (!json_is_object(s))
+        return fail(c, "%s: expected an object, found %s", where, type_name(s));
+    if (!get_int(c, s, where, "id", true, 0, &out->id) ||
+        !get_string(c, s, where, "kind", true, false, &out->kind) ||
+        !get_string(c, s, where, "status", true, false, &out->status) ||
+        !get_string(c, s, where, "status_rule", false, false, &out->status_rule) ||
+        !get_int(c, s, where, "live_bytes", true, 0, &out->live_bytes) ||
+        !get_int(c, s, where, "live_count", true, 0, &out->live_count) ||
+        !get_int(c, s, where, "allocated_bytes", true, 0, &out->allocated_bytes) ||
+        !get_int(c, s, where, "allocated_count", true, 0, &out->allocated_count) ||
+        !get_int(c, s, where, "freed_count", true, 0, &out->freed_count) ||
+        !get_int(c, s, where, "inputs", false, 1, &out->inputs))
+        return false;
+
+    json_t *obj;
+    char sub[WHERE_MAX * 2];
+    if (!get_object(c, s, where, "growth", false, &obj))
+        return false;
+    if (obj) {
+        snprintf(sub, sizeof sub, "%s.growth", where);
+        out->has_growth = true;
+        if (!get_int(c, obj, sub, "bytes", true, INT64_MIN, &out->growth_bytes) ||
+            !get_int(c, obj, sub, "count", true, INT64_MIN, &out->growth_count) ||
+            !get_int(c, obj, sub, "streak", false, 0, &out->growth_streak))
+            return false;
+    }
+    if (!get_object(c, s, where, "gc_released", false, &obj))
+        return false;
+    if (obj) {
+        snprintf(sub, sizeof sub, "%s.gc_released", where);
+        out->has_gc_released = true;
+        if (!get_int(c, obj, sub, "bytes", true, 0, &out->gc_released_bytes) ||
+            !get_int(c, obj, sub, "count", true, 0, &out->gc_released_count))
+            return false;
+    }
+
+    json_t *frames;
+    if (!member(c, s, where, "frames", true, &frames))
+        return false;
+    if (!json_is_array(frames))
+        return fail(c, "%s.frames: expected an array, found %s", where, type_name(frames));
+    out->nframes = json_array_size(frames);
+    if (out->nframes) {
+        out->frames = calloc(out->nframes, sizeof *out->frames);
+        if (!out->frames)
+            return fail(c, "out of memory reading %s", where);
+    }
+    for (size_t i = 0; i < out->nframes; i++) {
+        snprintf(sub, sizeof sub, "%s.frames[%zu]", where, i);
+        if (!read_frame(c, json_array_get(frames, i), sub, &out->frames[i]))
+            return false;
+    }
+    return true;
+}
+
+static bool read_header(struct ctx *c, struct lbc_report *r)
+{
+    json_t *root = r->root, *v, *obj;
+    if (!json_is_object(root))
+        return fail(c, "not a leakbridge report: the document is %s, not an object",
+                    type_name(root));
+    const char *format;
+    if (!get_string(c, root, "", "format", false, false, &format))
+        return false;
+    if (!format)
+        return fail(c, "not a leakbridge report: no \"format\" field");
+    if (strcmp(format, "leakbridge-report") != 0)
+        return fail(c, "not a leakbridge report: format is \"%.60s\"", format);
+    v = json_object_get(root, "version");
+    if (!json_is_integer(v) || json_integer_value(v) != 1) {
+        if (json_is_integer(v))
+            return fail(c, "report format version %lld; this leakbridge reads version 1",
+                        (long long)json_integer_value(v));
+        return fail(c, "version: expected the integer 1, found %s", v ? type_name(v) : "nothing");
+    }
+    if (!get_int(c, root, "", "pid", true, 0, &r->pid) ||
+        !get_int(c, root, "", "sequence", true, 0, &r->sequence) ||
+        !get_int(c, root, "", "uptime_ms", true, 0, &r->uptime_ms) ||
+        !get_string(c, root, "", "reason", true, false, &r->reason) ||
+        !get_string(c, root, "", "time", true, false, &r->time))
+        return false;
+    if (!get_object(c, root, "", "jvm", true, &obj) ||
+        !get_string(c, obj, "jvm", "version", true, false, &r->jvm_version) ||
+        !get_string(c, obj, "jvm", "vendor", true, false, &r->jvm_vendor) ||
+        !get_string(c, obj, "jvm", "name", true, false, &r->jvm_name))
+        return false;
+    if (!get_object(c, root, "", "options", true, &obj) ||
+        !get_string(c, obj, "options", "output", true, false, &r->output))
+        return false;
+    if (!get_object(c, root, "", "sampling", true, &obj) ||
+        !get_int(c, obj, "sampling", "mean_bytes", true, 0, &r->sample_mean) ||
+        !get_bool(c, obj, "sampling", "estimated", &r->estimated))
+        return false;
+    if (!get_object(c, root, "", "totals", true, &obj))
+        return false;
+    if (!member(c, root, "", "modules", true, &v))
+        return false;
+    if (!json_is_array(v))
+        return fail(c, "modules: expected an array, found %s", type_name(v));
+    if (!get_object(c, root, "", "merged", false, &obj))
+        return false;
+    if (obj && !get_int(c, obj, "merged", "inputs", true, 1, &r->merged_inputs))
+        return false;
+    return true;
+}
+
+static bool read_report(struct ctx *c, struct lbc_report *r)
+{
+    if (!read_header(c, r))
+        return false;
+    json_t *sites;
+    if (!member(c, r->root, "", "sites", true, &sites))
+        return false;
+    if (!json_is_array(sites))
+        return fail(c, "sites: expected an array, found %s", type_name(sites));
+    r->nsites = json_array_size(sites);
+    if (r->nsites) {
+        r->sites = calloc(r->nsites, sizeof *r->sites);
+        if (!r->sites)
+            return fail(c, "out of memory for %zu sites", r->nsites);
+    }
+    for (size_t i = 0; i < r->nsites; i++) {
+        struct lbc_site *s = &r->sites[i];
+        if (!read_site(c, json_array_get(sites, i), i, s) ||
+            !add(c, "live_bytes", &r->live_bytes, s->live_bytes) ||
+            !add(c, "live_count", &r->live_count, s->live_count))
+            return false;
+    }
+    return true;
+}
+
+struct lbc_report *lbc_report_from_json(json_t *root, const char *path, char *err, size_t err_len)
+{
+    struct ctx c = {err, err_len};
+    struct lbc_report *r = calloc(1, sizeof *r);
+    if (!r) {
+        json_decref(root);
+        fail(&c, "out of memory");
+        return NULL;
+    }
+    r->root = root;
+    r->path = path;
+    if (!read_report(&c, r)) {
+        lbc_report_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+struct lbc_report *lbc_report_load(const char *path, char *err, size_t err_len)
+{
+    json_error_t e;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+    if (!root) {
+        struct ctx c = {err, err_len};
+        if (e.line < 0 || e.position == 0)
+            fail(&c, "%s", e.text);
+        else if (json_error_code(&e) == json_error_premature_end_of_input)
+            fail(&c, "truncated: the JSON ends early (line %d)", e.line);
+        else
+            fail(&c, "not valid JSON: %s at line %d, column %d", e.text, e.line, e.column);
+        return NULL;
+    }
+    return lbc_report_from_json(root, path, err, err_len);
+}
+
+struct lbc_report *lbc_report_open(const char *path)
+{
+    char err[LBC_ERR_MAX];
+    struct lbc_report *r = lbc_report_load(path, err, sizeof err);
+    if (!r)
+        fprintf(stderr, "leakbridge: %s: %s\n", path, err);
+    return r;
+}
+
+void lbc_report_free(struct lbc_report *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nsites; i++)
+        free(r->sites[i].frames);
+    free(r->sites);
+    json_decref(r->root);
+    free(r);
+}

@@ -1,0 +1,76 @@
+/* Reading reports: loads a report file, checks every field the commands use and gives them a
+ * typed view of it. Strings point into the JSON document, which the report owns. */
+#ifndef LBC_REPORT_H
+#define LBC_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LBC_ERR_MAX 512
+
+enum lbc_frame_type { LBC_FRAME_JAVA, LBC_FRAME_NATIVE, LBC_FRAME_OTHER };
+
+struct lbc_frame {
+    enum lbc_frame_type type;
+    const char *type_name; /* as written, for a type this reader does not know */
+    /* Java frames */
+    const char *class_name;
+    const char *method;
+    const char *signature; /* NULL when absent */
+    const char *file;      /* NULL when absent */
+    int64_t line;          /* -1 when absent */
+    /* native frames */
+    const char *module;    /* NULL when null */
+    const char *symbol;    /* NULL when null */
+    const char *offset;    /* "0x..." */
+    int64_t symbol_offset; /* -1 when absent */
+};
+
+struct lbc_site {
+    json_t *json; /* the site's object in the document (borrowed) */
+    int64_t id;
+    const char *kind;
+    const char *status;
+    const char *status_rule; /* NULL when absent */
+    int64_t live_bytes, live_count;
+    int64_t allocated_bytes, allocated_count, freed_count;
+    bool has_growth;
+    int64_t growth_bytes, growth_count, growth_streak;
+    bool has_gc_released;
+    int64_t gc_released_bytes, gc_released_count;
+    int64_t inputs; /* reports a merged site appeared in; 1 for an ordinary report */
+    size_t nframes;
+    struct lbc_frame *frames; /* leaf first */
+};
+
+struct lbc_report {
+    json_t *root;
+    const char *path; /* as the user named it */
+    int64_t pid, sequence, uptime_ms;
+    const char *reason, *time;
+    const char *jvm_version, *jvm_vendor, *jvm_name;
+    const char *output; /* the agent's output pattern */
+    int64_t sample_mean;
+    bool estimated;
+    int64_t merged_inputs;          /* 0 unless written by leakbridge merge */
+    int64_t live_bytes, live_count; /* sums over sites */
+    size_t nsites;
+    struct lbc_site *sites; /* in the report's order: largest live_bytes first */
+};
+
+/* Loads and checks the report at path. On failure returns NULL and writes one line saying what
+ * was wrong, without the file name (the caller adds it). The caller frees with
+ * lbc_report_free. */
+struct lbc_report *lbc_report_load(const char *path, char *err, size_t err_len);
+
+/* The same over a document in memory; takes over root's reference (also on failure). */
+struct lbc_report *lbc_report_from_json(json_t *root, const char *path, char *err, size_t err_len);
+
+/* Loads path or prints "leakbridge: PATH: WHY" on stderr and returns NULL. */
+struct lbc_report *lbc_report_open(const char *path);
+
+void lbc_report_free(struct lbc_report *report);
+
+#endif

@@ -1,0 +1,195 @@
+#include "stack.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool lbc_stack_is_jdk(const struct lbc_frame *f)
+{
+    static const char *const jdk[] = {"java.", "javax.", "jdk.", "sun.", "com.sun.", "<"};
+    if (f->type != LBC_FRAME_JAVA)
+        return false;
+    for (size_t i = 0; i < sizeof jdk / sizeof jdk[0]; i++)
+        if (starts_with(f->class_name, jdk[i]))
+            return true;
+    return false;
+}
+
+const struct lbc_frame *lbc_stack_user_frame(const struct lbc_site *s)
+{
+    for (size_t i = 0; i < s->nframes; i++)
+        if (s->frames[i].type == LBC_FRAME_JAVA && !lbc_stack_is_jdk(&s->frames[i]))
+            return &s->frames[i];
+    return NULL;
+}
+
+const struct lbc_frame *lbc_stack_native_frame(const struct lbc_site *s)
+{
+    for (size_t i = 0; i < s->nframes; i++)
+        if (s->frames[i].type == LBC_FRAME_NATIVE)
+            return &s->frames[i];
+    return NULL;
+}
+
+const char *lbc_stack_basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+const char *lbc_stack_name(const struct lbc_frame *f, char *buf, size_t len)
+{
+    switch (f->type) {
+    case LBC_FRAME_JAVA:
+        snprintf(buf, len, "%s.%s", f->class_name, f->method);
+        break;
+    case LBC_FRAME_NATIVE:
+        if (f->symbol)
+            snprintf(buf, len, "%s", f->symbol);
+        else if (f->module)
+            snprintf(buf, len, "%s+%s", lbc_stack_basename(f->module), f->offset);
+        else
+            snprintf(buf, len, "%s", f->offset);
+        break;
+    default:
+        snprintf(buf, len, "[%s frame]", f->type_name);
+    }
+    return buf;
+}
+
+/* The class name without its package; a hidden class keeps its ".0x..." suffix. */
+static const char *simple_name(const struct lbc_frame *f)
+{
+    const char *name = f->class_name, *hidden = strstr(name, ".0x"), *p;
+    const char *end = hidden ? hidden : name + strlen(name), *start = name;
+    for (p = name; p < end; p++)
+        if (*p == '.')
+            start = p + 1;
+    return start;
+}
+
+static const char *java_location(const struct lbc_frame *f, char *buf, size_t len)
+{
+    if (!f->file && f->line < 0)
+        buf[0] = '\0';
+    else if (f->line < 0)
+        snprintf(buf, len, " (%s)", f->file);
+    else
+        snprintf(buf, len, " (%s:%" PRId64 ")", f->file ? f->file : "?", f->line);
+    return buf;
+}
+
+const char *lbc_stack_describe(const struct lbc_frame *f, int flags, char *buf, size_t len)
+{
+    char where[LBC_FRAME_TEXT_MAX / 2], plus[32] = "";
+    const char *module;
+    switch (f->type) {
+    case LBC_FRAME_JAVA:
+        snprintf(buf, len, "%s.%s%s", flags & LBC_SHORT_CLASS ? simple_name(f) : f->class_name,
+                 f->method, java_location(f, where, sizeof where));
+        break;
+    case LBC_FRAME_NATIVE:
+        if (!f->module) {
+            snprintf(buf, len, "%s%s (unknown module)", f->symbol ? f->symbol : "", f->offset);
+            break;
+        }
+        module = flags & LBC_SHORT_MODULE ? lbc_stack_basename(f->module) : f->module;
+        if (f->symbol && f->symbol_offset >= 0)
+            snprintf(plus, sizeof plus, "+0x%" PRIx64, f->symbol_offset);
+        if (f->symbol)
+            snprintf(buf, len, "%s%s (%s+%s)", f->symbol, plus, module, f->offset);
+        else
+            snprintf(buf, len, "%s+%s", module, f->offset);
+        break;
+    default:
+        snprintf(buf, len, "[%s frame]", f->type_name);
+    }
+    return buf;
+}
+
+const char *lbc_stack_headline(const struct lbc_site *s, char *buf, size_t len)
+{
+    const int compact = LBC_SHORT_MODULE | LBC_SHORT_CLASS;
+    const struct lbc_frame *user = lbc_stack_user_frame(s), *native = lbc_stack_native_frame(s);
+    char a[LBC_FRAME_TEXT_MAX], b[LBC_FRAME_TEXT_MAX];
+    if (!user && !native && s->nframes)
+        user = &s->frames[s->nframes > 1 && lbc_stack_is_jdk(&s->frames[0]) ? 1 : 0];
+    if (user && native && native->symbol && native->module)
+        snprintf(buf, len, "%s -> %s (%s)", lbc_stack_describe(user, compact, a, sizeof a),
+                 native->symbol, lbc_stack_basename(native->module));
+    else if (user && native)
+        snprintf(buf, len, "%s -> %s", lbc_stack_describe(user, compact, a, sizeof a),
+                 lbc_stack_name(native, b, sizeof b));
+    else if (user || native)
+        snprintf(buf, len, "%s", lbc_stack_describe(user ? user : native, compact, a, sizeof a));
+    else
+        snprintf(buf, len, "(no stack)");
+    return buf;
+}
+
+/* A growing string. */
+struct buf {
+    char *s;
+    size_t len, cap;
+    bool failed;
+};
+
+static void put(struct buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->len + n + 1) * 2;
+        char *grown = realloc(b->s, cap);
+        if (!grown) {
+            b->failed = true;
+            return;
+        }
+        b->s = grown;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n + 1);
+    b->len += n;
+}
+
+char *lbc_stack_key(const struct lbc_site *s)
+{
+    /* Fields are separated by \x1f and frames by \x1e, which no name contains. */
+    struct buf b = {0};
+    put(&b, s->kind);
+    for (size_t i = 0; i < s->nframes; i++) {
+        const struct lbc_frame *f = &s->frames[i];
+        put(&b, "\x1e");
+        switch (f->type) {
+        case LBC_FRAME_JAVA:
+            put(&b, "J\x1f");
+            put(&b, f->class_name);
+            put(&b, "\x1f");
+            put(&b, f->method);
+            put(&b, "\x1f");
+            put(&b, f->signature ? f->signature : "");
+            break;
+        case LBC_FRAME_NATIVE:
+            put(&b, "N\x1f");
+            put(&b, f->module ? lbc_stack_basename(f->module) : "");
+            put(&b, "\x1f");
+            put(&b, f->symbol ? f->symbol : f->offset);
+            break;
+        default:
+            put(&b, "O\x1f");
+            put(&b, f->type_name);
+        }
+    }
+    if (b.failed || !b.s) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}

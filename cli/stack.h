@@ -1,0 +1,46 @@
+/* Frames and stacks as text, and the identity of a site across reports. */
+#ifndef LBC_STACK_H
+#define LBC_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "report.h"
+
+#define LBC_FRAME_TEXT_MAX 1024
+
+/* A class of the JDK itself: java.*, javax.*, jdk.*, sun.*, com.sun.* (and "<unknown>"). */
+bool lbc_stack_is_jdk(const struct lbc_frame *f);
+
+/* The innermost Java frame outside the JDK, the innermost native frame; NULL if none. */
+const struct lbc_frame *lbc_stack_user_frame(const struct lbc_site *s);
+const struct lbc_frame *lbc_stack_native_frame(const struct lbc_site *s);
+
+/* A frame's name: "a.b.C.method", "ZSTD_createDStream", "libfoo.so+0x12a0" without a symbol,
+ * "0x7f12..." without a module. */
+const char *lbc_stack_name(const struct lbc_frame *f, char *buf, size_t len);
+
+enum {
+    LBC_SHORT_MODULE = 1, /* a module's file name, not its path */
+    LBC_SHORT_CLASS = 2,  /* a class's simple name, without its package */
+};
+
+/* A frame in full, as check prints it: "a.b.C.method (C.java:72)",
+ * "ZSTD_createDStream+0x30 (/usr/lib/.../libzstd.so.1.5.4+0x8bcc0)"; flags shorten it. */
+const char *lbc_stack_describe(const struct lbc_frame *f, int flags, char *buf, size_t len);
+
+/* What a person looks at first: the innermost user Java frame and the innermost native frame,
+ * "ZstdLeak.openAndRead (ZstdLeak.java:32) -> ZSTD_createDStream (libzstd.so.1.5.4)"; the
+ * leaf frame if the site has neither. */
+const char *lbc_stack_headline(const struct lbc_site *s, char *buf, size_t len);
+
+/* The identity of a site across reports of one or several runs: its kind and, per frame, a
+ * Java frame's class, method and signature or a native frame's module file name and symbol
+ * (module and offset when there is no symbol). Ids, lines and addresses are left out. The
+ * caller frees the string. NULL when out of memory. */
+char *lbc_stack_key(const struct lbc_site *s);
+
+/* The file name part of a path. */
+const char *lbc_stack_basename(const char *path);
+
+#endif

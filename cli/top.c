@@ -1,0 +1,293 @@
+/* leakbridge top: the biggest live sites of a report as a table. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "report.h"
+#include "stack.h"
+#include "units.h"
+
+/* Stack lines shown under a site without -v. */
+#define STACK_LINES 8
+
+enum by { BY_SITE, BY_JAVA, BY_NATIVE, BY_MODULE, BY_KIND };
+
+static const char *const by_names[] = {"site", "java", "native", "module", "kind"};
+static const char *const by_titles[] = {"SITE", "JAVA FRAME", "NATIVE FUNCTION", "MODULE", "KIND"};
+
+static const char usage[] =
+    "usage: leakbridge top REPORT [-n N] [--by site|java|native|module|kind] [-v]\n"
+    "\n"
+    "The biggest live sites of a report: live bytes, share of all live bytes, blocks, kind,\n"
+    "status, and each site's stack, the innermost Java frame outside the JDK and the\n"
+    "innermost native frame first.\n"
+    "\n"
+    "  -n, --top N    show the N biggest rows (default 10; 0 shows all)\n"
+    "  --by WHAT      one row per site (default), per innermost non-JDK Java method (java),\n"
+    "                 per innermost native function (native), per library of that function\n"
+    "                 (module) or per kind of memory (kind)\n"
+    "  -v, --verbose  show every frame; JDK frames are folded otherwise\n"
+    "  -h, --help     this text\n"
+    "\n"
+    "Exit status: 0, or 2 if the report cannot be read.\n";
+
+struct row {
+    const char *label;           /* a group's label, or the site's headline */
+    char *owned;                 /* label when allocated here */
+    const struct lbc_site *site; /* the site (BY_SITE) */
+    int64_t live_bytes, live_count, growth_bytes, gc_released_bytes;
+    int64_t sites;
+};
+
+static int compare_rows(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    if (x->live_bytes != y->live_bytes)
+        return x->live_bytes > y->live_bytes ? -1 : 1;
+    if (x->gc_released_bytes != y->gc_released_bytes)
+        return x->gc_released_bytes > y->gc_released_bytes ? -1 : 1;
+    return strcmp(x->label, y->label);
+}
+
+static int compare_labels(const void *a, const void *b)
+{
+    return strcmp(((const struct row *)a)->label, ((const struct row *)b)->label);
+}
+
+/* The label of the group a site belongs to. */
+static char *group_label(const struct lbc_site *s, enum by by)
+{
+    char buf[LBC_FRAME_TEXT_MAX];
+    const struct lbc_frame *f;
+    switch (by) {
+    case BY_JAVA:
+        f = lbc_stack_user_frame(s);
+        return strdup(f ? lbc_stack_name(f, buf, sizeof buf) : "(no Java frame outside the JDK)");
+    case BY_NATIVE:
+        f = lbc_stack_native_frame(s);
+        if (!f)
+            return strdup("(no native frame)");
+        if (f->symbol && f->module) {
+            snprintf(buf, sizeof buf, "%s (%s)", f->symbol, lbc_stack_basename(f->module));
+            return strdup(buf);
+        }
+        return strdup(lbc_stack_name(f, buf, sizeof buf));
+    case BY_MODULE:
+        f = lbc_stack_native_frame(s);
+        if (!f)
+            return strdup("(no native frame)");
+        return strdup(f->module ? f->module : "(unknown module)");
+    default:
+        return strdup(s->kind);
+    }
+}
+
+/* Rows of the table: one per site, or one per group of sites (sorted by label, then summed). */
+static struct row *make_rows(const struct lbc_report *r, enum by by, size_t *nrows)
+{
+    struct row *rows = calloc(r->nsites ? r->nsites : 1, sizeof *rows);
+    char headline[LBC_FRAME_TEXT_MAX * 2];
+    if (!rows)
+        return NULL;
+    for (size_t i = 0; i < r->nsites; i++) {
+        const struct lbc_site *s = &r->sites[i];
+        struct row *row = &rows[i];
+        row->site = s;
+        row->owned = by == BY_SITE ? strdup(lbc_stack_headline(s, headline, sizeof headline))
+                                   : group_label(s, by);
+        if (!row->owned) {
+            for (size_t j = 0; j < i; j++)
+                free(rows[j].owned);
+            free(rows);
+            return NULL;
+        }
+        row->label = row->owned;
+        row->live_bytes = s->live_bytes;
+        row->live_count = s->live_count;
+        row->growth_bytes = s->has_growth ? s->growth_bytes : 0;
+        row->gc_released_bytes = s->has_gc_released ? s->gc_released_bytes : 0;
+        row->sites = 1;
+    }
+    size_t n = r->nsites;
+    if (by != BY_SITE && n) {
+        /* Sums fit: the reader checked that the sums over all sites do. */
+        qsort(rows, n, sizeof *rows, compare_labels);
+        size_t out = 1;
+        for (size_t i = 1; i < n; i++) {
+            size_t j = out - 1;
+            if (strcmp(rows[j].label, rows[i].label) != 0) {
+                rows[out++] = rows[i];
+                continue;
+            }
+            rows[j].live_bytes += rows[i].live_bytes;
+            rows[j].live_count += rows[i].live_count;
+            rows[j].growth_bytes += rows[i].growth_bytes;
+            rows[j].gc_released_bytes += rows[i].gc_released_bytes;
+            rows[j].sites++;
+            free(rows[i].owned);
+        }
+        n = out;
+    }
+    qsort(rows, n, sizeof *rows, compare_rows);
+    *nrows = n;
+    return rows;
+}
+
+static void print_header(const struct lbc_report *r)
+{
+    char live[LBC_UNITS_MAX], mean[LBC_UNITS_MAX];
+    printf("%s: pid %" PRId64 ", dump %" PRId64 " (%s) at %s, %.1f s after the agent started\n",
+           r->path, r->pid, r->sequence, r->reason, r->time, (double)r->uptime_ms / 1000.0);
+    if (r->merged_inputs)
+        printf("merged from %" PRId64 " reports by leakbridge merge\n", r->merged_inputs);
+    printf("%s live in %" PRId64 " %s at %zu %s", lbc_units_bytes(r->live_bytes, live),
+           r->live_count, lbc_units_plural(r->live_count, "block", "blocks"), r->nsites,
+           lbc_units_plural((int64_t)r->nsites, "site", "sites"));
+    if (r->estimated)
+        printf("; figures are estimates (sampled, one sample per %s allocated on average)\n",
+               lbc_units_bytes(r->sample_mean, mean));
+    else
+        printf("; exact figures (sample=0)\n");
+}
+
+/* A site's stack, leaf first, one frame a line; runs of JDK frames folded unless verbose. */
+static void print_stack(const struct lbc_site *s, bool verbose)
+{
+    char text[LBC_FRAME_TEXT_MAX];
+    size_t lines = 0;
+    for (size_t i = 0; i < s->nframes; i++) {
+        const struct lbc_frame *f = &s->frames[i];
+        if (!verbose && lines == STACK_LINES && s->nframes - i > 1) {
+            printf("      ... %zu more frames (-v shows all)\n", s->nframes - i);
+            return;
+        }
+        if (!verbose && lbc_stack_is_jdk(f)) {
+            size_t j = i;
+            while (j + 1 < s->nframes && lbc_stack_is_jdk(&s->frames[j + 1]))
+                j++;
+            if (j > i) {
+                printf("      J ... %zu JDK frames, %s to %s\n", j - i + 1,
+                       lbc_stack_name(f, text, sizeof text), s->frames[j].method);
+                i = j;
+                lines++;
+                continue;
+            }
+        }
+        printf("      %c %s\n",
+               f->type == LBC_FRAME_JAVA     ? 'J'
+               : f->type == LBC_FRAME_NATIVE ? 'N'
+                                             : '?',
+               lbc_stack_describe(f, LBC_SHORT_MODULE, text, sizeof text));
+        lines++;
+    }
+    if (!s->nframes)
+        printf("      (no stack was captured)\n");
+}
+
+static void print_rows(const struct lbc_report *r, const struct row *rows, size_t nrows, enum by by,
+                       long top, bool verbose)
+{
+    bool growth = false, released = false;
+    for (size_t i = 0; i < r->nsites; i++) {
+        growth |= r->sites[i].has_growth;
+        released |= r->sites[i].has_gc_released;
+    }
+    size_t shown = top == 0 || (size_t)top > nrows ? nrows : (size_t)top;
+    char a[LBC_UNITS_MAX], b[LBC_UNITS_MAX], c[LBC_UNITS_MAX];
+
+    printf("\n%10s %6s %8s", "LIVE", "SHARE", "BLOCKS");
+    if (growth)
+        printf(" %11s", "GROWTH");
+    if (released)
+        printf(" %10s", "GC FREED");
+    if (by == BY_SITE)
+        printf("  %-13s %-12s %s\n", "KIND", "STATUS", by_titles[by]);
+    else
+        printf(" %6s  %s\n", "SITES", by_titles[by]);
+    for (size_t i = 0; i < shown; i++) {
+        const struct row *row = &rows[i];
+        printf("%10s %6s %8" PRId64, lbc_units_bytes(row->live_bytes, a),
+               lbc_units_share(row->live_bytes, r->live_bytes, b), row->live_count);
+        if (growth)
+            printf(" %11s", lbc_units_growth(row->growth_bytes, c));
+        if (released)
+            printf(" %10s", lbc_units_bytes(row->gc_released_bytes, c));
+        if (by != BY_SITE) {
+            printf(" %6" PRId64 "  %s\n", row->sites, row->label);
+            continue;
+        }
+        printf("  %-13s %-12s %s\n", row->site->kind, row->site->status, row->label);
+        print_stack(row->site, verbose);
+    }
+    if (shown < nrows) {
+        int64_t rest = 0;
+        for (size_t i = shown; i < nrows; i++)
+            rest += rows[i].live_bytes;
+        printf("... %zu more %s holding %s (-n 0 shows all)\n", nrows - shown,
+               by == BY_SITE ? "sites" : "groups", lbc_units_bytes(rest, a));
+    }
+    if (!nrows)
+        printf("(no site holds live memory)\n");
+}
+
+int lbc_top_main(int argc, char **argv)
+{
+    static const struct option options[] = {{"top", required_argument, NULL, 'n'},
+                                            {"by", required_argument, NULL, 'b'},
+                                            {"verbose", no_argument, NULL, 'v'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+    long top = 10;
+    enum by by = BY_SITE;
+    bool verbose = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "n:vh", options, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (!lbc_parse_count(optarg, &top))
+                return lbc_usage_error("top", "-n '%s': expected a whole number", optarg);
+            break;
+        case 'b': {
+            size_t i;
+            for (i = 0; i < sizeof by_names / sizeof by_names[0]; i++)
+                if (strcmp(optarg, by_names[i]) == 0)
+                    break;
+            if (i == sizeof by_names / sizeof by_names[0])
+                return lbc_usage_error(
+                    "top", "--by '%s': expected site, java, native, module or kind", optarg);
+            by = (enum by)i;
+            break;
+        }
+        case 'v':
+            verbose = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return LBC_EXIT_OK;
+        default:
+            return lbc_bad_option("top");
+        }
+    }
+    if (argc - optind != 1)
+        return lbc_usage_error("top", "expected one REPORT, got %d arguments", argc - optind);
+
+    struct lbc_report *r = lbc_report_open(argv[optind]);
+    if (!r)
+        return LBC_EXIT_BAD;
+    size_t nrows;
+    struct row *rows = make_rows(r, by, &nrows);
+    if (!rows) {
+        lbc_report_free(r);
+        return lbc_error("out of memory");
+    }
+    print_header(r);
+    print_rows(r, rows, nrows, by, top, verbose);
+    for (size_t i = 0; i < nrows; i++)
+        free(rows[i].owned);
+    free(rows);
+    lbc_report_free(r);
+    return LBC_EXIT_OK;
+}

@@ -1,0 +1,61 @@
+#include "units.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "options.h"
+
+const char *lbc_units_bytes(int64_t bytes, char buf[LBC_UNITS_MAX])
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    uint64_t magnitude = bytes < 0 ? (uint64_t)0 - (uint64_t)bytes : (uint64_t)bytes;
+    const char *sign = bytes < 0 ? "-" : "";
+    if (magnitude < 1024) {
+        snprintf(buf, LBC_UNITS_MAX, "%s%" PRIu64 " B", sign, magnitude);
+        return buf;
+    }
+    double v = (double)magnitude / 1024.0;
+    size_t u = 0;
+    while (v >= 1023.95 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024.0;
+        u++;
+    }
+    snprintf(buf, LBC_UNITS_MAX, "%s%.1f %s", sign, v, units[u]);
+    return buf;
+}
+
+const char *lbc_units_growth(int64_t bytes, char buf[LBC_UNITS_MAX])
+{
+    char plain[LBC_UNITS_MAX];
+    snprintf(buf, LBC_UNITS_MAX, "%s%s", bytes > 0 ? "+" : "", lbc_units_bytes(bytes, plain));
+    return buf;
+}
+
+const char *lbc_units_signed(int64_t n, char buf[LBC_UNITS_MAX])
+{
+    snprintf(buf, LBC_UNITS_MAX, "%s%" PRId64, n > 0 ? "+" : "", n);
+    return buf;
+}
+
+const char *lbc_units_share(int64_t part, int64_t whole, char buf[LBC_UNITS_MAX])
+{
+    if (whole <= 0)
+        snprintf(buf, LBC_UNITS_MAX, "-");
+    else
+        snprintf(buf, LBC_UNITS_MAX, "%.1f%%", 100.0 * (double)part / (double)whole);
+    return buf;
+}
+
+const char *lbc_units_plural(int64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+bool lbc_units_parse_size(const char *text, int64_t *bytes)
+{
+    uint64_t v;
+    if (!lb_options_parse_size(text, &v) || v > INT64_MAX)
+        return false;
+    *bytes = (int64_t)v;
+    return true;
+}
