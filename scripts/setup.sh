@@ -11,6 +11,7 @@ PACKAGES=(
   check libsubunit-dev                             # unit tests
   python3 python3-jsonschema                       # JVM tests validate reports against the schema
   libzstd-jni-java libzstd-jni1 libjemalloc2       # the field leak's library; production's allocator
+  junit5                                           # JUnit 5 API and console launcher: the extension and its tests
 )
 
 missing=()

@@ -1,0 +1,114 @@
+package io.leakbridge;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Live memory allocated through one stack: the report's site, restricted to the blocks a query
+ * asked about (for {@link LeakBridge#liveSince}, those allocated after the mark).
+ */
+public final class Site {
+    private final long id;
+    private final Kind kind;
+    private final long bytes, count;
+    private final boolean estimated;
+    private final List<Frame> frames;
+
+    public Site(long id, Kind kind, long bytes, long count, boolean estimated, List<Frame> frames) {
+        this.id = id;
+        this.kind = kind;
+        this.bytes = bytes;
+        this.count = count;
+        this.estimated = estimated;
+        this.frames = Collections.unmodifiableList(new ArrayList<>(frames));
+    }
+
+    static Site fromJson(Map<?, ?> m, boolean estimated) {
+        List<Frame> frames = new ArrayList<>();
+        for (Object f : (List<?>) m.get("frames"))
+            frames.add(Frame.fromJson((Map<?, ?>) f));
+        return new Site(((Number) m.get("id")).longValue(), Kind.fromReportName((String) m.get("kind")),
+                ((Number) m.get("live_bytes")).longValue(), ((Number) m.get("live_count")).longValue(),
+                estimated, frames);
+    }
+
+    /** The site's id in this JVM's reports (the same site keeps its id in every dump). */
+    public long id() {
+        return id;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Live bytes (an estimate when {@link #estimated()}). */
+    public long bytes() {
+        return bytes;
+    }
+
+    /** Live blocks (an estimate when {@link #estimated()}). */
+    public long count() {
+        return count;
+    }
+
+    /** True when the agent samples ({@code sample} option not 0): figures are unbiased estimates. */
+    public boolean estimated() {
+        return estimated;
+    }
+
+    /** The allocating stack, leaf first: native frames, then Java frames. */
+    public List<Frame> frames() {
+        return frames;
+    }
+
+    /** Whether a Java frame of this stack is {@code className.method}. */
+    public boolean hasJavaFrame(String className, String method) {
+        for (Frame f : frames)
+            if (f.isJava() && f.className().equals(className) && f.methodName().equals(method))
+                return true;
+        return false;
+    }
+
+    /** Whether the allocation happened inside a static initializer ({@code <clinit>}). */
+    public boolean inClassInitializer() {
+        for (Frame f : frames)
+            if (f.isJava() && "<clinit>".equals(f.methodName()))
+                return true;
+        return false;
+    }
+
+    /**
+     * The site as a leak report a developer acts on, in the manner of LeakSanitizer:
+     * <pre>
+     * 1048576 bytes in 1 block (direct_buffer) allocated from:
+     *     #0 J jdk.internal.misc.Unsafe.allocateMemory0(Unsafe.java)
+     *     #1 J java.nio.DirectByteBuffer.&lt;init&gt;(DirectByteBuffer.java:125)
+     * </pre>
+     */
+    public String describe() {
+        return describe(frames.size());
+    }
+
+    /** As {@link #describe()}, with the first {@code maxFrames} frames and a count of the rest. */
+    public String describe(int maxFrames) {
+        int shown = Math.max(0, Math.min(maxFrames, frames.size()));
+        StringBuilder b = new StringBuilder();
+        b.append(estimated ? "~" : "").append(bytes).append(bytes == 1 ? " byte" : " bytes")
+                .append(" in ").append(count).append(count == 1 ? " block (" : " blocks (")
+                .append(kind).append(estimated ? ", estimated" : "").append(") allocated from:");
+        if (frames.isEmpty())
+            b.append("\n    (no stack captured)");
+        for (int i = 0; i < shown; i++)
+            b.append("\n    #").append(i).append(' ').append(frames.get(i));
+        if (shown < frames.size())
+            b.append("\n    ... ").append(frames.size() - shown).append(" more frames");
+        return b.toString();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}
