@@ -213,6 +213,9 @@ static bool read_site(struct ctx *c, json_t *s, size_t index, struct lbc_site *o
     if (!json_is_array(frames))
         return fail(c, "%s.frames: expected an array, found %s", where, type_name(frames));
     out->nframes = json_array_size(frames);
+    if (out->nframes > LBC_FRAMES_MAX)
+        return fail(c, "%s.frames: %zu frames, more than the %d a stack can have", where,
+                    out->nframes, LBC_FRAMES_MAX);
     if (out->nframes) {
         out->frames = calloc(out->nframes, sizeof *out->frames);
         if (!out->frames)

@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 #define LBC_ERR_MAX 512
+/* Frames a site may have: the agent writes at most 256 (its depth option); a stack deeper than
+ * this is refused rather than walked recursively. */
+#define LBC_FRAMES_MAX 4096
 
 enum lbc_frame_type { LBC_FRAME_JAVA, LBC_FRAME_NATIVE, LBC_FRAME_OTHER };
 

@@ -133,6 +133,43 @@ const char *lbc_stack_headline(const struct lbc_site *s, char *buf, size_t len)
     return buf;
 }
 
+/* Stack lines shown under a site without verbose. */
+#define STACK_LINES 8
+
+/* A site's stack, leaf first, one frame a line; runs of JDK frames folded unless verbose. */
+void lbc_stack_print(FILE *out, const struct lbc_site *s, bool verbose)
+{
+    char text[LBC_FRAME_TEXT_MAX];
+    size_t lines = 0;
+    for (size_t i = 0; i < s->nframes; i++) {
+        const struct lbc_frame *f = &s->frames[i];
+        if (!verbose && lines == STACK_LINES && s->nframes - i > 1) {
+            fprintf(out, "      ... %zu more frames (-v shows all)\n", s->nframes - i);
+            return;
+        }
+        if (!verbose && lbc_stack_is_jdk(f)) {
+            size_t j = i;
+            while (j + 1 < s->nframes && lbc_stack_is_jdk(&s->frames[j + 1]))
+                j++;
+            if (j > i) {
+                fprintf(out, "      J ... %zu JDK frames, %s to %s\n", j - i + 1,
+                        lbc_stack_name(f, text, sizeof text), s->frames[j].method);
+                i = j;
+                lines++;
+                continue;
+            }
+        }
+        fprintf(out, "      %c %s\n",
+                f->type == LBC_FRAME_JAVA     ? 'J'
+                : f->type == LBC_FRAME_NATIVE ? 'N'
+                                              : '?',
+                lbc_stack_describe(f, LBC_SHORT_MODULE, text, sizeof text));
+        lines++;
+    }
+    if (!s->nframes)
+        fprintf(out, "      (no stack was captured)\n");
+}
+
 /* A growing string. */
 struct buf {
     char *s;

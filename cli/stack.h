@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "report.h"
 
@@ -33,6 +34,10 @@ const char *lbc_stack_describe(const struct lbc_frame *f, int flags, char *buf, 
  * "ZstdLeak.openAndRead (ZstdLeak.java:32) -> ZSTD_createDStream (libzstd.so.1.5.4)"; the
  * leaf frame if the site has neither. */
 const char *lbc_stack_headline(const struct lbc_site *s, char *buf, size_t len);
+
+/* Prints a site's stack, leaf first, one frame a line ("      J a.b.C.m (C.java:3)"); without
+ * verbose, at most a few lines and runs of JDK frames folded into one. */
+void lbc_stack_print(FILE *out, const struct lbc_site *s, bool verbose);
 
 /* The identity of a site across reports of one or several runs: its kind and, per frame, a
  * Java frame's class, method and signature or a native frame's module file name and symbol

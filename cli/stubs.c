@@ -1,22 +1,4 @@
 #include "cli.h"
-int lbc_diff_main(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return 2;
-}
-int lbc_flame_main(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return 2;
-}
-int lbc_merge_main(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return 2;
-}
 int lbc_attach_main(int argc, char **argv)
 {
     (void)argc;

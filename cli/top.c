@@ -10,9 +10,6 @@
 #include "stack.h"
 #include "units.h"
 
-/* Stack lines shown under a site without -v. */
-#define STACK_LINES 8
-
 enum by { BY_SITE, BY_JAVA, BY_NATIVE, BY_MODULE, BY_KIND };
 
 static const char *const by_names[] = {"site", "java", "native", "module", "kind"};
@@ -139,10 +136,13 @@ static struct row *make_rows(const struct lbc_report *r, enum by by, size_t *nro
 static void print_header(const struct lbc_report *r)
 {
     char live[LBC_UNITS_MAX], mean[LBC_UNITS_MAX];
-    printf("%s: pid %" PRId64 ", dump %" PRId64 " (%s) at %s, %.1f s after the agent started\n",
-           r->path, r->pid, r->sequence, r->reason, r->time, (double)r->uptime_ms / 1000.0);
     if (r->merged_inputs)
-        printf("merged from %" PRId64 " reports by leakbridge merge\n", r->merged_inputs);
+        printf("%s: merged from %" PRId64 " reports, the latest at %s\n", r->path, r->merged_inputs,
+               r->time);
+    else
+        printf("%s: pid %" PRId64 ", dump %" PRId64 " (%s) at %s, %.1f s after the agent "
+               "started\n",
+               r->path, r->pid, r->sequence, r->reason, r->time, (double)r->uptime_ms / 1000.0);
     printf("%s live in %" PRId64 " %s at %zu %s", lbc_units_bytes(r->live_bytes, live),
            r->live_count, lbc_units_plural(r->live_count, "block", "blocks"), r->nsites,
            lbc_units_plural((int64_t)r->nsites, "site", "sites"));
@@ -151,40 +151,6 @@ static void print_header(const struct lbc_report *r)
                lbc_units_bytes(r->sample_mean, mean));
     else
         printf("; exact figures (sample=0)\n");
-}
-
-/* A site's stack, leaf first, one frame a line; runs of JDK frames folded unless verbose. */
-static void print_stack(const struct lbc_site *s, bool verbose)
-{
-    char text[LBC_FRAME_TEXT_MAX];
-    size_t lines = 0;
-    for (size_t i = 0; i < s->nframes; i++) {
-        const struct lbc_frame *f = &s->frames[i];
-        if (!verbose && lines == STACK_LINES && s->nframes - i > 1) {
-            printf("      ... %zu more frames (-v shows all)\n", s->nframes - i);
-            return;
-        }
-        if (!verbose && lbc_stack_is_jdk(f)) {
-            size_t j = i;
-            while (j + 1 < s->nframes && lbc_stack_is_jdk(&s->frames[j + 1]))
-                j++;
-            if (j > i) {
-                printf("      J ... %zu JDK frames, %s to %s\n", j - i + 1,
-                       lbc_stack_name(f, text, sizeof text), s->frames[j].method);
-                i = j;
-                lines++;
-                continue;
-            }
-        }
-        printf("      %c %s\n",
-               f->type == LBC_FRAME_JAVA     ? 'J'
-               : f->type == LBC_FRAME_NATIVE ? 'N'
-                                             : '?',
-               lbc_stack_describe(f, LBC_SHORT_MODULE, text, sizeof text));
-        lines++;
-    }
-    if (!s->nframes)
-        printf("      (no stack was captured)\n");
 }
 
 static void print_rows(const struct lbc_report *r, const struct row *rows, size_t nrows, enum by by,
@@ -220,7 +186,7 @@ static void print_rows(const struct lbc_report *r, const struct row *rows, size_
             continue;
         }
         printf("  %-13s %-12s %s\n", row->site->kind, row->site->status, row->label);
-        print_stack(row->site, verbose);
+        lbc_stack_print(stdout, row->site, verbose);
     }
     if (shown < nrows) {
         int64_t rest = 0;

@@ -1,0 +1,364 @@
+/* leakbridge merge: one report from many (every TaskManager of a job): sites matched by their
+ * frames, figures summed, each site saying in how many inputs it appeared. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "match.h"
+#include "report.h"
+
+static const char usage[] =
+    "usage: leakbridge merge REPORT... [-o OUT]\n"
+    "\n"
+    "Writes one report from several, for example the reports of every TaskManager of a Flink\n"
+    "job. Sites are matched by kind and frames (Java class, method and signature; native\n"
+    "module file name and symbol), their figures summed; each merged site has \"inputs\", the\n"
+    "number of reports it appeared in, and the report has \"merged\", which lists its inputs.\n"
+    "The result is a valid report that every other command reads.\n"
+    "\n"
+    "  -o, --output OUT  write to OUT (default: standard output)\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "Exit status: 0, or 2 if a report cannot be read or OUT cannot be written.\n";
+
+static const char *const totals_fields[] = {"live_bytes",      "live_count",  "allocated_bytes",
+                                            "allocated_count", "freed_count", "sites",
+                                            "sites_seen"};
+static const char *const site_sums[] = {"live_bytes", "live_count", "allocated_bytes",
+                                        "allocated_count", "freed_count"};
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whether a message saying why the merge failed was printed already. */
+static bool reported;
+
+/* Adds obj.key (an integer >= 0) to *sum; fails with a message naming the file. */
+static bool add_field(const char *path, const char *where, json_t *obj, const char *key,
+                      json_int_t *sum)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+        lbc_error("%s: %s.%s: expected an integer >= 0", path, where, key);
+        return !(reported = true);
+    }
+    if (__builtin_add_overflow(*sum, json_integer_value(v), sum)) {
+        lbc_error("%s: %s.%s: the merged figure does not fit in 64 bits", path, where, key);
+        return !(reported = true);
+    }
+    return true;
+}
+
+static bool set_int(json_t *obj, const char *key, json_int_t v)
+{
+    return json_object_set_new(obj, key, json_integer(v)) == 0;
+}
+
+/* totals: every figure summed over the inputs; totals.sites is the merged sites' count and
+ * sites_seen counts each merged site once, plus what the inputs saw beyond their listed
+ * sites. */
+static json_t *merge_totals(struct lbc_report *const *reports, size_t n, size_t nsites)
+{
+    json_int_t sums[NELEMS(totals_fields)] = {0};
+    json_t *totals = json_object(), *by_kind = json_object();
+    if (!totals || !by_kind)
+        goto fail;
+    for (size_t r = 0; r < n; r++) {
+        json_t *t = json_object_get(reports[r]->root, "totals"), *kinds, *amounts;
+        const char *kind;
+        for (size_t f = 0; f < NELEMS(totals_fields); f++)
+            if (!add_field(reports[r]->path, "totals", t, totals_fields[f], &sums[f]))
+                goto fail;
+        kinds = json_object_get(t, "by_kind");
+        if (!json_is_object(kinds)) {
+            lbc_error("%s: totals.by_kind: expected an object", reports[r]->path);
+            reported = true;
+            goto fail;
+        }
+        json_object_foreach(kinds, kind, amounts)
+        {
+            json_t *sum = json_object_get(by_kind, kind);
+            json_int_t bytes = 0, count = 0;
+            if (!json_is_object(amounts)) {
+                lbc_error("%s: totals.by_kind.%s: expected an object", reports[r]->path, kind);
+                reported = true;
+                goto fail;
+            }
+            if (sum) {
+                bytes = json_integer_value(json_object_get(sum, "live_bytes"));
+                count = json_integer_value(json_object_get(sum, "live_count"));
+            } else if (json_object_set_new(by_kind, kind, sum = json_object()) != 0) {
+                goto fail;
+            }
+            if (!add_field(reports[r]->path, "totals.by_kind", amounts, "live_bytes", &bytes) ||
+                !add_field(reports[r]->path, "totals.by_kind", amounts, "live_count", &count) ||
+                !set_int(sum, "live_bytes", bytes) || !set_int(sum, "live_count", count))
+                goto fail;
+        }
+    }
+    /* sums[5] is the inputs' listed sites, sums[6] the sites they saw. */
+    json_int_t unlisted = sums[6] > sums[5] ? sums[6] - sums[5] : 0;
+    sums[5] = (json_int_t)nsites;
+    sums[6] = (json_int_t)nsites + unlisted;
+    for (size_t f = 0; f < NELEMS(totals_fields); f++)
+        if (!set_int(totals, totals_fields[f], sums[f]))
+            goto fail;
+    if (json_object_set_new(totals, "by_kind", by_kind) != 0)
+        goto fail_totals;
+    return totals;
+fail:
+    json_decref(by_kind);
+fail_totals:
+    json_decref(totals);
+    return NULL;
+}
+
+/* Which status a merged site gets: leak-suspect if any input says so, else live, else
+ * gc-deferred only if every input says so. */
+static int status_rank(const char *status)
+{
+    if (strcmp(status, "leak-suspect") == 0)
+        return 3;
+    if (strcmp(status, "live") == 0)
+        return 2;
+    if (strcmp(status, "gc-deferred") == 0)
+        return 1;
+    return 0;
+}
+
+/* One merged site from the entries [start, end) of one identity. */
+static json_t *merge_site(const struct lbc_match_entry *e, size_t start, size_t end)
+{
+    json_int_t sums[NELEMS(site_sums)] = {0}, released[2] = {0}, inputs = 0, report_inputs = 0;
+    const struct lbc_site *first = e[start].site, *judge = first;
+    bool any_released = false;
+    for (size_t i = start; i < end; i++) {
+        const struct lbc_site *s = e[i].site;
+        int64_t v[NELEMS(site_sums)] = {s->live_bytes, s->live_count, s->allocated_bytes,
+                                        s->allocated_count, s->freed_count};
+        for (size_t f = 0; f < NELEMS(site_sums); f++)
+            if (__builtin_add_overflow(sums[f], v[f], &sums[f]))
+                return NULL;
+        if (s->has_gc_released) {
+            any_released = true;
+            if (__builtin_add_overflow(released[0], s->gc_released_bytes, &released[0]) ||
+                __builtin_add_overflow(released[1], s->gc_released_count, &released[1]))
+                return NULL;
+        }
+        if (status_rank(s->status) > status_rank(judge->status))
+            judge = s;
+        /* A site counts once per input report; a merged input brings its own count. */
+        if (i == start || e[i].report != e[i - 1].report) {
+            inputs += report_inputs;
+            report_inputs = 0;
+        }
+        if (s->inputs > report_inputs)
+            report_inputs = s->inputs;
+    }
+    inputs += report_inputs;
+
+    json_t *site = json_object();
+    bool ok = site && set_int(site, "id", 1) &&
+              json_object_set_new(site, "kind", json_string(first->kind)) == 0 &&
+              json_object_set_new(site, "status", json_string(judge->status)) == 0;
+    if (ok && judge->status_rule)
+        ok = json_object_set_new(site, "status_rule", json_string(judge->status_rule)) == 0;
+    for (size_t f = 0; ok && f < NELEMS(site_sums); f++)
+        ok = set_int(site, site_sums[f], sums[f]);
+    if (ok && any_released) {
+        json_t *gc =
+            json_pack("{sIsI}", "bytes", (json_int_t)released[0], "count", (json_int_t)released[1]);
+        ok = json_object_set_new(site, "gc_released", gc) == 0;
+    }
+    ok = ok && set_int(site, "inputs", inputs) &&
+         json_object_set_new(site, "frames",
+                             json_deep_copy(json_object_get(first->json, "frames"))) == 0;
+    if (!ok) {
+        json_decref(site);
+        return NULL;
+    }
+    return site;
+}
+
+static int compare_sites(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "live_bytes"));
+    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "live_bytes"));
+    return x > y ? -1 : x < y;
+}
+
+static json_t *merge_sites(struct lbc_report *const *reports, size_t n)
+{
+    struct lbc_match_entry *e;
+    size_t count, nsites = 0;
+    if (!lbc_match(reports, n, &e, &count))
+        return NULL;
+    json_t **sites = calloc(count ? count : 1, sizeof *sites), *array = json_array();
+    bool ok = sites && array;
+    for (size_t i = 0; ok && i < count;) {
+        size_t end = lbc_match_run_end(e, count, i);
+        ok = (sites[nsites++] = merge_site(e, i, end)) != NULL;
+        i = end;
+    }
+    lbc_match_free(e, count);
+    if (ok) {
+        /* Largest first; ids number the merged sites in that order. */
+        qsort(sites, nsites, sizeof *sites, compare_sites);
+        for (size_t i = 0; ok && i < nsites; i++)
+            ok = set_int(sites[i], "id", (json_int_t)(i + 1)) &&
+                 json_array_append_new(array, sites[i]) == 0;
+    } else {
+        for (size_t i = 0; sites && i < nsites; i++)
+            json_decref(sites[i]);
+    }
+    free(sites);
+    if (!ok) {
+        json_decref(array);
+        return NULL;
+    }
+    return array;
+}
+
+/* Every module of every input once (by path and build-id), the first input's entry. */
+static json_t *merge_modules(struct lbc_report *const *reports, size_t n)
+{
+    json_t *modules = json_array();
+    for (size_t r = 0; modules && r < n; r++) {
+        json_t *m;
+        size_t i;
+        json_array_foreach(json_object_get(reports[r]->root, "modules"), i, m)
+        {
+            bool seen = false;
+            size_t j;
+            json_t *other;
+            json_array_foreach(modules, j, other)
+            {
+                if (json_equal(json_object_get(m, "path"), json_object_get(other, "path")) &&
+                    json_equal(json_object_get(m, "build_id"), json_object_get(other, "build_id")))
+                    seen = true;
+            }
+            if (!seen && json_array_append_new(modules, json_deep_copy(m)) != 0) {
+                json_decref(modules);
+                return NULL;
+            }
+        }
+    }
+    return modules;
+}
+
+static json_t *merge(struct lbc_report *const *reports, size_t n)
+{
+    const struct lbc_report *first = reports[0];
+    const char *time = first->time;
+    json_int_t uptime = first->uptime_ms, mean = 0, inputs = 0;
+    json_t *listed = json_array();
+    for (size_t r = 0; r < n; r++) {
+        if (strcmp(reports[r]->time, time) > 0)
+            time = reports[r]->time;
+        if (reports[r]->uptime_ms > uptime)
+            uptime = reports[r]->uptime_ms;
+        if (reports[r]->sample_mean > mean)
+            mean = reports[r]->sample_mean;
+        inputs += reports[r]->merged_inputs ? reports[r]->merged_inputs : 1;
+        json_array_append_new(listed, json_pack("{sssIsIss}", "path", reports[r]->path, "pid",
+                                                (json_int_t)reports[r]->pid, "sequence",
+                                                (json_int_t)reports[r]->sequence, "time",
+                                                reports[r]->time));
+    }
+    json_t *sites = merge_sites(reports, n);
+    json_t *totals = sites ? merge_totals(reports, n, json_array_size(sites)) : NULL;
+    json_t *out = json_pack(
+        "{sssisIsssIsssIsOsOs{sIsb}soso}", "format", "leakbridge-report", "version", 1, "pid",
+        (json_int_t)first->pid, "reason", first->reason, "sequence", (json_int_t)first->sequence,
+        "time", time, "uptime_ms", uptime, "jvm", json_object_get(first->root, "jvm"), "options",
+        json_object_get(first->root, "options"), "sampling", "mean_bytes", mean, "estimated",
+        mean != 0, "totals", totals, "modules", merge_modules(reports, n));
+    if (out && listed)
+        json_object_set_new(out, "merged",
+                            json_pack("{sIso}", "inputs", inputs, "reports", json_incref(listed)));
+    if (out && sites)
+        json_object_set(out, "sites", sites);
+    json_decref(listed);
+    if (!out || !sites || !json_object_get(out, "merged")) {
+        json_decref(sites);
+        json_decref(out);
+        return NULL;
+    }
+    json_decref(sites);
+    return out;
+}
+
+/* Writes doc to path whole: a temporary file beside it, then a rename. */
+static bool write_report(json_t *doc, const char *path)
+{
+    const size_t flags = JSON_INDENT(1) | JSON_ENSURE_ASCII;
+    if (!path)
+        return json_dumpf(doc, stdout, flags) == 0 && fputc('\n', stdout) != EOF;
+    char *tmp;
+    if (asprintf(&tmp, "%s.tmp%ld", path, (long)getpid()) < 0)
+        return false;
+    FILE *f = fopen(tmp, "w");
+    bool ok = f && json_dumpf(doc, f, flags) == 0 && fputc('\n', f) != EOF;
+    int saved = errno;
+    if (f && fclose(f) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok) {
+        unlink(tmp);
+        lbc_error("%s: cannot write the merged report: %s", path, strerror(saved));
+    }
+    free(tmp);
+    return ok;
+}
+
+int lbc_merge_main(int argc, char **argv)
+{
+    static const struct option options[] = {{"output", required_argument, NULL, 'o'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+    const char *output = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            output = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return LBC_EXIT_OK;
+        default:
+            return lbc_bad_option("merge");
+        }
+    }
+    size_t n = (size_t)(argc - optind);
+    if (n < 1)
+        return lbc_usage_error("merge", "expected one or more REPORTs");
+    struct lbc_report **reports = calloc(n, sizeof *reports);
+    int status = LBC_EXIT_BAD;
+    size_t loaded = 0;
+    if (!reports)
+        return lbc_error("out of memory");
+    for (; loaded < n; loaded++)
+        if (!(reports[loaded] = lbc_report_open(argv[optind + (int)loaded])))
+            break;
+    if (loaded == n) {
+        json_t *doc = merge(reports, n);
+        if (!doc && !reported)
+            lbc_error("cannot merge: out of memory, or a merged figure does not fit in 64 bits");
+        else if (write_report(doc, output))
+            status = LBC_EXIT_OK;
+        json_decref(doc);
+    }
+    for (size_t i = 0; i < loaded; i++)
+        lbc_report_free(reports[i]);
+    free(reports);
+    return status;
+}
