@@ -12,6 +12,7 @@
 #include "sampler.h"
 #include "stacks.h"
 #include "tracker.h"
+#include "unsafe_attach.h"
 #include "unsafe_hooks.h"
 
 struct lb_agent lb_agent;
@@ -99,7 +100,7 @@ static void go_live(jvmtiEnv *jvmti, JNIEnv *jni)
     }
     if (lb_agent.attached) {
         char why[512];
-        if (!lb_unsafe_hooks_attach(jni, why, sizeof why))
+        if (!lb_unsafe_attach(jvmti, jni, why, sizeof why))
             lb_log("Unsafe and direct buffer allocations are not tracked: %s", why);
         lb_java_api_attach(jvmti, jni);
     }

@@ -4,7 +4,6 @@
 #include <time.h>
 
 #include "agent.h"
-#include "sites.h"
 #include "tracker.h"
 
 /* Frees arrive in bursts after a GC; this much quiet means reference processing is done. */
@@ -17,14 +16,11 @@ void JNICALL lb_gc_on_finish(jvmtiEnv *jvmti)
     atomic_fetch_add_explicit(&lb_gc_epoch, 1, memory_order_relaxed);
 }
 
-/* Recorded frees so far, over all sites: it stops moving once the Cleaners and finalizers
- * released by the GC have run. */
-static uint64_t recorded_frees(void)
+/* Frees of blocks older than the forced GC: they stop once the Cleaners and finalizers the
+ * GC released have run, even while the program goes on allocating and freeing. */
+static uint64_t old_frees(void)
 {
-    uint64_t n = 0;
-    for (struct lb_site *s = lb_sites_first(); s; s = s->all_next)
-        n += atomic_load_explicit(&s->freed_count_fp, memory_order_relaxed);
-    return n;
+    return atomic_load_explicit(&lb_track_old_frees, memory_order_relaxed);
 }
 
 static void sleep_ms(unsigned ms)
@@ -61,19 +57,24 @@ bool lb_gc_force_and_settle(JNIEnv *jni, uint64_t max_wait_ms)
 {
     jvmtiEnv *jvmti = lb_agent.jvmti;
     uint64_t start = lb_clock_ms(), deadline = start + max_wait_ms;
-    if ((*jvmti)->ForceGarbageCollection(jvmti) != JVMTI_ERROR_NONE)
+    /* The clock ticks in milliseconds: a block of this very tick counts as new. */
+    atomic_store(&lb_track_old_before_ms, start);
+    if ((*jvmti)->ForceGarbageCollection(jvmti) != JVMTI_ERROR_NONE) {
+        atomic_store(&lb_track_old_before_ms, 0);
         return false;
+    }
     if (jni && atomic_load(&lb_agent.phase) == LB_PHASE_LIVE)
         wait_for_reference_processing(jni, deadline);
     /* Finalizers and java.lang.ref.Cleaner run on their own threads: wait for quiet. */
-    uint64_t last = recorded_frees(), quiet_since = lb_clock_ms();
+    uint64_t last = old_frees(), quiet_since = lb_clock_ms();
     while (lb_clock_ms() < deadline && lb_clock_ms() - quiet_since < QUIET_MS) {
         sleep_ms(POLL_MS);
-        uint64_t now = recorded_frees();
+        uint64_t now = old_frees();
         if (now != last) {
             last = now;
             quiet_since = lb_clock_ms();
         }
     }
+    atomic_store(&lb_track_old_before_ms, 0);
     return true;
 }

@@ -130,3 +130,8 @@ int lb_stack_mixed(JavaVM *vm, jvmtiEnv *jvmti, struct lb_frame *out, int max)
         n += lb_stack_java(jvmti, env, out + n, max - n);
     return n;
 }
+
+int lb_stack_java_async(JNIEnv *env, struct lb_frame *out, int max)
+{
+    return async_get_call_trace && env ? java_frames_async(env, out, max) : -1;
+}

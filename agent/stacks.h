@@ -20,6 +20,10 @@ void lb_stacks_prepare_class(jvmtiEnv *jvmti, jclass klass);
  * must be in native state: never call this from a hook running inside libjvm. */
 int lb_stack_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max);
 
+/* The same through AsyncGetCallTrace only, which is safe in any thread state, even inside
+ * libjvm; -1 when it cannot answer (no AsyncGetCallTrace, no Java frames, an id not made). */
+int lb_stack_java_async(JNIEnv *env, struct lb_frame *out, int max);
+
 /* Mixed stack for a hook inside a JNI library: native frames from the hook's caller up to the
  * first frame outside every loaded ELF object (JIT or interpreter code), leaving out the
  * agent's own frames, then the thread's Java frames if the JVM knows the thread. */

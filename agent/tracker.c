@@ -24,8 +24,13 @@ uint64_t lb_clock_ms(void)
     return coarse_ms() - clock_origin_ms;
 }
 
+_Atomic uint64_t lb_track_old_before_ms;
+_Atomic uint64_t lb_track_old_frees;
+
 void lb_track_release(const struct lb_block *block)
 {
+    if (block->time_ms < atomic_load_explicit(&lb_track_old_before_ms, memory_order_relaxed))
+        atomic_fetch_add_explicit(&lb_track_old_frees, 1, memory_order_relaxed);
     struct lb_weight w;
     lb_sampler_weight(block->size, &w);
     lb_site_sub(block->site, &w);

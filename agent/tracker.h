@@ -19,6 +19,12 @@ extern _Atomic uint32_t lb_gc_epoch;
 uint64_t lb_clock_ms(void);
 void lb_clock_start(void);
 
+/* Recorded blocks allocated before lb_track_old_before_ms (an lb_clock_ms() time; 0: none)
+ * that were freed since it was set: a forced GC watches it to see when the Cleaners and
+ * finalizers it released have run, whatever else the program frees meanwhile. */
+extern _Atomic uint64_t lb_track_old_before_ms;
+extern _Atomic uint64_t lb_track_old_frees;
+
 /* Records a sampled allocation. */
 void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
                     const struct lb_frame *frames, int nframes, lb_sites_classify_fn classify);

@@ -361,10 +361,20 @@ class Session:
         check(code == 0, "LiveDumps exited %d" % code)
 
     def stderr_text(self):
-        self.stderr.flush()
+        if not self.stderr.closed:
+            self.stderr.flush()
         return open(self.stderr_path).read()
 
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+def jdk_major(env):
+    """The JDK's feature release (17, 25, ...), from its release file."""
+    with open(os.path.join(env.java_home, "release")) as f:
+        for line in f:
+            if line.startswith("JAVA_VERSION="):
+                return int(line.split("=", 1)[1].strip().strip('"').split(".")[0])
+    raise Failure("no JAVA_VERSION in %s/release" % env.java_home)
