@@ -422,14 +422,3 @@ void lb_elf_symbols_free(struct lb_elf_symbols *syms)
 {
     free(syms);
 }
-
-bool lb_elf_symbols_find(const struct lb_elf_symbols *syms, const char *name, uint64_t *vaddr)
-{
-    for (size_t i = 0; syms && i < syms->count; i++) {
-        if (strcmp(syms->names + syms->name[i], name) == 0) {
-            *vaddr = syms->addr[i];
-            return true;
-        }
-    }
-    return false;
-}

@@ -9,7 +9,6 @@
 #ifndef LB_ELF_SYMBOLS_H
 #define LB_ELF_SYMBOLS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,10 +39,6 @@ struct lb_elf_symbols *lb_elf_symbols_read_path(const char *path);
  * long as the table. O(log n). */
 const char *lb_elf_symbols_lookup(const struct lb_elf_symbols *syms, uint64_t vaddr,
                                   uint64_t *offset);
-
-/* The address (file vaddr) of the function called name, by a linear search: for the few
- * lookups made once at start. False if absent, or when syms is NULL. */
-bool lb_elf_symbols_find(const struct lb_elf_symbols *syms, const char *name, uint64_t *vaddr);
 
 /* Number of entries (distinct addresses); 0 for NULL. */
 size_t lb_elf_symbols_count(const struct lb_elf_symbols *syms);

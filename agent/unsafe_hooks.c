@@ -1,13 +1,9 @@
 #include "unsafe_hooks.h"
 
-#include <dlfcn.h>
 #include <jni.h>
-#include <link.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "agent.h"
-#include "elf_symbols.h"
 #include "java_frames.h"
 #include "sampler.h"
 #include "stacks.h"
@@ -83,44 +79,4 @@ bool lb_unsafe_hooks_bind(const char *name, void *address, void **new_address)
         return true;
     }
     return false;
-}
-
-bool lb_unsafe_hooks_attach(JNIEnv *jni, char *why, size_t why_len)
-{
-    void *in_jvm = dlsym(RTLD_DEFAULT, "JNI_CreateJavaVM");
-    Dl_info info;
-    struct link_map *map = NULL;
-    if (!in_jvm || !dladdr1(in_jvm, &info, (void **)&map, RTLD_DL_LINKMAP) || !map) {
-        snprintf(why, why_len, "libjvm.so not found in the process");
-        return false;
-    }
-    struct lb_elf_symbols *syms = lb_elf_symbols_read_path(info.dli_fname);
-    static const char *const names[] = {"Unsafe_AllocateMemory0", "Unsafe_ReallocateMemory0",
-                                        "Unsafe_FreeMemory0"};
-    uint64_t vaddr[3];
-    bool found = true;
-    for (int i = 0; i < 3 && found; i++)
-        found = lb_elf_symbols_find(syms, names[i], &vaddr[i]);
-    lb_elf_symbols_free(syms);
-    if (!found) {
-        snprintf(why, why_len, "%s has no symbol table with Unsafe_AllocateMemory0 (stripped?)",
-                 info.dli_fname);
-        return false;
-    }
-    real_allocate = (allocate_fn)(map->l_addr + vaddr[0]);
-    real_reallocate = (reallocate_fn)(map->l_addr + vaddr[1]);
-    real_free = (free_fn)(map->l_addr + vaddr[2]);
-    jclass unsafe = (*jni)->FindClass(jni, "jdk/internal/misc/Unsafe");
-    JNINativeMethod methods[] = {
-        {"allocateMemory0", "(J)J", (void *)allocate_hook},
-        {"reallocateMemory0", "(JJ)J", (void *)reallocate_hook},
-        {"freeMemory0", "(J)V", (void *)free_hook},
-    };
-    if (!unsafe || (*jni)->RegisterNatives(jni, unsafe, methods, 3) != JNI_OK) {
-        (*jni)->ExceptionClear(jni);
-        snprintf(why, why_len, "RegisterNatives on jdk.internal.misc.Unsafe failed");
-        return false;
-    }
-    (*jni)->DeleteLocalRef(jni, unsafe);
-    return true;
 }
