@@ -97,3 +97,13 @@ def main(test):
         sys.exit(1)
     print("PASSED on %s" % env.jdk)
     sys.exit(0)
+
+
+def require_cli(env, *commands):
+    """Skips (77) while the leakbridge command or one of its commands is not built yet."""
+    if not os.access(env.cli, os.X_OK):
+        lbtest.skip("no leakbridge command at %s" % env.cli)
+    for c in commands:
+        p = subprocess.run([env.cli, c, "--help"], capture_output=True, text=True)
+        if p.returncode != 0 or not p.stdout.strip():
+            lbtest.skip("leakbridge %s is not implemented in this build" % c)

@@ -15,7 +15,7 @@ import java.util.List;
  * ignored. A site is suppressed when a pattern matches one of its frames' {@code class.method}
  * (Java), symbol (native) or module path (native). A pattern matches as a substring; {@code *}
  * matches any run of characters; a leading {@code ^} or trailing {@code $} anchors it to the
- * start or end, as in LeakSanitizer.
+ * start or end, as in LeakSanitizer (see {@link #matches}).
  */
 public final class Suppressions {
     private final List<String> patterns;
@@ -75,41 +75,43 @@ public final class Suppressions {
         return null;
     }
 
-    /** LeakSanitizer's TemplateMatch: chunks between {@code *} in order, {@code ^}/{@code $} anchors. */
+    /**
+     * The template match of {@code leakbridge check} (cli/suppressions.c): {@code *} matches any
+     * run of characters, a leading {@code ^} anchors the pattern at the start of the text and a
+     * trailing {@code $} at its end; otherwise it may match anywhere. A {@code $} before the end
+     * is an ordinary character ({@code Outer$Inner}).
+     */
     public static boolean matches(String pattern, String text) {
-        if (text == null || text.isEmpty())
+        if (text == null || text.isEmpty() || pattern.isEmpty())
             return false;
-        int t = 0, s = 0;
-        boolean anchored = false, star = false;
-        if (pattern.startsWith("^")) {
-            anchored = true;
-            t = 1;
-        }
-        while (t < pattern.length()) {
-            char c = pattern.charAt(t);
-            if (c == '*') {
-                t++;
-                anchored = false;
-                star = true;
-                continue;
+        boolean start = pattern.startsWith("^");
+        String body = pattern.substring(start ? 1 : 0);
+        boolean end = body.endsWith("$");
+        if (end)
+            body = body.substring(0, body.length() - 1);
+        return glob((start ? "" : "*") + body + (end ? "" : "*"), text);
+    }
+
+    /** Whether all of text matches p, in which {@code *} matches any run of characters. */
+    private static boolean glob(String p, String t) {
+        int i = 0, j = 0, star = -1, retry = -1;
+        while (j < t.length()) {
+            if (i < p.length() && p.charAt(i) == '*') {
+                star = i++;
+                retry = j;
+            } else if (i < p.length() && p.charAt(i) == t.charAt(j)) {
+                i++;
+                j++;
+            } else if (star >= 0) {
+                i = star + 1;
+                j = ++retry;
+            } else {
+                return false;
             }
-            if (c == '$')
-                return s == text.length() || star;
-            if (s == text.length())
-                return false;
-            int end = t;
-            while (end < pattern.length() && pattern.charAt(end) != '*' && pattern.charAt(end) != '$')
-                end++;
-            String chunk = pattern.substring(t, end);
-            int found = text.indexOf(chunk, s);
-            if (found < 0 || (anchored && found != s))
-                return false;
-            s = found + chunk.length();
-            t = end;
-            anchored = false;
-            star = false;
         }
-        return true;
+        while (i < p.length() && p.charAt(i) == '*')
+            i++;
+        return i == p.length();
     }
 
     @Override
