@@ -1,0 +1,39 @@
+/* A running JVM, as attach and dump see it: checks that a pid is a JVM of ours, finds and runs
+ * its jcmd, reads where its agent writes reports. */
+#ifndef LBC_JCMD_H
+#define LBC_JCMD_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct lbc_jvm {
+    pid_t pid;
+    char cwd[PATH_MAX];  /* its working directory */
+    char jcmd[PATH_MAX]; /* the jcmd to run */
+    bool agent_loaded;   /* a libleakbridge is mapped in it */
+};
+
+/* Fills *jvm for pid, or prints why it cannot be driven (no such process, another user's, not
+ * a JVM, no jcmd) and returns false. Runs nothing in the target: jcmd makes a process that is
+ * not a JVM quit. */
+bool lbc_jvm_open(const char *pid_text, struct lbc_jvm *jvm);
+
+/* Runs jcmd PID ARGS... (args NULL-terminated), at most timeout_s seconds; its output (stdout
+ * and stderr) goes to *output (caller frees). Returns jcmd's exit status, -1 if it could not
+ * run or timed out (with a message printed). */
+int lbc_jvm_jcmd(const struct lbc_jvm *jvm, const char *const *args, int timeout_s, char **output);
+
+/* Prints jcmd's output, each line prefixed "  jcmd: ", on stderr. */
+void lbc_jvm_print_output(const char *output);
+
+/* The agent options the JVM was started with: the text after '=' of an
+ * -agentpath:...leakbridge...=OPTIONS on its command line or in JAVA_TOOL_OPTIONS. Returns
+ * false if there is none; *options is then NULL. The caller frees *options. */
+bool lbc_jvm_agent_options(const struct lbc_jvm *jvm, char **options);
+
+/* The report path pattern as a glob(3) pattern for this JVM: relative patterns under its
+ * working directory, %p its pid, %n and %t any text, %% a '%'. Caller frees. */
+char *lbc_jvm_report_glob(const struct lbc_jvm *jvm, const char *pattern);
+
+#endif
