@@ -1,0 +1,88 @@
+"""Helpers for the tests of the leakbridge command (cli/): they make real reports with the
+agent through tests/jvm/lbtest.py, run the command on them and check what it printed. The
+command's path comes in $LEAKBRIDGE_CLI (tests/cli/CMakeLists.txt sets it)."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "jvm"))
+import lbtest  # noqa: E402
+from lbtest import check  # noqa: E402,F401
+
+CLI = os.environ.get("LEAKBRIDGE_CLI", "")
+
+
+def run(args, expect=0, cwd=None, timeout=120):
+    """Runs leakbridge ARGS; checks its exit status; returns the CompletedProcess."""
+    check(os.path.isfile(CLI), "no leakbridge command at %r (set LEAKBRIDGE_CLI)" % CLI)
+    cmd = [CLI] + [str(a) for a in args]
+    print("$ " + " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout)
+    sys.stdout.write(p.stdout)
+    sys.stdout.write(p.stderr)
+    check(p.returncode >= 0, "leakbridge %s was killed by signal %d" % (args[0], -p.returncode))
+    if expect is not None:
+        check(p.returncode == expect, "leakbridge %s exited %d, expected %d" % (
+            " ".join(map(str, args)), p.returncode, expect))
+    return p
+
+
+def human(n):
+    """Bytes as the command prints them: 1008 B, 36.4 KiB, 18.3 MiB."""
+    sign, n = ("-" if n < 0 else ""), abs(n)
+    if n < 1024:
+        return "%s%d B" % (sign, n)
+    v, units = n / 1024.0, ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+    u = 0
+    while v >= 1023.95 and u + 1 < len(units):
+        v /= 1024.0
+        u += 1
+    return "%s%.1f %s" % (sign, v, units[u])
+
+
+def growth(n):
+    return ("+" if n > 0 else "") + human(n)
+
+
+def write_report(env, name, report):
+    path = os.path.join(env.work, name)
+    with open(path, "w") as f:
+        json.dump(report, f)
+    return path
+
+
+def line_with(text, *needles):
+    """The first line of text that holds every needle; fails if none does."""
+    for line in text.splitlines():
+        if all(n in line for n in needles):
+            return line
+    raise lbtest.Failure("no line with %s in:\n%s" % (" and ".join(map(repr, needles)), text))
+
+
+def zstd_report(env, tag, streams, options="sample=0"):
+    """A report of ZstdLeak keeping `streams` streams: (path, report)."""
+    _, report = lbtest.run_zstd(env, tag, ["leak", streams], options=options)
+    return report_path(env, tag), report
+
+
+def report_path(env, tag):
+    out = os.path.join(env.work, tag)
+    paths = [os.path.join(out, f) for f in os.listdir(out) if f.startswith("report-")]
+    check(len(paths) == 1, "expected one report in %s" % out)
+    return paths[0]
+
+
+def run_report(env, tag, main, args, options="sample=0", **kwargs):
+    """lbtest.run_report, returning (path, report)."""
+    _, report = lbtest.run_report(env, tag, main, args, options=options, **kwargs)
+    return report_path(env, tag), report
+
+
+def site_with_symbol(report, symbol):
+    sites = lbtest.sites_with_symbol(report, symbol)
+    check(len(sites) == 1, "expected one site of %s, found %d" % (symbol, len(sites)))
+    return sites[0]
+
+
+main = lbtest.main

@@ -1,0 +1,64 @@
+"""leakbridge top on real reports: the zstd leak's site first with its bytes, share, blocks,
+status and the user and native frames; --by java|native|module|kind group the same bytes;
+JDK frames are folded unless -v; a sampled report says its figures are estimates."""
+import clitest
+from clitest import check, human, line_with
+
+STREAMS = 300
+
+
+def test(env):
+    path, report = clitest.zstd_report(env, "zstd", STREAMS)
+    site = clitest.site_with_symbol(report, "ZSTD_createDStream")
+    total = sum(s["live_bytes"] for s in report["sites"])
+    out = clitest.run(["top", path]).stdout
+    check("%s live in %d blocks" % (human(total), report["totals"]["live_count"]) in out,
+          "no totals line")
+    check("exact figures" in out, "a sample=0 report must say its figures are exact")
+    row = line_with(out, "ZSTD_createDStream (libzstd.so.1")
+    share = "%.1f%%" % (100.0 * site["live_bytes"] / total)
+    for want in (human(site["live_bytes"]), share, " %d " % site["live_count"], "malloc",
+                 site["status"], "ZstdInputStreamNoFinalizer.createDStream (ZstdInputStreamNoFinalizer.java) ->"):
+        check(want in row, "row %r lacks %r" % (row, want))
+    check(out.index(row) < out.index("ZSTD_decompressStream"), "sites not largest first")
+    check("J ZstdLeak.openStreams (ZstdLeak.java:" in out, "no user frame with its line")
+    check("N ZSTD_createDStream+0x" in out and "(libzstd.so.1" in out, "no native frame")
+
+    by = clitest.run(["top", path, "--by", "native"]).stdout
+    check(human(site["live_bytes"]) in line_with(by, "ZSTD_createDStream (libzstd.so.1"),
+          "--by native row")
+    by = clitest.run(["top", path, "--by", "module"]).stdout
+    zstd_bytes = sum(s["live_bytes"] for s in report["sites"]
+                     if "libzstd.so.1" in (clitest.lbtest.native_frames(s)[0]["module"] or ""))
+    check(human(zstd_bytes) in line_with(by, "/usr/lib/x86_64-linux-gnu/libzstd.so.1"),
+          "--by module row")
+    by = clitest.run(["top", path, "--by", "kind"]).stdout
+    check(human(total) in line_with(by, " malloc"), "--by kind row")
+    by = clitest.run(["top", path, "--by", "java"]).stdout
+    line_with(by, "com.github.luben.zstd.ZstdInputStreamNoFinalizer.createDStream")
+    one = clitest.run(["top", path, "-n", "1"]).stdout
+    check("ZSTD_decompressStream" not in one and "1 more site" in one, "-n 1: %s" % one)
+
+    # Direct buffers: the JDK frames between Unsafe and the program fold into one line.
+    dpath, dreport = clitest.run_report(env, "dbb", "DirectBuffersKept", [37, 1001])
+    out = clitest.run(["top", dpath]).stdout
+    row = line_with(out, "DirectBuffersKept.keepBuffers (DirectBuffersKept.java:")
+    check("direct_buffer" in row and human(37 * 1008) in row and "100.0%" in row, "row %r" % row)
+    check("JDK frames" in out and "java.nio.DirectByteBuffer.<init>" not in out,
+          "JDK frames not folded:\n" + out)
+    out = clitest.run(["top", dpath, "-v"]).stdout
+    check("J java.nio.DirectByteBuffer.<init> (DirectByteBuffer.java:" in out, "-v folds")
+
+    # A sampled report.
+    spath, sreport = clitest.run_report(env, "sampled", "DirectBuffersKept", [2000, 4096],
+                                        options="sample=64k")
+    check(sreport["sampling"]["estimated"], "sample=64k gave exact figures")
+    out = clitest.run(["top", spath]).stdout
+    check("figures are estimates" in out and "64.0 KiB" in out, "no estimate note:\n" + out)
+
+    clitest.run(["top", path, "--by", "thread"], expect=2)
+    clitest.run(["top"], expect=2)
+
+
+if __name__ == "__main__":
+    clitest.main(test)
