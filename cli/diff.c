@@ -134,9 +134,11 @@ static void print_header(const struct lbc_report *old, const struct lbc_report *
     char a[LBC_UNITS_MAX], b[LBC_UNITS_MAX], c[LBC_UNITS_MAX], d[LBC_UNITS_MAX];
     printf("OLD %s: pid %" PRId64 ", dump %" PRId64 " (%s) at %s\n", old->path, old->pid,
            old->sequence, old->reason, old->time);
-    printf("NEW %s: pid %" PRId64 ", dump %" PRId64 " (%s) at %s, %.1f s later\n", new->path,
-           new->pid, new->sequence, new->reason, new->time,
-           (double)(new->uptime_ms - old->uptime_ms) / 1000.0);
+    printf("NEW %s: pid %" PRId64 ", dump %" PRId64 " (%s) at %s", new->path, new->pid,
+           new->sequence, new->reason, new->time);
+    if (new->pid == old->pid &&new->uptime_ms >= old->uptime_ms)
+        printf(", %.1f s later", (double)(new->uptime_ms - old->uptime_ms) / 1000.0);
+    printf("\n");
     printf("live %s -> %s (%s), blocks %" PRId64 " -> %" PRId64 " (%s), sites %zu -> %zu\n",
            lbc_units_bytes(old->live_bytes, a), lbc_units_bytes(new->live_bytes, b),
            lbc_units_growth(new->live_bytes - old->live_bytes, c), old->live_count, new->live_count,

@@ -113,21 +113,46 @@ const char *lbc_stack_describe(const struct lbc_frame *f, int flags, char *buf, 
     return buf;
 }
 
+/* Length of the package part of a class name ("a.b" of "a.b.C"; 0 for none). */
+static size_t package_len(const char *class_name)
+{
+    const char *dot = strrchr(class_name, '.');
+    return dot ? (size_t)(dot - class_name) : 0;
+}
+
+/* The innermost Java frame outside the JDK and outside the package of user: the application
+ * code that called into a library (ZstdLeak.openAndRead above zstd-jni's classes). */
+static const struct lbc_frame *caller_frame(const struct lbc_site *s, const struct lbc_frame *user)
+{
+    size_t len = package_len(user->class_name);
+    for (const struct lbc_frame *f = user + 1; f < s->frames + s->nframes; f++)
+        if (f->type == LBC_FRAME_JAVA && !lbc_stack_is_jdk(f) &&
+            (package_len(f->class_name) != len || strncmp(f->class_name, user->class_name, len)))
+            return f;
+    return NULL;
+}
+
 const char *lbc_stack_headline(const struct lbc_site *s, char *buf, size_t len)
 {
     const int compact = LBC_SHORT_MODULE | LBC_SHORT_CLASS;
     const struct lbc_frame *user = lbc_stack_user_frame(s), *native = lbc_stack_native_frame(s);
-    char a[LBC_FRAME_TEXT_MAX], b[LBC_FRAME_TEXT_MAX];
+    const struct lbc_frame *caller = user ? caller_frame(s, user) : NULL;
+    char a[LBC_FRAME_TEXT_MAX], b[LBC_FRAME_TEXT_MAX], c[LBC_FRAME_TEXT_MAX];
     if (!user && !native && s->nframes)
         user = &s->frames[s->nframes > 1 && lbc_stack_is_jdk(&s->frames[0]) ? 1 : 0];
+    if (caller)
+        snprintf(c, sizeof c, "%s > ", lbc_stack_describe(caller, compact, a, sizeof a));
+    else
+        c[0] = '\0';
     if (user && native && native->symbol && native->module)
-        snprintf(buf, len, "%s -> %s (%s)", lbc_stack_describe(user, compact, a, sizeof a),
+        snprintf(buf, len, "%s%s > %s (%s)", c, lbc_stack_describe(user, compact, a, sizeof a),
                  native->symbol, lbc_stack_basename(native->module));
     else if (user && native)
-        snprintf(buf, len, "%s -> %s", lbc_stack_describe(user, compact, a, sizeof a),
+        snprintf(buf, len, "%s%s > %s", c, lbc_stack_describe(user, compact, a, sizeof a),
                  lbc_stack_name(native, b, sizeof b));
     else if (user || native)
-        snprintf(buf, len, "%s", lbc_stack_describe(user ? user : native, compact, a, sizeof a));
+        snprintf(buf, len, "%s%s", c,
+                 lbc_stack_describe(user ? user : native, compact, a, sizeof a));
     else
         snprintf(buf, len, "(no stack)");
     return buf;

@@ -30,9 +30,11 @@ enum {
  * "ZSTD_createDStream+0x30 (/usr/lib/.../libzstd.so.1.5.4+0x8bcc0)"; flags shorten it. */
 const char *lbc_stack_describe(const struct lbc_frame *f, int flags, char *buf, size_t len);
 
-/* What a person looks at first: the innermost user Java frame and the innermost native frame,
- * "ZstdLeak.openAndRead (ZstdLeak.java:32) -> ZSTD_createDStream (libzstd.so.1.5.4)"; the
- * leaf frame if the site has neither. */
+/* What a person looks at first, outer to inner: the application frame that called into a
+ * library (the innermost non-JDK frame of another package), the innermost user Java frame and
+ * the innermost native frame: "ZstdLeak.openAndRead (ZstdLeak.java:32) >
+ * ZstdInputStreamNoFinalizer.createDStream (ZstdInputStreamNoFinalizer.java) >
+ * ZSTD_createDStream (libzstd.so.1.5.4)"; the leaf frame if the site has none of them. */
 const char *lbc_stack_headline(const struct lbc_site *s, char *buf, size_t len);
 
 /* Prints a site's stack, leaf first, one frame a line ("      J a.b.C.m (C.java:3)"); without

@@ -18,7 +18,7 @@ def test(env):
     row = line_with(out, "ZSTD_createDStream (libzstd.so.1")
     share = "%.1f%%" % (100.0 * site["live_bytes"] / total)
     for want in (human(site["live_bytes"]), share, " %d " % site["live_count"], "malloc",
-                 site["status"], "ZstdInputStreamNoFinalizer.createDStream (ZstdInputStreamNoFinalizer.java) ->"):
+                 site["status"], "ZstdLeak.openAndRead (ZstdLeak.java:32) > ZstdInputStreamNoFinalizer.createDStream (ZstdInputStreamNoFinalizer.java) > "):
         check(want in row, "row %r lacks %r" % (row, want))
     check(out.index(row) < out.index("ZSTD_decompressStream"), "sites not largest first")
     check("J ZstdLeak.openStreams (ZstdLeak.java:" in out, "no user frame with its line")
