@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Where the check is in the document, for messages: "sites[3].frames[0]". */
 #define WHERE_MAX 64
@@ -329,8 +330,11 @@ struct lbc_report *lbc_report_load(const char *path, char *err, size_t err_len)
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
     if (!root) {
         struct ctx c = {err, err_len};
-        if (e.line < 0 || e.position == 0)
+        struct stat st;
+        if (e.line < 0)
             fail(&c, "%s", e.text);
+        else if (stat(path, &st) == 0 && st.st_size == 0)
+            fail(&c, "the file is empty");
         else if (json_error_code(&e) == json_error_premature_end_of_input)
             fail(&c, "truncated: the JSON ends early (line %d)", e.line);
         else

@@ -21,7 +21,8 @@ def run(args, expect=0, cwd=None, timeout=120):
     p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout)
     sys.stdout.write(p.stdout)
     sys.stdout.write(p.stderr)
-    check(p.returncode >= 0, "leakbridge %s was killed by signal %d" % (args[0], -p.returncode))
+    check(p.returncode >= 0, "leakbridge %s was killed by signal %d" % (" ".join(cmd[1:2]),
+                                                                        -p.returncode))
     if expect is not None:
         check(p.returncode == expect, "leakbridge %s exited %d, expected %d" % (
             " ".join(map(str, args)), p.returncode, expect))

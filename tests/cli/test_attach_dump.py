@@ -1,0 +1,83 @@
+"""leakbridge attach and dump on running JVMs (LiveDumps). Attach loads the agent into a JVM
+started without it, with options that jcmd would cut at '=' unquoted; dump --wait prints the
+path of the new report (reason jcmd) holding what the JVM allocated since; for a JVM started
+with -agentpath, dump finds the output pattern on its command line. A pid that is not a JVM,
+no process, and bad options give exit 2 and say so.
+Needs the agent's jcmd dump and Agent_OnAttach (issue 4)."""
+import os
+import subprocess
+
+import clitest
+from clitest import check
+
+
+def stream_site(report, count):
+    sites = [s for s in clitest.lbtest.sites_with_symbol(report, "ZSTD_createDStream")
+             if ("LiveDumps", "keepStreams") in clitest.lbtest.java_frames(s)]
+    check(len(sites) == 1 and sites[0]["live_count"] == count,
+          "expected one keepStreams site of %d streams: %s" % (
+              count, [clitest.lbtest.describe_native(s) for s in sites]))
+
+
+def test(env):
+    # The CLI finds the agent beside itself (build/); --agent names it explicitly here.
+    s = clitest.lbtest.Session(env, "attach", agent=False)
+    try:
+        err = clitest.run(["dump", s.pid], expect=2).stderr
+        check("agent is not loaded in JVM %d" % s.pid in err, "no agent: %r" % err)
+        out_dir = os.path.join(env.work, "attached")
+        os.makedirs(out_dir)
+        pattern = os.path.join(out_dir, "lb-%p-%n.json")
+        out = clitest.run(["attach", s.pid, "output=%s,sample=0" % pattern, "--agent",
+                           env.agent]).stdout
+        check("agent loaded into JVM %d" % s.pid in out, "attach said %r" % out)
+        check("reports: " + pattern in out, "attach does not say where reports go: %r" % out)
+        s.do("zstd-keep 40")
+        out = clitest.run(["dump", s.pid, "--wait", "--output", pattern]).stdout
+        path = out.strip()
+        check(path == os.path.join(out_dir, "lb-%d-1.json" % s.pid), "dump printed %r" % out)
+        report = env.load(path)
+        check(report["reason"] == "jcmd", "reason %r" % report["reason"])
+        stream_site(report, 40)
+        s.do("zstd-keep 10")
+        out = clitest.run(["dump", s.pid, "--wait", "--output", pattern]).stdout
+        check(out.strip().endswith("lb-%d-2.json" % s.pid), "second dump %r" % out)
+        stream_site(env.load(out.strip()), 50)
+        s.quit()
+    finally:
+        s.kill()
+
+    # Started with -agentpath: the pattern comes from its command line.
+    s = clitest.lbtest.Session(env, "started")
+    try:
+        s.do("zstd-keep 25")
+        out = clitest.run(["dump", s.pid, "--wait", "--timeout", "30"]).stdout.strip()
+        check(out == os.path.join(s.dir, "report-1.json"), "dump printed %r" % out)
+        stream_site(env.load(out), 25)
+        out = clitest.run(["dump", s.pid]).stdout
+        check("asked for a report" in out, "dump without --wait said %r" % out)
+        s.wait_reports(2)
+        s.quit()
+    finally:
+        s.kill()
+
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        err = clitest.run(["dump", sleeper.pid], expect=2).stderr
+        check("process %d (sleep) is not a JVM" % sleeper.pid in err, "not a JVM: %r" % err)
+        err = clitest.run(["attach", sleeper.pid, "--agent", env.agent], expect=2).stderr
+        check("is not a JVM" in err, "attach to sleep: %r" % err)
+        check(sleeper.poll() is None, "leakbridge killed the process that is not a JVM")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    err = clitest.run(["dump", sleeper.pid], expect=2).stderr
+    check("no process %d" % sleeper.pid in err, "dead pid: %r" % err)
+    err = clitest.run(["attach", "123", "sample=banana"], expect=2).stderr
+    check("option 'sample=banana'" in err, "bad option: %r" % err)
+    err = clitest.run(["dump", "abc"], expect=2).stderr
+    check("'abc' is not a process id" in err, "bad pid: %r" % err)
+
+
+if __name__ == "__main__":
+    clitest.main(test)
