@@ -36,14 +36,15 @@ static json_t *frame_json(void *ctx, const struct lb_frame *frame)
     return lb_symbols_frame_json(frame);
 }
 
-static json_t *agent_facts(void)
+static json_t *agent_facts(uint64_t held_us)
 {
     struct lb_table_stats ts;
     lb_table_stats(&ts);
-    return json_pack("{s:s,s:s,s:I,s:I,s:I}", "version", LB_AGENT_VERSION, "mode",
+    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "version", LB_AGENT_VERSION, "mode",
                      lb_agent.attached ? "attach" : "startup", "tracked_blocks",
                      (json_int_t)ts.live, "live_table_bytes", (json_int_t)ts.bytes,
-                     "live_table_retired_bytes", (json_int_t)ts.retired_bytes);
+                     "live_table_retired_bytes", (json_int_t)ts.retired_bytes,
+                     "dump_longest_lock_us", (json_int_t)held_us);
 }
 
 static void human_bytes(uint64_t n, char *out, size_t len)
@@ -106,7 +107,7 @@ static struct lb_site_snapshot *gc_and_snapshot(JNIEnv *jni, size_t *n, json_t *
     return after;
 }
 
-static void say_written(json_t *report, const char *shown, const char *reason)
+static void say_written(json_t *report, const char *shown, const char *reason, uint64_t ms)
 {
     json_t *totals = json_object_get(report, "totals");
     char live[32];
@@ -122,8 +123,9 @@ static void say_written(json_t *report, const char *shown, const char *reason)
     char suspect_text[64] = "";
     if (suspects)
         snprintf(suspect_text, sizeof suspect_text, ", %zu leak-suspect", suspects);
-    lb_log("report written to %s (%s): %s live in %lld blocks at %lld sites%s%s", shown, reason,
-           live, (long long)json_integer_value(json_object_get(totals, "live_count")),
+    lb_log("report written to %s (%s) in %llu ms: %s live in %lld blocks at %lld sites%s%s", shown,
+           reason, (unsigned long long)ms, live,
+           (long long)json_integer_value(json_object_get(totals, "live_count")),
            (long long)json_integer_value(json_object_get(totals, "sites")), suspect_text,
            lb_agent.options.sample ? ", estimated from samples" : "");
 }
@@ -132,6 +134,7 @@ bool lb_dump_write(const char *reason, const char *path_wanted, bool force_gc, c
                    size_t written_len)
 {
     pthread_mutex_lock(&dump_lock);
+    uint64_t started = lb_clock_ms();
     bool ok = false;
     /* A dump that waited for the exit report to finish has nothing left to say. */
     if (atomic_load(&lb_agent.phase) != LB_PHASE_LIVE)
@@ -162,9 +165,10 @@ bool lb_dump_write(const char *reason, const char *path_wanted, bool force_gc, c
         gc = json_pack("{s:I,s:b}", "cycles", (json_int_t)atomic_load(&lb_gc_epoch), "forced",
                        false);
     }
-    if (snaps) {
+    lb_table_foreach_longest_hold_ns();
+    if (snaps)
         lb_ages_fill(snaps, n, lb_clock_ms(), atomic_load(&lb_gc_epoch));
-    }
+    uint64_t held_us = lb_table_foreach_longest_hold_ns() / 1000;
     unsigned previous = history.sequence;
     if (snaps)
         lb_classify(&history, snaps, n, seq);
@@ -180,7 +184,7 @@ bool lb_dump_write(const char *reason, const char *path_wanted, bool force_gc, c
         .jvm_name = lb_agent.jvm_name,
         .options = &lb_agent.options,
         .modules = lb_symbols_modules_json(),
-        .agent = agent_facts(),
+        .agent = agent_facts(held_us),
         .gc = gc,
         .previous_sequence = previous,
     };
@@ -198,7 +202,7 @@ bool lb_dump_write(const char *reason, const char *path_wanted, bool force_gc, c
     }
     ok = lb_report_write(report, path, err, sizeof err);
     if (ok) {
-        say_written(report, shown, reason);
+        say_written(report, shown, reason, lb_clock_ms() - started);
         if (written)
             snprintf(written, written_len, "%s", shown);
     } else {

@@ -80,6 +80,13 @@ struct method_info {
     char file[256];
     jint nlines;
     jvmtiLineNumberEntry *lines; /* JVMTI-allocated, or NULL */
+    /* The frame objects made so far, one per bytecode index: thousands of sites share the
+     * same few frames, and jansson lets one object appear in many arrays. */
+    struct cached_frame {
+        int32_t bci;
+        json_t *json;
+    } * frames;
+    size_t nframes, frames_cap;
 };
 
 struct lb_java_resolver {
@@ -109,6 +116,9 @@ void lb_java_resolver_free(struct lb_java_resolver *r)
     for (size_t i = 0; i <= r->mask; i++) {
         if (r->slots[i]) {
             release(r->slots[i]->lines);
+            for (size_t f = 0; f < r->slots[i]->nframes; f++)
+                json_decref(r->slots[i]->frames[f].json);
+            free(r->slots[i]->frames);
             free(r->slots[i]);
         }
     }
@@ -200,9 +210,8 @@ static jint line_of(const struct method_info *mi, int32_t bci)
     return line;
 }
 
-json_t *lb_java_resolver_frame(struct lb_java_resolver *r, const struct lb_frame *frame)
+static json_t *frame_json(const struct method_info *mi, const struct lb_frame *frame)
 {
-    struct method_info *mi = method_info(r, (jmethodID)frame->id);
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string("java"));
     if (!mi || !mi->known) {
@@ -218,5 +227,27 @@ json_t *lb_java_resolver_frame(struct lb_java_resolver *r, const struct lb_frame
     jint line = frame->bci >= 0 ? line_of(mi, frame->bci) : -1;
     if (line >= 0)
         json_object_set_new(o, "line", json_integer(line));
+    return o;
+}
+
+json_t *lb_java_resolver_frame(struct lb_java_resolver *r, const struct lb_frame *frame)
+{
+    struct method_info *mi = method_info(r, (jmethodID)frame->id);
+    if (!mi)
+        return frame_json(NULL, frame);
+    for (size_t i = 0; i < mi->nframes; i++)
+        if (mi->frames[i].bci == frame->bci)
+            return json_incref(mi->frames[i].json);
+    json_t *o = frame_json(mi, frame);
+    if (o && mi->nframes == mi->frames_cap) {
+        size_t cap = mi->frames_cap ? mi->frames_cap * 2 : 4;
+        struct cached_frame *more = realloc(mi->frames, cap * sizeof *more);
+        if (!more)
+            return o;
+        mi->frames = more;
+        mi->frames_cap = cap;
+    }
+    if (o)
+        mi->frames[mi->nframes++] = (struct cached_frame){frame->bci, json_incref(o)};
     return o;
 }

@@ -1,6 +1,7 @@
 #include "live_table.h"
 
 #include <pthread.h>
+#include <time.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,20 +231,68 @@ bool lb_table_remove(uintptr_t addr, struct lb_block *removed)
     return found;
 }
 
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static _Atomic uint64_t longest_hold_ns;
+
+uint64_t lb_table_foreach_longest_hold_ns(void)
+{
+    return atomic_exchange(&longest_hold_ns, 0);
+}
+
+/* Copies a shard's live entries into *buf (grown as needed, outside the lock) and returns
+ * how many; the lock is held only for the copy. */
+static size_t copy_shard(struct shard *s, struct slot **buf, size_t *cap)
+{
+    size_t want = 0;
+    for (;;) {
+        if (want > *cap) {
+            struct slot *bigger = realloc(*buf, want * sizeof *bigger);
+            if (!bigger)
+                return 0;
+            *buf = bigger;
+            *cap = want;
+        }
+        pthread_mutex_lock(&s->lock);
+        uint64_t locked = monotonic_ns();
+        struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
+        if (t && t->live > *cap) { /* make room, outside the lock, and try again */
+            want = t->live + t->live / 4 + 64;
+            pthread_mutex_unlock(&s->lock);
+            continue;
+        }
+        size_t n = 0;
+        for (size_t i = 0; t && i <= t->mask; i++) {
+            uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
+            if (k > KEY_TOMBSTONE) {
+                atomic_store_explicit(&(*buf)[n].key, k, memory_order_relaxed);
+                (*buf)[n++].block = t->slots[i].block;
+            }
+        }
+        uint64_t held = monotonic_ns() - locked;
+        pthread_mutex_unlock(&s->lock);
+        if (held > atomic_load_explicit(&longest_hold_ns, memory_order_relaxed))
+            atomic_store_explicit(&longest_hold_ns, held, memory_order_relaxed);
+        return n;
+    }
+}
+
 void lb_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *block, void *ctx),
                       void *ctx)
 {
+    struct slot *buf = NULL;
+    size_t cap = 0;
     for (unsigned n = 0; n < SHARDS; n++) {
-        struct shard *s = &shards[n];
-        pthread_mutex_lock(&s->lock);
-        struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
-        for (size_t i = 0; t && i <= t->mask; i++) {
-            uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
-            if (k > KEY_TOMBSTONE)
-                fn(k, &t->slots[i].block, ctx);
-        }
-        pthread_mutex_unlock(&s->lock);
+        size_t count = copy_shard(&shards[n], &buf, &cap);
+        for (size_t i = 0; i < count; i++)
+            fn(atomic_load_explicit(&buf[i].key, memory_order_relaxed), &buf[i].block, ctx);
     }
+    free(buf);
 }
 
 static size_t table_bytes(const struct table *t)

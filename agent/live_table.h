@@ -54,10 +54,14 @@ static inline bool lb_table_may_hold(uintptr_t addr)
 /* Forgets addr. Returns false, after one lock-free lookup, when it was not recorded. */
 bool lb_table_remove(uintptr_t addr, struct lb_block *removed);
 
-/* Calls fn for each live block, one shard at a time under that shard's lock: fn must be quick
- * and must not allocate through a hooked path. */
+/* Calls fn for each live block. Each shard is copied under its lock, and fn runs on the copy
+ * with no lock held, so allocating threads wait at most for one shard's copy. */
 void lb_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *block, void *ctx),
                       void *ctx);
+
+/* The longest time one lb_table_foreach call held a shard's lock (during which allocations
+ * and frees of recorded blocks in that shard wait), since the last call; resets it. */
+uint64_t lb_table_foreach_longest_hold_ns(void);
 
 struct lb_table_stats {
     size_t live;          /* blocks recorded now */

@@ -264,22 +264,32 @@ bool lb_report_write(json_t *report, const char *path, char *err, size_t err_len
         snprintf(err, err_len, "cannot write report to %s: %s", path, strerror(errno));
         return false;
     }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        snprintf(err, err_len, "cannot write report to %s: %s", path, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        return false;
+    /* Serialized in memory, then written in large writes: jansson's FILE output makes a
+     * call per token, several times slower on a report of tens of megabytes. Compact: a
+     * report with 10,000 sites is a third the size of an indented one. */
+    char *text = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    int rc = text ? 0 : -1;
+    int saved = text ? 0 : ENOMEM;
+    size_t len = text ? strlen(text) : 0;
+    if (text)
+        text[len++] = '\n'; /* replaces the terminating NUL */
+    for (size_t done = 0; rc == 0 && done < len;) {
+        ssize_t w = write(fd, text + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            rc = -1;
+            saved = errno;
+        } else {
+            done += (size_t)w;
+        }
     }
-    int rc = json_dumpf(report, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-    if (rc == 0 && fputc('\n', f) == EOF)
+    free(text);
+    if (rc == 0 && fsync(fd) != 0) {
         rc = -1;
-    if (rc == 0 && fflush(f) != 0)
-        rc = -1;
-    if (rc == 0 && fsync(fileno(f)) != 0)
-        rc = -1;
-    int saved = errno;
-    if (fclose(f) != 0 && rc == 0) {
+        saved = errno;
+    }
+    if (close(fd) != 0 && rc == 0) {
         rc = -1;
         saved = errno;
     }
