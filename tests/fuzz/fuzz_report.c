@@ -1,0 +1,58 @@
+/* libFuzzer target over the report reader: any bytes either fail to load with a message or
+ * give a report whose sites the commands can key, match, describe and print. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "report.h"
+#include "stack.h"
+#include "units.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void exercise(struct lbc_report *r)
+{
+    static FILE *sink;
+    char text[LBC_FRAME_TEXT_MAX * 2], units[LBC_UNITS_MAX];
+    if (!sink)
+        sink = fopen("/dev/null", "w");
+    for (size_t i = 0; i < r->nsites; i++) {
+        const struct lbc_site *s = &r->sites[i];
+        free(lbc_stack_key(s));
+        lbc_stack_headline(s, text, sizeof text);
+        lbc_stack_print(sink, s, i % 2 == 0);
+        lbc_units_bytes(s->live_bytes, units);
+        lbc_units_growth(s->growth_bytes, units);
+        lbc_units_share(s->live_bytes, r->live_bytes, units);
+        for (size_t j = 0; j < s->nframes; j++) {
+            lbc_stack_describe(&s->frames[j], 0, text, sizeof text);
+            lbc_stack_name(&s->frames[j], text, sizeof text);
+        }
+    }
+    struct lbc_report *both[2] = {r, r};
+    struct lbc_match_entry *entries;
+    size_t count;
+    if (lbc_match(both, 2, &entries, &count)) {
+        for (size_t i = 0; i < count; i = lbc_match_run_end(entries, count, i))
+            ;
+        lbc_match_free(entries, count);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    json_error_t e;
+    char err[LBC_ERR_MAX];
+    json_t *root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &e);
+    if (!root)
+        return 0;
+    struct lbc_report *r = lbc_report_from_json(root, "fuzz.json", err, sizeof err);
+    if (r)
+        exercise(r);
+    else if (!err[0])
+        abort(); /* a refusal must say why */
+    lbc_report_free(r);
+    return 0;
+}
