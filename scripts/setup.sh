@@ -11,6 +11,8 @@ PACKAGES=(
   check libsubunit-dev                             # unit tests
   python3 python3-jsonschema                       # JVM tests validate reports against the schema
   libzstd-jni-java libzstd-jni1 libjemalloc2       # the field leak's library; production's allocator
+  chromium                                         # renders the flame graph in a CLI test
+  clang libclang-rt-14-dev                         # libFuzzer, for the report reader's fuzz test
   junit5                                           # JUnit 5 API and console launcher: the extension and its tests
 )
 
