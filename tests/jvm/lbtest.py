@@ -321,8 +321,12 @@ class Session:
     def do(self, command):
         self.proc.stdin.write(command + "\n")
         self.proc.stdin.flush()
-        answer = self.proc.stdout.readline().strip()
-        check(answer == "ok " + command.split()[0], "%s: answered %r" % (command, answer))
+        # A SIGQUIT thread dump also goes to stdout: skip what is not the answer.
+        for _ in range(100000):
+            answer = self.proc.stdout.readline()
+            if not answer or answer.strip() == "ok " + command.split()[0]:
+                break
+        check(answer.strip() == "ok " + command.split()[0], "%s: no answer" % command)
 
     def jcmd(self, *args, expect_ok=True):
         cmd = [os.path.join(self.env.java_home, "bin", "jcmd"), str(self.pid)] + list(args)

@@ -1,6 +1,10 @@
 """Two jcmd JVMTI.data_dump in a running JVM give two valid reports (reason jcmd, %n
 numbered), and the second shows how much the leaking site grew between them: 100 kept
-ZstdInputStreamNoFinalizer before the first dump, 150 more before the second."""
+ZstdInputStreamNoFinalizer before the first dump, 150 more before the second. SIGQUIT
+writes a third, and the JVM goes on (its thread dump is printed as usual)."""
+import os
+import signal
+
 import lbtest
 from lbtest import check
 
@@ -19,11 +23,16 @@ def test(env):
         first = s.dump()
         s.do("zstd-keep 150")
         second = s.dump()
+        os.kill(s.pid, signal.SIGQUIT)
+        third = s.wait_reports(3)[-1]
+        s.do("zstd-keep 1")
         s.quit()
     finally:
         s.kill()
-    check(len(s.report_paths()) == 3, "expected 2 jcmd reports and the exit report, found %s"
+    check(len(s.report_paths()) == 4, "expected 3 dumps and the exit report, found %s"
           % s.report_paths())
+    check(third["reason"] == "jcmd" and third["sequence"] == 3, "SIGQUIT report: %s %d" % (
+        third["reason"], third["sequence"]))
     check([first["reason"], second["reason"]] == ["jcmd", "jcmd"], "reasons %s %s" % (
         first["reason"], second["reason"]))
     check((first["sequence"], second["sequence"]) == (1, 2), "sequences %d, %d" % (
