@@ -193,7 +193,9 @@ static void print_rows(const struct lbc_report *r, const struct row *rows, size_
         for (size_t i = shown; i < nrows; i++)
             rest += rows[i].live_bytes;
         printf("... %zu more %s holding %s (-n 0 shows all)\n", nrows - shown,
-               by == BY_SITE ? "sites" : "groups", lbc_units_bytes(rest, a));
+               by == BY_SITE ? lbc_units_plural((int64_t)(nrows - shown), "site", "sites")
+                             : lbc_units_plural((int64_t)(nrows - shown), "group", "groups"),
+               lbc_units_bytes(rest, a));
     }
     if (!nrows)
         printf("(no site holds live memory)\n");
