@@ -129,8 +129,18 @@ static int status_rank(const char *status)
     return 0;
 }
 
+static json_t *too_big(const struct lbc_report *r, const struct lbc_site *s, const char *field)
+{
+    lbc_error("%s: site %" PRId64 ": its %s and those of the same site in the other reports add "
+              "up to more than 64 bits",
+              r->path, s->id, field);
+    reported = true;
+    return NULL;
+}
+
 /* One merged site from the entries [start, end) of one identity. */
-static json_t *merge_site(const struct lbc_match_entry *e, size_t start, size_t end)
+static json_t *merge_site(struct lbc_report *const *reports, const struct lbc_match_entry *e,
+                          size_t start, size_t end)
 {
     json_int_t sums[NELEMS(site_sums)] = {0}, released[2] = {0}, inputs = 0, report_inputs = 0;
     const struct lbc_site *first = e[start].site, *judge = first;
@@ -141,12 +151,12 @@ static json_t *merge_site(const struct lbc_match_entry *e, size_t start, size_t 
                                         s->allocated_count, s->freed_count};
         for (size_t f = 0; f < NELEMS(site_sums); f++)
             if (__builtin_add_overflow(sums[f], v[f], &sums[f]))
-                return NULL;
+                return too_big(reports[e[i].report], s, site_sums[f]);
         if (s->has_gc_released) {
             any_released = true;
             if (__builtin_add_overflow(released[0], s->gc_released_bytes, &released[0]) ||
                 __builtin_add_overflow(released[1], s->gc_released_count, &released[1]))
-                return NULL;
+                return too_big(reports[e[i].report], s, "gc_released");
         }
         if (status_rank(s->status) > status_rank(judge->status))
             judge = s;
@@ -200,7 +210,7 @@ static json_t *merge_sites(struct lbc_report *const *reports, size_t n)
     bool ok = sites && array;
     for (size_t i = 0; ok && i < count;) {
         size_t end = lbc_match_run_end(e, count, i);
-        ok = (sites[nsites++] = merge_site(e, i, end)) != NULL;
+        ok = (sites[nsites++] = merge_site(reports, e, i, end)) != NULL;
         i = end;
     }
     lbc_match_free(e, count);

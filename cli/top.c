@@ -49,6 +49,15 @@ static int compare_rows(const void *a, const void *b)
     return strcmp(x->label, y->label);
 }
 
+/* Growth and GC figures are not summed by the reader: a hostile report may overflow them. */
+static int64_t saturated_add(int64_t a, int64_t b)
+{
+    int64_t sum;
+    if (!__builtin_add_overflow(a, b, &sum))
+        return sum;
+    return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 static int compare_labels(const void *a, const void *b)
 {
     return strcmp(((const struct row *)a)->label, ((const struct row *)b)->label);
@@ -121,8 +130,9 @@ static struct row *make_rows(const struct lbc_report *r, enum by by, size_t *nro
             }
             rows[j].live_bytes += rows[i].live_bytes;
             rows[j].live_count += rows[i].live_count;
-            rows[j].growth_bytes += rows[i].growth_bytes;
-            rows[j].gc_released_bytes += rows[i].gc_released_bytes;
+            rows[j].growth_bytes = saturated_add(rows[j].growth_bytes, rows[i].growth_bytes);
+            rows[j].gc_released_bytes =
+                saturated_add(rows[j].gc_released_bytes, rows[i].gc_released_bytes);
             rows[j].sites++;
             free(rows[i].owned);
         }

@@ -77,6 +77,14 @@ def test(env):
     p = clitest.run(["top", os.path.join(env.work, "missing.json")], expect=2)
     check("missing.json: unable to open" in p.stderr, "missing file: %r" % p.stderr)
 
+    # Growth and GC figures near 2^63: top saturates its sums, merge refuses to overflow.
+    big = clitest.write_report(env, "big.json", json.loads(edited(lambda r: [s.update(
+        growth={"bytes": 2 ** 63 - 1, "count": 1, "streak": 1},
+        gc_released={"bytes": 2 ** 63 - 1, "count": 1}) for s in r["sites"]])))
+    check("+8.0 EiB" in clitest.run(["top", big, "--by", "kind"]).stdout, "top of huge growth")
+    err = clitest.run(["merge", big, big], expect=2).stderr
+    check("big.json: site %d: its gc_released" % site["id"] in err, "merge overflow: %r" % err)
+
     # A later version's additions are read: unknown fields, kinds, statuses, frame types.
     later = edited(lambda r: (r.update(future={"x": 1}), r["sites"].append(dict(
         site, id=99, kind="gpu", status="quarantined", live_bytes=1, live_count=1,
