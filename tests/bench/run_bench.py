@@ -2,6 +2,9 @@
 """leakbridge overhead benchmark: runs tests/bench/java/Bench.java's workloads in fresh JVMs
 without the agent (`none`), with its default sampling (`default`) and recording every
 allocation (`sample=0`), and prints each configuration's median ns/op and its ratio to `none`.
+`--configs` can add `sample=1g` (hooks installed, almost no samples: the hooks' fast path
+alone), and `--alt-agent` runs every agent configuration a second time with another build of
+the agent, in the same round-robin, and prints how the two builds compare.
 
 The configurations are interleaved round-robin (and the order rotates every repetition), so
 that machine noise hits them all alike; every JVM gets the same flags. An agent run that fails,
@@ -10,7 +13,7 @@ target is reported in the table, not in the exit status.
 
     /usr/bin/python3 tests/bench/run_bench.py --agent build/libleakbridge.so \\
         --java-home /usr/lib/jvm/java-17-openjdk-amd64 [--workloads a,b] [--reps N] \\
-        [--seconds S] [--json OUT]
+        [--seconds S] [--json OUT] [--configs none,default,sample=1g] [--alt-agent OTHER.so]
 
 Standard library only (Debian's python3).
 """
@@ -63,8 +66,13 @@ CONFIGS = {
     "none": None,
     "default": "",
     "sample=0": "sample=0",
+    # Hooks installed, a sample every GiB: what the fast path of the hooks costs by itself.
+    "sample=1g": "sample=1g",
 }
+DEFAULT_CONFIGS = ["none", "default", "sample=0"]
 BASELINE = "none"
+# Suffix of the configurations run with --alt-agent: "default" -> "default@alt".
+ALT_SUFFIX = "@alt"
 
 # What we are judged against: (workload, config) -> largest acceptable ratio to `none`.
 TARGETS = {
@@ -181,23 +189,33 @@ def check_report(run_dir, config, result):
             paths[0], report.get("format"), report.get("reason")))
     allocated = report.get("totals", {}).get("allocated_count", 0)
     # The hooks must have been on the workload's path, or the ratio measures nothing. With
-    # sample=0 every allocation is recorded, warm-up's too, so there are more than ops.
-    if allocated <= 0 or (config == "sample=0" and allocated < result["ops"]):
+    # sample=0 every allocation is recorded, warm-up's too, so there are more than ops; with
+    # sample=1g a run may well record nothing.
+    config = base_config(config)
+    if (allocated <= 0 and config != "sample=1g") or (
+            config == "sample=0" and allocated < result["ops"]):
         raise BenchError("%s recorded %d allocations for %d ops: the hooks missed the workload" % (
             paths[0], allocated, result["ops"]))
     return {"path": paths[0], "allocated_count": allocated,
             "bytes": os.path.getsize(paths[0])}
 
 
+def base_config(config):
+    """The entry of CONFIGS a configuration runs: "default@alt" -> "default"."""
+    return config[:-len(ALT_SUFFIX)] if config.endswith(ALT_SUFFIX) else config
+
+
 def run_one(args, classes, work, workload, config, rep):
-    run_dir = os.path.join(work, "%s.%s.%d" % (workload, config.replace("=", ""), rep))
+    run_dir = os.path.join(work, "%s.%s.%d" % (
+        workload, config.replace("=", "").replace("@", "."), rep))
     os.makedirs(run_dir)
     java = os.path.join(args.java_home, "bin", "java")
     cmd = [java]
-    options = CONFIGS[config]
+    options = CONFIGS[base_config(config)]
+    agent = args.alt_agent if config.endswith(ALT_SUFFIX) else args.agent
     if options is not None:
         out = "output=" + os.path.join(run_dir, "report-%p.json")
-        cmd.append("-agentpath:%s=%s" % (args.agent, ",".join(filter(None, [out, options]))))
+        cmd.append("-agentpath:%s=%s" % (agent, ",".join(filter(None, [out, options]))))
     cmd += JVM_FLAGS + [a.format(native_lib_dir=args.native_lib_dir)
                         for a in WORKLOAD_JVM_ARGS.get(workload, [])]
     cmd += ["-Dbench.warmup=%g" % args.warmup, "-cp", classpath(classes), "Bench", workload,
@@ -254,12 +272,48 @@ def summarize(runs, workloads, configs):
                    "paired_ratio": statistics.median(paired) if paired else None,
                    "paired_ratios": paired, "cpu_ns_per_op": cpu,
                    "cpu_ratio": cpu / base_cpu if cpu and base_cpu else None}
-            target = TARGETS.get((w, c))
+            target = TARGETS.get((w, base_config(c)))
             if target is not None:
                 row["target"] = target
                 row["meets_target"] = row["ratio"] is not None and row["ratio"] <= target
             rows.append(row)
     return rows
+
+
+def compare_agents(runs, workloads, configs):
+    """Each agent configuration against the same configuration with --alt-agent."""
+    rows = []
+    for w in workloads:
+        for c in configs:
+            if not c.endswith(ALT_SUFFIX):
+                continue
+            mine = {r["rep"]: r["ns_per_op"] for r in runs
+                    if r["workload"] == w and r["config"] == base_config(c)}
+            alt = {r["rep"]: r["ns_per_op"] for r in runs
+                   if r["workload"] == w and r["config"] == c}
+            if not mine or not alt:
+                continue
+            paired = [mine[k] / alt[k] for k in mine if k in alt]
+            rows.append({"workload": w, "config": base_config(c),
+                         "agent_ns_per_op": statistics.median(mine.values()),
+                         "alt_ns_per_op": statistics.median(alt.values()),
+                         "ratio": statistics.median(mine.values()) / statistics.median(alt.values()),
+                         "paired_ratio": statistics.median(paired) if paired else None})
+    return rows
+
+
+def print_comparison(rows):
+    print("\n--agent against --alt-agent, same run (below 1: --agent is faster):\n")
+    cols = ["workload", "config", "agent ns/op", "alt ns/op", "agent/alt", "paired"]
+    table = [[r["workload"], r["config"], fmt_ns(r["agent_ns_per_op"]), fmt_ns(r["alt_ns_per_op"]),
+              "%.3fx" % r["ratio"],
+              "%.3fx" % r["paired_ratio"] if r["paired_ratio"] is not None else "-"] for r in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(cols, *table)]
+    for line in [cols] + table:
+        print("  ".join(str(x).rjust(wd) if i >= 2 else str(x).ljust(wd)
+                        for i, (x, wd) in enumerate(zip(line, widths))).rstrip())
+    print("(paired: median over the repetitions of agent/alt within the same repetition)")
+    sys.stdout.flush()
 
 
 def fmt_ns(x):
@@ -325,8 +379,10 @@ def main():
     ap.add_argument("--java-home", required=True, help="JDK to run (and compile Bench.java) with")
     ap.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS),
                     help="comma-separated (default %(default)s)")
-    ap.add_argument("--configs", default=",".join(CONFIGS),
-                    help="comma-separated subset of %s (default all)" % ", ".join(CONFIGS))
+    ap.add_argument("--configs", default=",".join(DEFAULT_CONFIGS),
+                    help="comma-separated subset of %s (default %%(default)s)" % ", ".join(CONFIGS))
+    ap.add_argument("--alt-agent", help="another libleakbridge.so: every agent configuration "
+                    "also runs with it (as CONFIG%s), interleaved with the others" % ALT_SUFFIX)
     ap.add_argument("--reps", type=int, default=5, help="JVMs per workload and configuration")
     ap.add_argument("--seconds", type=float, default=3.0, help="timed phase of each JVM")
     ap.add_argument("--warmup", type=float, default=2.0, help="warm-up phase of each JVM")
@@ -351,9 +407,14 @@ def main():
     if not os.access(java, os.X_OK):
         ap.error("no java at %s" % java)
     args.agent = os.path.abspath(args.agent)
+    if args.alt_agent:
+        args.alt_agent = os.path.abspath(args.alt_agent)
+        if not os.path.isfile(args.alt_agent):
+            ap.error("no agent at %s" % args.alt_agent)
+        configs += [c + ALT_SUFFIX for c in configs if CONFIGS[c] is not None]
     if args.preload and not os.path.isfile(args.preload):
         ap.error("no library at %s" % args.preload)
-    if any(CONFIGS[c] is not None for c in configs) and not os.path.isfile(args.agent):
+    if any(CONFIGS[base_config(c)] is not None for c in configs) and not os.path.isfile(args.agent):
         ap.error("no agent at %s" % args.agent)
 
     work = tempfile.mkdtemp(prefix="lbbench-")
@@ -371,6 +432,8 @@ def main():
             "jdk:      %s" % jdk_version(java),
             "cpu:      %s (%d online)" % (cpu_model(), os.cpu_count() or 0),
             "agent:    %s" % args.agent,
+        ] + (["alt:      %s (configurations %s)" % (args.alt_agent, "*" + ALT_SUFFIX)]
+             if args.alt_agent else []) + [
             "jvm:      %s" % " ".join(JVM_FLAGS),
             "malloc:   %s" % ("LD_PRELOAD=" + args.preload if args.preload else "the C library's"),
             "runs:     %d reps x %d configs x %d workloads, each %gs warm-up + %gs timed, "
@@ -395,6 +458,9 @@ def main():
 
         rows = summarize(runs, workloads, configs)
         print_table(header, rows)
+        comparison = compare_agents(runs, workloads, configs) if args.alt_agent else None
+        if comparison:
+            print_comparison(comparison)
         busy = [r["others_cores"] for r in runs]
         noisy = [r for r in runs if r["others_cores"] > BUSY_OTHERS_WARN]
         print("\nother processes kept %.2f..%.2f cores busy during the runs (median %.2f)" % (
@@ -410,7 +476,8 @@ def main():
             with open(args.json, "w") as f:
                 json.dump({"header": header, "started": started.isoformat(),
                            "jvm_flags": JVM_FLAGS, "preload": args.preload, "argv": sys.argv, "summary": rows,
-                           "runs": runs, "live_table": memory}, f, indent=1)
+                           "runs": runs, "live_table": memory,
+                           "alt_agent": args.alt_agent, "agent_vs_alt": comparison}, f, indent=1)
                 f.write("\n")
     except BenchError as e:
         print("bench: ERROR: %s" % e, file=sys.stderr)
