@@ -16,9 +16,17 @@
  * those allocations must not be recorded in turn. initial-exec: no allocation on first use. */
 static __thread bool in_hook __attribute__((tls_model("initial-exec")));
 
-static void record(void *p, size_t size, enum lb_origin origin)
+/* Every allocating hook decides first, with the thread-local countdown alone, whether this
+ * allocation is sampled; an unsampled one is then a tail call to the real function, and only a
+ * sampled one calls it and records the result here, out of line. */
+static inline bool sampled(size_t size)
 {
-    if (!p || !lb_sampler_take(size) || in_hook)
+    return __builtin_expect(lb_sampler_take(size), 0);
+}
+
+__attribute__((noinline, cold)) static void record(void *p, size_t size, enum lb_origin origin)
+{
+    if (!p || in_hook)
         return;
     if (atomic_load_explicit(&lb_agent.phase, memory_order_relaxed) != LB_PHASE_LIVE)
         return;
@@ -69,6 +77,8 @@ static struct {
 
 static void *malloc_hook(size_t size)
 {
+    if (!sampled(size))
+        return real.malloc(size);
     void *p = real.malloc(size);
     record(p, size, LB_ORIGIN_MALLOC);
     return p;
@@ -76,8 +86,11 @@ static void *malloc_hook(size_t size)
 
 static void *calloc_hook(size_t n, size_t size)
 {
+    size_t bytes;
+    if (__builtin_mul_overflow(n, size, &bytes) || !sampled(bytes))
+        return real.calloc(n, size); /* an overflow fails there */
     void *p = real.calloc(n, size);
-    record(p, n * size, LB_ORIGIN_MALLOC); /* no overflow: calloc failed if n * size overflows */
+    record(p, bytes, LB_ORIGIN_MALLOC);
     return p;
 }
 
@@ -90,6 +103,9 @@ static void free_hook(void *p)
 /* realloc moves a block: the old one is taken out first and put back if the call fails. */
 static void *realloc_common(void *p, size_t size, bool track_new)
 {
+    bool take_new = track_new && sampled(size);
+    if (!take_new && !lb_table_may_hold((uintptr_t)p))
+        return real.realloc(p, size); /* neither block is recorded: the common case */
     struct lb_block old;
     bool had = p && lb_track_take((uintptr_t)p, &old);
     void *q = real.realloc(p, size);
@@ -100,7 +116,7 @@ static void *realloc_common(void *p, size_t size, bool track_new)
     }
     if (had)
         lb_track_release(&old);
-    if (track_new)
+    if (take_new)
         record(q, size, LB_ORIGIN_MALLOC);
     return q;
 }
@@ -125,6 +141,8 @@ static void *reallocarray_hook(void *p, size_t n, size_t size)
 
 static int posix_memalign_hook(void **out, size_t align, size_t size)
 {
+    if (!sampled(size))
+        return real.posix_memalign(out, align, size);
     int rc = real.posix_memalign(out, align, size);
     if (rc == 0)
         record(*out, size, LB_ORIGIN_MALLOC);
@@ -133,6 +151,8 @@ static int posix_memalign_hook(void **out, size_t align, size_t size)
 
 static void *aligned_alloc_hook(size_t align, size_t size)
 {
+    if (!sampled(size))
+        return real.aligned_alloc(align, size);
     void *p = real.aligned_alloc(align, size);
     record(p, size, LB_ORIGIN_MALLOC);
     return p;
@@ -140,6 +160,8 @@ static void *aligned_alloc_hook(size_t align, size_t size)
 
 static void *memalign_hook(size_t align, size_t size)
 {
+    if (!sampled(size))
+        return real.memalign(align, size);
     void *p = real.memalign(align, size);
     record(p, size, LB_ORIGIN_MALLOC);
     return p;
@@ -148,8 +170,8 @@ static void *memalign_hook(size_t align, size_t size)
 /* libc's strdup allocates inside libc, where no slot of ours is: record its result here. */
 static char *strdup_hook(const char *s)
 {
-    char *p = real.strdup(s);
-    if (p)
+    char *p = real.strdup(s); /* its size is known only now */
+    if (p && sampled(strlen(p) + 1))
         record(p, strlen(p) + 1, LB_ORIGIN_MALLOC);
     return p;
 }
@@ -157,15 +179,17 @@ static char *strdup_hook(const char *s)
 static char *strndup_hook(const char *s, size_t n)
 {
     char *p = real.strndup(s, n);
-    if (p)
+    if (p && sampled(strlen(p) + 1))
         record(p, strlen(p) + 1, LB_ORIGIN_MALLOC);
     return p;
 }
 
 static void *mmap_hook(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+    if (!(flags & MAP_ANONYMOUS) || !sampled(len))
+        return real.mmap(addr, len, prot, flags, fd, off);
     void *p = real.mmap(addr, len, prot, flags, fd, off);
-    if (p != MAP_FAILED && (flags & MAP_ANONYMOUS))
+    if (p != MAP_FAILED)
         record(p, len, LB_ORIGIN_MMAP);
     return p;
 }
@@ -178,6 +202,8 @@ static int munmap_hook(void *addr, size_t len)
 
 static void *new_hook(size_t size)
 {
+    if (!sampled(size))
+        return real.new_(size);
     void *p = real.new_(size); /* may throw: the exception unwinds through this frame */
     record(p, size, LB_ORIGIN_MALLOC);
     return p;
@@ -185,6 +211,8 @@ static void *new_hook(size_t size)
 
 static void *new_array_hook(size_t size)
 {
+    if (!sampled(size))
+        return real.new_array(size);
     void *p = real.new_array(size);
     record(p, size, LB_ORIGIN_MALLOC);
     return p;
@@ -192,6 +220,8 @@ static void *new_array_hook(size_t size)
 
 static void *new_nothrow_hook(size_t size, const void *tag)
 {
+    if (!sampled(size))
+        return real.new_nothrow(size, tag);
     void *p = real.new_nothrow(size, tag);
     record(p, size, LB_ORIGIN_MALLOC);
     return p;
@@ -199,6 +229,8 @@ static void *new_nothrow_hook(size_t size, const void *tag)
 
 static void *new_array_nothrow_hook(size_t size, const void *tag)
 {
+    if (!sampled(size))
+        return real.new_array_nothrow(size, tag);
     void *p = real.new_array_nothrow(size, tag);
     record(p, size, LB_ORIGIN_MALLOC);
     return p;
@@ -206,6 +238,8 @@ static void *new_array_nothrow_hook(size_t size, const void *tag)
 
 static void *new_aligned_hook(size_t size, size_t align)
 {
+    if (!sampled(size))
+        return real.new_aligned(size, align);
     void *p = real.new_aligned(size, align);
     record(p, size, LB_ORIGIN_MALLOC);
     return p;
@@ -213,6 +247,8 @@ static void *new_aligned_hook(size_t size, size_t align)
 
 static void *new_array_aligned_hook(size_t size, size_t align)
 {
+    if (!sampled(size))
+        return real.new_array_aligned(size, align);
     void *p = real.new_array_aligned(size, align);
     record(p, size, LB_ORIGIN_MALLOC);
     return p;
