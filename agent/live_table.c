@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+
 #define SHARD_BITS 7
 #define SHARDS (1u << SHARD_BITS)
 #define MIN_SLOTS 64u
@@ -19,12 +21,13 @@ struct slot {
     struct lb_block block; /* written before key is published, read under the lock */
 };
 
+/* The slots are a block of their own: a power of two of them fills an arena size class. */
 struct table {
     size_t mask; /* slots - 1 */
     size_t used; /* live + tombstones */
     size_t live;
     struct table *prev; /* replaced table, kept for lock-free readers */
-    struct slot slots[];
+    struct slot *slots;
 };
 
 /* seq is odd while keys move (a rebuild); lock-free readers retry under the lock then. */
@@ -54,10 +57,21 @@ static inline struct shard *shard_of(uint64_t h)
 
 static struct table *table_new(size_t nslots)
 {
-    struct table *t = calloc(1, sizeof *t + nslots * sizeof(struct slot));
-    if (t)
-        t->mask = nslots - 1;
+    struct table *t = lb_arena_calloc(sizeof *t);
+    struct slot *slots = t ? lb_arena_calloc(nslots * sizeof *slots) : NULL;
+    if (!slots) {
+        lb_arena_free(t, sizeof *t);
+        return NULL;
+    }
+    t->mask = nslots - 1;
+    t->slots = slots;
     return t;
+}
+
+static void table_free(struct table *t)
+{
+    lb_arena_free(t->slots, (t->mask + 1) * sizeof *t->slots);
+    lb_arena_free(t, sizeof *t);
 }
 
 /* Index of addr's slot, or of the slot where it would go (first tombstone or empty). */
@@ -112,7 +126,7 @@ static bool ensure_room(struct shard *s)
     struct table *n = t && nslots <= t->mask + 1 ? NULL : table_new(nslots);
     struct slot *saved = NULL;
     if (!n) {
-        saved = t ? malloc((t->mask + 1) * sizeof *saved) : NULL;
+        saved = t ? lb_arena_calloc((t->mask + 1) * sizeof *saved) : NULL;
         if (!saved)
             return t && t->used <= t->mask; /* keep at least one empty slot */
     }
@@ -134,7 +148,7 @@ static bool ensure_room(struct shard *s)
         }
         t->used = t->live = 0;
         copy_live(t, saved, nsl);
-        free(saved);
+        lb_arena_free(saved, nsl * sizeof *saved);
     }
     atomic_fetch_add_explicit(&s->seq, 1, memory_order_release);
     return true;
@@ -326,7 +340,7 @@ void lb_table_reset(void)
         struct table *t = atomic_exchange(&shards[n].table, NULL);
         while (t) {
             struct table *prev = t->prev;
-            free(t);
+            table_free(t);
             t = prev;
         }
     }

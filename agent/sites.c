@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+
 #define BUCKET_BITS 16
 #define BUCKETS (1u << BUCKET_BITS)
 
@@ -23,6 +25,11 @@ static uint64_t hash_stack(enum lb_origin origin, const struct lb_frame *frames,
         h ^= h >> 29;
     }
     return h;
+}
+
+static size_t site_bytes(int nframes)
+{
+    return sizeof(struct lb_site) + (size_t)nframes * sizeof(struct lb_frame);
 }
 
 static bool same_stack(const struct lb_site *s, uint64_t h, enum lb_origin origin,
@@ -53,7 +60,7 @@ struct lb_site *lb_sites_intern(enum lb_origin origin, const struct lb_frame *fr
 
     /* New stack: classify before taking the lock (the classifier may call into the JVM). */
     enum lb_kind kind = classify ? classify(origin, frames, nframes) : LB_KIND_MALLOC;
-    struct lb_site *fresh = calloc(1, sizeof *fresh + (size_t)nframes * sizeof *frames);
+    struct lb_site *fresh = lb_arena_calloc(site_bytes(nframes));
     if (!fresh)
         return NULL;
     fresh->hash = h;
@@ -78,7 +85,8 @@ struct lb_site *lb_sites_intern(enum lb_origin origin, const struct lb_frame *fr
         atomic_store_explicit(&all_sites, site, memory_order_release);
     }
     pthread_mutex_unlock(&intern_lock);
-    free(fresh);
+    if (fresh)
+        lb_arena_free(fresh, site_bytes(nframes));
     return site;
 }
 
@@ -97,7 +105,7 @@ void lb_sites_reset(void)
     struct lb_site *s = atomic_exchange(&all_sites, NULL);
     while (s) {
         struct lb_site *next = s->all_next;
-        free(s);
+        lb_arena_free(s, site_bytes(s->nframes));
         s = next;
     }
     for (unsigned i = 0; i < BUCKETS; i++)

@@ -1,0 +1,34 @@
+/* The agent's own memory for its sites and live tables.
+ *
+ * Blocks come from anonymous mappings of the agent's own, not from the process's malloc: the
+ * allocator the agent hooks is the application's, and the agent allocating from it on the
+ * sampled path of an application thread competed with that thread for the same malloc arena
+ * and put the agent's tables among the application's blocks. Small blocks are carved from
+ * 1 MiB chunks and kept on free lists by size class for reuse; large ones (above 64 KiB) are
+ * mappings of their own, unmapped when freed. Chunks are never unmapped.
+ *
+ * Under AddressSanitizer (the unit tests) every block comes from calloc instead, so that the
+ * sanitizer still sees overflows and leaks in the tables. */
+#ifndef LB_ARENA_H
+#define LB_ARENA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Alignment of every block: a cache line, so that no two blocks share one. */
+#define LB_ARENA_ALIGN 64
+
+/* A zeroed block of at least size bytes, or NULL when out of memory (or size is 0). */
+void *lb_arena_calloc(size_t size);
+
+/* Gives back a block from lb_arena_calloc; size must be the size it was asked for. NULL is
+ * ignored. */
+void lb_arena_free(void *p, size_t size);
+
+/* True when blocks come from the agent's mappings, false under AddressSanitizer (calloc). */
+bool lb_arena_mapped(void);
+
+/* Bytes mapped so far for the arena: chunks plus large blocks not yet freed. */
+size_t lb_arena_mapped_bytes(void);
+
+#endif
