@@ -5,6 +5,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
 #include "agent.h"
 #include "got.h"
 #include "java_frames.h"
@@ -18,23 +21,28 @@ static __thread bool in_hook __attribute__((tls_model("initial-exec")));
 
 /* Every allocating hook decides first, with the thread-local countdown alone, whether this
  * allocation is sampled; an unsampled one is then a tail call to the real function, and only a
- * sampled one calls it and records the result here, out of line. */
+ * sampled one calls it and records the result here, out of line. Hooks end in a tail call to
+ * record where they can, so that the stack walk starts right below the hook's caller. */
 static inline bool sampled(size_t size)
 {
     return __builtin_expect(lb_sampler_take(size), 0);
 }
 
-__attribute__((noinline, cold)) static void record(void *p, size_t size, enum lb_origin origin)
+__attribute__((noinline, cold)) static void *record(void *p, size_t size, enum lb_origin origin)
 {
     if (!p || in_hook)
-        return;
+        return p;
     if (atomic_load_explicit(&lb_agent.phase, memory_order_relaxed) != LB_PHASE_LIVE)
-        return;
+        return p;
     in_hook = true;
+    int depth = (int)lb_agent.options.depth;
+    void *pcs[LB_DEPTH_MAX + LB_STACK_AGENT_FRAMES];
+    int npcs = unw_backtrace(pcs, depth + LB_STACK_AGENT_FRAMES);
     struct lb_frame frames[LB_DEPTH_MAX];
-    int n = lb_stack_mixed(lb_agent.vm, lb_agent.jvmti, frames, (int)lb_agent.options.depth);
+    int n = lb_stack_mixed_pcs(lb_agent.vm, lb_agent.jvmti, pcs, npcs, frames, depth);
     lb_track_alloc((uintptr_t)p, size, origin, frames, n, lb_java_classify);
     in_hook = false;
+    return p;
 }
 
 static void forget(void *p)
@@ -79,9 +87,7 @@ static void *malloc_hook(size_t size)
 {
     if (!sampled(size))
         return real.malloc(size);
-    void *p = real.malloc(size);
-    record(p, size, LB_ORIGIN_MALLOC);
-    return p;
+    return record(real.malloc(size), size, LB_ORIGIN_MALLOC);
 }
 
 static void *calloc_hook(size_t n, size_t size)
@@ -89,9 +95,7 @@ static void *calloc_hook(size_t n, size_t size)
     size_t bytes;
     if (__builtin_mul_overflow(n, size, &bytes) || !sampled(bytes))
         return real.calloc(n, size); /* an overflow fails there */
-    void *p = real.calloc(n, size);
-    record(p, bytes, LB_ORIGIN_MALLOC);
-    return p;
+    return record(real.calloc(n, size), bytes, LB_ORIGIN_MALLOC);
 }
 
 static void free_hook(void *p)
@@ -116,9 +120,7 @@ static void *realloc_common(void *p, size_t size, bool track_new)
     }
     if (had)
         lb_track_release(&old);
-    if (take_new)
-        record(q, size, LB_ORIGIN_MALLOC);
-    return q;
+    return take_new ? record(q, size, LB_ORIGIN_MALLOC) : q;
 }
 
 static void *realloc_hook(void *p, size_t size)
@@ -153,18 +155,14 @@ static void *aligned_alloc_hook(size_t align, size_t size)
 {
     if (!sampled(size))
         return real.aligned_alloc(align, size);
-    void *p = real.aligned_alloc(align, size);
-    record(p, size, LB_ORIGIN_MALLOC);
-    return p;
+    return record(real.aligned_alloc(align, size), size, LB_ORIGIN_MALLOC);
 }
 
 static void *memalign_hook(size_t align, size_t size)
 {
     if (!sampled(size))
         return real.memalign(align, size);
-    void *p = real.memalign(align, size);
-    record(p, size, LB_ORIGIN_MALLOC);
-    return p;
+    return record(real.memalign(align, size), size, LB_ORIGIN_MALLOC);
 }
 
 /* libc's strdup allocates inside libc, where no slot of ours is: record its result here. */
@@ -189,9 +187,7 @@ static void *mmap_hook(void *addr, size_t len, int prot, int flags, int fd, off_
     if (!(flags & MAP_ANONYMOUS) || !sampled(len))
         return real.mmap(addr, len, prot, flags, fd, off);
     void *p = real.mmap(addr, len, prot, flags, fd, off);
-    if (p != MAP_FAILED)
-        record(p, len, LB_ORIGIN_MMAP);
-    return p;
+    return p == MAP_FAILED ? p : record(p, len, LB_ORIGIN_MMAP);
 }
 
 static int munmap_hook(void *addr, size_t len)
@@ -204,54 +200,42 @@ static void *new_hook(size_t size)
 {
     if (!sampled(size))
         return real.new_(size);
-    void *p = real.new_(size); /* may throw: the exception unwinds through this frame */
-    record(p, size, LB_ORIGIN_MALLOC);
-    return p;
+    return record(real.new_(size), size, LB_ORIGIN_MALLOC);
 }
 
 static void *new_array_hook(size_t size)
 {
     if (!sampled(size))
         return real.new_array(size);
-    void *p = real.new_array(size);
-    record(p, size, LB_ORIGIN_MALLOC);
-    return p;
+    return record(real.new_array(size), size, LB_ORIGIN_MALLOC);
 }
 
 static void *new_nothrow_hook(size_t size, const void *tag)
 {
     if (!sampled(size))
         return real.new_nothrow(size, tag);
-    void *p = real.new_nothrow(size, tag);
-    record(p, size, LB_ORIGIN_MALLOC);
-    return p;
+    return record(real.new_nothrow(size, tag), size, LB_ORIGIN_MALLOC);
 }
 
 static void *new_array_nothrow_hook(size_t size, const void *tag)
 {
     if (!sampled(size))
         return real.new_array_nothrow(size, tag);
-    void *p = real.new_array_nothrow(size, tag);
-    record(p, size, LB_ORIGIN_MALLOC);
-    return p;
+    return record(real.new_array_nothrow(size, tag), size, LB_ORIGIN_MALLOC);
 }
 
 static void *new_aligned_hook(size_t size, size_t align)
 {
     if (!sampled(size))
         return real.new_aligned(size, align);
-    void *p = real.new_aligned(size, align);
-    record(p, size, LB_ORIGIN_MALLOC);
-    return p;
+    return record(real.new_aligned(size, align), size, LB_ORIGIN_MALLOC);
 }
 
 static void *new_array_aligned_hook(size_t size, size_t align)
 {
     if (!sampled(size))
         return real.new_array_aligned(size, align);
-    void *p = real.new_array_aligned(size, align);
-    record(p, size, LB_ORIGIN_MALLOC);
-    return p;
+    return record(real.new_array_aligned(size, align), size, LB_ORIGIN_MALLOC);
 }
 
 static void delete_hook(void *p)

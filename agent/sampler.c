@@ -41,6 +41,10 @@ static int64_t draw_interval(void)
 
 bool lb_sampler_crossed(size_t size)
 {
+    if (lb_sampler_mean == 0) {
+        lb_sampler_tls.countdown = 0;
+        return true;
+    }
     if (lb_sampler_tls.rng == 0) {
         /* A new thread: place its first sample point, then judge this allocation against it. */
         seed_thread();

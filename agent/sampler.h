@@ -29,16 +29,17 @@ struct lb_sampler_tls {
 extern uint64_t lb_sampler_mean;
 extern __thread struct lb_sampler_tls lb_sampler_tls __attribute__((tls_model("initial-exec")));
 
+/* Set once, before hooks run: a thread keeps counting down to the sample point it drew. */
 void lb_sampler_set_mean(uint64_t mean_bytes);
 
 /* Slow path of lb_sampler_take: a sample point was crossed (or the thread is new). */
 bool lb_sampler_crossed(size_t size);
 
-/* The hot path of every hook: true when this allocation is to be recorded. */
+/* The hot path of every hook: true when this allocation is to be recorded. One thread-local
+ * subtraction and test; mean 0 keeps the countdown at 0, so every allocation takes the slow
+ * path, which says yes. */
 static inline bool lb_sampler_take(size_t size)
 {
-    if (lb_sampler_mean == 0)
-        return true;
     lb_sampler_tls.countdown -= (int64_t)size;
     if (__builtin_expect(lb_sampler_tls.countdown > 0, 1))
         return false;

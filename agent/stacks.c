@@ -96,17 +96,11 @@ int lb_stack_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max)
     return count;
 }
 
-/* unw_backtrace keeps a per-thread cache of how to step out of each return address, so a
- * repeated stack costs about a hundred nanoseconds; a walk with unw_step pays for a lookup and
- * two sigprocmask calls per frame. It stops by itself after the first JIT frame (which has no
- * unwind tables); the frames from there on are cut off here: the first PC outside every loaded
- * ELF object ends the native part. The agent's own frames are left out. */
-static int native_frames(struct lb_frame *out, int max)
+/* unw_backtrace stops by itself after the first JIT frame (which has no unwind tables); the
+ * frames from there on are cut off here: the first PC outside every loaded ELF object ends the
+ * native part. The agent's own frames are left out. */
+static int native_frames(void *const *pcs, int got, struct lb_frame *out, int max)
 {
-    void *pcs[LB_DEPTH_MAX + 8];
-    int want =
-        max + 8 <= (int)(sizeof pcs / sizeof pcs[0]) ? max + 8 : (int)(sizeof pcs / sizeof pcs[0]);
-    int got = unw_backtrace(pcs, want);
     int n = 0;
     for (int i = 0; i < got && n < max; i++) {
         uintptr_t pc = (uintptr_t)pcs[i];
@@ -119,11 +113,12 @@ static int native_frames(struct lb_frame *out, int max)
     return n;
 }
 
-int lb_stack_mixed(JavaVM *vm, jvmtiEnv *jvmti, struct lb_frame *out, int max)
+int lb_stack_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
+                       struct lb_frame *out, int max)
 {
     if (max > LB_DEPTH_MAX)
         max = LB_DEPTH_MAX;
-    int n = native_frames(out, max);
+    int n = native_frames(pcs, npcs, out, max);
     JNIEnv *env;
     /* A library's own pthread is unknown to the JVM: native frames only. */
     if (n < max && (*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_6) == JNI_OK)

@@ -24,9 +24,17 @@ int lb_stack_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max);
  * libjvm; -1 when it cannot answer (no AsyncGetCallTrace, no Java frames, an id not made). */
 int lb_stack_java_async(JNIEnv *env, struct lb_frame *out, int max);
 
-/* Mixed stack for a hook inside a JNI library: native frames from the hook's caller up to the
- * first frame outside every loaded ELF object (JIT or interpreter code), leaving out the
- * agent's own frames, then the thread's Java frames if the JVM knows the thread. */
-int lb_stack_mixed(JavaVM *vm, jvmtiEnv *jvmti, struct lb_frame *out, int max);
+/* Mixed stack for a hook inside a JNI library, from the return addresses the hook took itself
+ * with libunwind's unw_backtrace (pcs[0..npcs), leaf first): native frames up to the first one
+ * outside every loaded ELF object (JIT or interpreter code), leaving out the agent's own
+ * frames, then the thread's Java frames if the JVM knows the thread.
+ *
+ * The hook walks, not this function, so that the walk starts in the hook's frame instead of
+ * stepping through frames of the agent only to drop them: unw_backtrace keeps a per-thread
+ * cache of how to step out of each return address, but every step still costs. Ask for
+ * max + LB_STACK_AGENT_FRAMES addresses. */
+#define LB_STACK_AGENT_FRAMES 3
+int lb_stack_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
+                       struct lb_frame *out, int max);
 
 #endif
