@@ -60,19 +60,15 @@ size_t lb_report_snapshot(struct lb_site_snapshot **out)
     for (struct lb_site *s = lb_sites_first(); s && n < cap; s = s->all_next) {
         struct lb_site_snapshot *sn = &snaps[n++];
         sn->site = s;
-        sn->live_bytes = atomic_load_explicit(&s->live_bytes, memory_order_relaxed);
-        sn->live_count =
-            lb_count_round(atomic_load_explicit(&s->live_count_fp, memory_order_relaxed));
+        uint64_t alloc_fp = atomic_load_explicit(&s->allocated_count_fp, memory_order_relaxed);
+        uint64_t freed_fp = atomic_load_explicit(&s->freed_count_fp, memory_order_relaxed);
         sn->allocated_bytes = atomic_load_explicit(&s->allocated_bytes, memory_order_relaxed);
-        sn->allocated_count =
-            lb_count_round(atomic_load_explicit(&s->allocated_count_fp, memory_order_relaxed));
-        sn->freed_bytes = atomic_load_explicit(&s->freed_bytes, memory_order_relaxed);
-        sn->freed_count =
-            lb_count_round(atomic_load_explicit(&s->freed_count_fp, memory_order_relaxed));
-        /* A free counted between two of the loads above would break live = allocated - freed. */
-        if (sn->live_bytes > sn->allocated_bytes)
-            sn->live_bytes = sn->allocated_bytes;
+        sn->live_bytes = lb_site_live_left(
+            sn->allocated_bytes, atomic_load_explicit(&s->freed_bytes, memory_order_relaxed));
         sn->freed_bytes = sn->allocated_bytes - sn->live_bytes;
+        /* Live is rounded once, from the difference, and freed is what remains of allocated. */
+        sn->allocated_count = lb_count_round(alloc_fp);
+        sn->live_count = lb_count_round(lb_site_live_left(alloc_fp, freed_fp));
         if (sn->live_count > sn->allocated_count)
             sn->live_count = sn->allocated_count;
         sn->freed_count = sn->allocated_count - sn->live_count;

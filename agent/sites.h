@@ -33,9 +33,8 @@ struct lb_site {
     uint8_t origin;
     uint8_t kind; /* enum lb_kind, decided when the site is created */
     uint16_t nframes;
-    /* Estimates as explained in sampler.h: bytes, and counts in units of 1/LB_COUNT_ONE. */
-    _Atomic uint64_t live_bytes;
-    _Atomic uint64_t live_count_fp;
+    /* Estimates as explained in sampler.h: bytes, and counts in units of 1/LB_COUNT_ONE. What
+     * is live is allocated - freed (lb_site_live_*): two atomic adds per sample, not four. */
     _Atomic uint64_t allocated_bytes;
     _Atomic uint64_t allocated_count_fp;
     _Atomic uint64_t freed_bytes;
@@ -54,18 +53,33 @@ struct lb_site *lb_sites_intern(enum lb_origin origin, const struct lb_frame *fr
 
 static inline void lb_site_add(struct lb_site *site, const struct lb_weight *w)
 {
-    atomic_fetch_add_explicit(&site->live_bytes, w->bytes, memory_order_relaxed);
-    atomic_fetch_add_explicit(&site->live_count_fp, w->count_fp, memory_order_relaxed);
     atomic_fetch_add_explicit(&site->allocated_bytes, w->bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&site->allocated_count_fp, w->count_fp, memory_order_relaxed);
 }
 
 static inline void lb_site_sub(struct lb_site *site, const struct lb_weight *w)
 {
-    atomic_fetch_sub_explicit(&site->live_bytes, w->bytes, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&site->live_count_fp, w->count_fp, memory_order_relaxed);
     atomic_fetch_add_explicit(&site->freed_bytes, w->bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&site->freed_count_fp, w->count_fp, memory_order_relaxed);
+}
+
+/* Live = allocated - freed. The two loads are not one snapshot: a free counted between them
+ * could make freed exceed allocated for a moment, which reads as 0 rather than wrapping. */
+static inline uint64_t lb_site_live_left(uint64_t allocated, uint64_t freed)
+{
+    return freed < allocated ? allocated - freed : 0;
+}
+
+static inline uint64_t lb_site_live_bytes(const struct lb_site *site)
+{
+    uint64_t a = atomic_load_explicit(&site->allocated_bytes, memory_order_relaxed);
+    return lb_site_live_left(a, atomic_load_explicit(&site->freed_bytes, memory_order_relaxed));
+}
+
+static inline uint64_t lb_site_live_count_fp(const struct lb_site *site)
+{
+    uint64_t a = atomic_load_explicit(&site->allocated_count_fp, memory_order_relaxed);
+    return lb_site_live_left(a, atomic_load_explicit(&site->freed_count_fp, memory_order_relaxed));
 }
 
 /* The newest site; follow all_next for the rest. Safe to walk while sites are added. */
