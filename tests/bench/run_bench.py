@@ -2,9 +2,9 @@
 """leakbridge overhead benchmark: runs tests/bench/java/Bench.java's workloads in fresh JVMs
 without the agent (`none`), with its default sampling (`default`) and recording every
 allocation (`sample=0`), and prints each configuration's median ns/op and its ratio to `none`.
-`--configs` can add `sample=1g` (hooks installed, almost no samples: the hooks' fast path
-alone), and `--alt-agent` runs every agent configuration a second time with another build of
-the agent, in the same round-robin, and prints how the two builds compare.
+`--configs` can add `sample=1g` (hooks installed, a sample per GiB: mostly the hooks' fast
+path) and `sample=16k` (mostly the samples' cost), and `--alt-agent` (repeatable) runs every agent configuration again with another build
+of the agent, in the same round-robin, and prints how the builds compare.
 
 The configurations are interleaved round-robin (and the order rotates every repetition), so
 that machine noise hits them all alike; every JVM gets the same flags. An agent run that fails,
@@ -66,13 +66,20 @@ CONFIGS = {
     "none": None,
     "default": "",
     "sample=0": "sample=0",
-    # Hooks installed, a sample every GiB: what the fast path of the hooks costs by itself.
+    # Hooks installed, a sample every GiB: mostly what the fast path of the hooks costs.
     "sample=1g": "sample=1g",
+    # A sample every 16 KiB: mostly what the samples cost (jni-malloc-churn: ~0.3 per op).
+    "sample=16k": "sample=16k",
 }
 DEFAULT_CONFIGS = ["none", "default", "sample=0"]
 BASELINE = "none"
-# Suffix of the configurations run with --alt-agent: "default" -> "default@alt".
+# Suffix of the configurations run with the n-th --alt-agent: "default" -> "default@alt",
+# "default@alt2", ...
 ALT_SUFFIX = "@alt"
+
+
+def alt_label(i):
+    return ALT_SUFFIX if i == 0 else "%s%d" % (ALT_SUFFIX, i + 1)
 
 # What we are judged against: (workload, config) -> largest acceptable ratio to `none`.
 TARGETS = {
@@ -201,8 +208,16 @@ def check_report(run_dir, config, result):
 
 
 def base_config(config):
-    """The entry of CONFIGS a configuration runs: "default@alt" -> "default"."""
-    return config[:-len(ALT_SUFFIX)] if config.endswith(ALT_SUFFIX) else config
+    """The entry of CONFIGS a configuration runs: "default@alt2" -> "default"."""
+    return config.split("@", 1)[0]
+
+
+def agent_of(args, config):
+    """The agent a configuration runs: --agent, or the --alt-agent its suffix names."""
+    if "@" not in config:
+        return args.agent
+    return args.alt_agent[[alt_label(i) for i in range(len(args.alt_agent))].index(
+        config[config.index("@"):])]
 
 
 def run_one(args, classes, work, workload, config, rep):
@@ -212,7 +227,7 @@ def run_one(args, classes, work, workload, config, rep):
     java = os.path.join(args.java_home, "bin", "java")
     cmd = [java]
     options = CONFIGS[base_config(config)]
-    agent = args.alt_agent if config.endswith(ALT_SUFFIX) else args.agent
+    agent = agent_of(args, config)
     if options is not None:
         out = "output=" + os.path.join(run_dir, "report-%p.json")
         cmd.append("-agentpath:%s=%s" % (agent, ",".join(filter(None, [out, options]))))
@@ -285,7 +300,7 @@ def compare_agents(runs, workloads, configs):
     rows = []
     for w in workloads:
         for c in configs:
-            if not c.endswith(ALT_SUFFIX):
+            if "@" not in c:
                 continue
             mine = {r["rep"]: r["ns_per_op"] for r in runs
                     if r["workload"] == w and r["config"] == base_config(c)}
@@ -294,7 +309,7 @@ def compare_agents(runs, workloads, configs):
             if not mine or not alt:
                 continue
             paired = [mine[k] / alt[k] for k in mine if k in alt]
-            rows.append({"workload": w, "config": base_config(c),
+            rows.append({"workload": w, "config": base_config(c), "alt": c[c.index("@") + 1:],
                          "agent_ns_per_op": statistics.median(mine.values()),
                          "alt_ns_per_op": statistics.median(alt.values()),
                          "ratio": statistics.median(mine.values()) / statistics.median(alt.values()),
@@ -304,13 +319,14 @@ def compare_agents(runs, workloads, configs):
 
 def print_comparison(rows):
     print("\n--agent against --alt-agent, same run (below 1: --agent is faster):\n")
-    cols = ["workload", "config", "agent ns/op", "alt ns/op", "agent/alt", "paired"]
-    table = [[r["workload"], r["config"], fmt_ns(r["agent_ns_per_op"]), fmt_ns(r["alt_ns_per_op"]),
+    cols = ["workload", "config", "alt", "agent ns/op", "alt ns/op", "agent/alt", "paired"]
+    table = [[r["workload"], r["config"], r["alt"], fmt_ns(r["agent_ns_per_op"]),
+              fmt_ns(r["alt_ns_per_op"]),
               "%.3fx" % r["ratio"],
               "%.3fx" % r["paired_ratio"] if r["paired_ratio"] is not None else "-"] for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(cols, *table)]
     for line in [cols] + table:
-        print("  ".join(str(x).rjust(wd) if i >= 2 else str(x).ljust(wd)
+        print("  ".join(str(x).rjust(wd) if i >= 3 else str(x).ljust(wd)
                         for i, (x, wd) in enumerate(zip(line, widths))).rstrip())
     print("(paired: median over the repetitions of agent/alt within the same repetition)")
     sys.stdout.flush()
@@ -381,8 +397,10 @@ def main():
                     help="comma-separated (default %(default)s)")
     ap.add_argument("--configs", default=",".join(DEFAULT_CONFIGS),
                     help="comma-separated subset of %s (default %%(default)s)" % ", ".join(CONFIGS))
-    ap.add_argument("--alt-agent", help="another libleakbridge.so: every agent configuration "
-                    "also runs with it (as CONFIG%s), interleaved with the others" % ALT_SUFFIX)
+    ap.add_argument("--alt-agent", action="append", default=[],
+                    help="another libleakbridge.so: every agent configuration also runs with it "
+                    "(as CONFIG%s, CONFIG%s2, ... in the order given), interleaved with the "
+                    "others; may be repeated" % (ALT_SUFFIX, ALT_SUFFIX))
     ap.add_argument("--reps", type=int, default=5, help="JVMs per workload and configuration")
     ap.add_argument("--seconds", type=float, default=3.0, help="timed phase of each JVM")
     ap.add_argument("--warmup", type=float, default=2.0, help="warm-up phase of each JVM")
@@ -407,11 +425,11 @@ def main():
     if not os.access(java, os.X_OK):
         ap.error("no java at %s" % java)
     args.agent = os.path.abspath(args.agent)
-    if args.alt_agent:
-        args.alt_agent = os.path.abspath(args.alt_agent)
-        if not os.path.isfile(args.alt_agent):
-            ap.error("no agent at %s" % args.alt_agent)
-        configs += [c + ALT_SUFFIX for c in configs if CONFIGS[c] is not None]
+    args.alt_agent = [os.path.abspath(a) for a in args.alt_agent]
+    for i, alt in enumerate(args.alt_agent):
+        if not os.path.isfile(alt):
+            ap.error("no agent at %s" % alt)
+        configs += [c + alt_label(i) for c in configs if "@" not in c and CONFIGS[c] is not None]
     if args.preload and not os.path.isfile(args.preload):
         ap.error("no library at %s" % args.preload)
     if any(CONFIGS[base_config(c)] is not None for c in configs) and not os.path.isfile(args.agent):
@@ -432,8 +450,8 @@ def main():
             "jdk:      %s" % jdk_version(java),
             "cpu:      %s (%d online)" % (cpu_model(), os.cpu_count() or 0),
             "agent:    %s" % args.agent,
-        ] + (["alt:      %s (configurations %s)" % (args.alt_agent, "*" + ALT_SUFFIX)]
-             if args.alt_agent else []) + [
+        ] + ["alt:      %s (configurations *%s)" % (a, alt_label(i))
+             for i, a in enumerate(args.alt_agent)] + [
             "jvm:      %s" % " ".join(JVM_FLAGS),
             "malloc:   %s" % ("LD_PRELOAD=" + args.preload if args.preload else "the C library's"),
             "runs:     %d reps x %d configs x %d workloads, each %gs warm-up + %gs timed, "
