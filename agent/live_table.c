@@ -16,10 +16,31 @@
 #define KEY_EMPTY ((uintptr_t)0)
 #define KEY_TOMBSTONE ((uintptr_t)1)
 
+/* A slot's block is three words, written under the shard lock before the key is published and
+ * read with relaxed atomics, so that a dump can copy slots without the lock (copy_shard). */
 struct slot {
     _Atomic uintptr_t key;
-    struct lb_block block; /* written before key is published, read under the lock */
+    _Atomic uint64_t block[3];
 };
+_Static_assert(sizeof(struct lb_block) == 3 * sizeof(uint64_t), "a block is three words");
+
+static inline void block_put(struct slot *sl, const struct lb_block *b)
+{
+    uint64_t w[3];
+    memcpy(w, b, sizeof w);
+    for (int i = 0; i < 3; i++)
+        atomic_store_explicit(&sl->block[i], w[i], memory_order_relaxed);
+}
+
+static inline struct lb_block block_get(struct slot *sl)
+{
+    uint64_t w[3];
+    for (int i = 0; i < 3; i++)
+        w[i] = atomic_load_explicit(&sl->block[i], memory_order_relaxed);
+    struct lb_block b;
+    memcpy(&b, w, sizeof b);
+    return b;
+}
 
 /* The slots are a block of their own: a power of two of them fills an arena size class. */
 struct table {
@@ -103,7 +124,8 @@ static void copy_live(struct table *to, struct slot *from, size_t n)
             continue;
         bool found;
         size_t j = probe(to, k, mix(k), &found);
-        to->slots[j].block = from[i].block;
+        struct lb_block b = block_get(&from[i]);
+        block_put(&to->slots[j], &b);
         atomic_store_explicit(&to->slots[j].key, k, memory_order_relaxed);
         to->used++;
         to->live++;
@@ -140,7 +162,8 @@ static bool ensure_room(struct shard *s)
     } else {
         size_t nsl = t->mask + 1;
         for (size_t i = 0; i < nsl; i++) {
-            saved[i].block = t->slots[i].block;
+            struct lb_block b = block_get(&t->slots[i]);
+            block_put(&saved[i], &b);
             atomic_store_explicit(&saved[i].key,
                                   atomic_load_explicit(&t->slots[i].key, memory_order_relaxed),
                                   memory_order_relaxed);
@@ -167,7 +190,7 @@ enum lb_insert_result lb_table_insert(uintptr_t addr, const struct lb_block *blo
         size_t i = probe(t, addr, h, &was_there);
         struct slot *sl = &t->slots[i];
         if (was_there) {
-            *replaced = sl->block;
+            *replaced = block_get(sl);
         } else {
             if (atomic_load_explicit(&sl->key, memory_order_relaxed) == KEY_EMPTY)
                 t->used++;
@@ -175,7 +198,10 @@ enum lb_insert_result lb_table_insert(uintptr_t addr, const struct lb_block *blo
             atomic_fetch_add_explicit(&lb_table_filter[lb_table_filter_index(addr)], 1,
                                       memory_order_release);
         }
-        sl->block = *block;
+        /* A dump copying this slot without the lock reads key, block, key: the release fence
+         * keeps these block words after the remove that made the slot free. */
+        atomic_thread_fence(memory_order_release);
+        block_put(sl, block);
         atomic_store_explicit(&sl->key, addr, memory_order_release);
         result = was_there ? LB_INSERT_REPLACED : LB_INSERT_ADDED;
     }
@@ -221,7 +247,7 @@ bool lb_table_remove(uintptr_t addr, struct lb_block *removed)
     struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
     size_t i = t ? probe(t, addr, h, &found) : 0;
     if (found) {
-        *removed = t->slots[i].block;
+        *removed = block_get(&t->slots[i]);
         t->live--;
         atomic_fetch_sub_explicit(&lb_table_filter[lb_table_filter_index(addr)], 1,
                                   memory_order_relaxed);
@@ -259,40 +285,60 @@ uint64_t lb_table_foreach_longest_hold_ns(void)
     return atomic_exchange(&longest_hold_ns, 0);
 }
 
-/* Copies a shard's live entries into *buf (grown as needed, outside the lock) and returns
- * how many; the lock is held only for the copy. */
+/* Lock-free copies of a shard that a rebuild interrupted, before it is copied under the lock. */
+#define COPY_RETRIES 4
+
+/* Copies a shard's live entries into *buf (grown as needed) and returns how many. Without the
+ * lock, so that a dump never makes an allocating thread wait, even when the dumping thread is
+ * preempted mid-copy: each slot is read key, block, key and kept only if the key did not change
+ * (so the block is the key's own); a rebuild moves keys (seq odd, then changed), so the copy
+ * restarts then, and after COPY_RETRIES restarts it is done under the lock. Entries added or
+ * removed during the copy may or may not be seen; entries present throughout are seen once. */
 static size_t copy_shard(struct shard *s, struct slot **buf, size_t *cap)
 {
-    size_t want = 0;
-    for (;;) {
-        if (want > *cap) {
-            struct slot *bigger = realloc(*buf, want * sizeof *bigger);
+    for (unsigned attempt = 0;; attempt++) {
+        bool locked = attempt >= COPY_RETRIES;
+        uint64_t lock_start = 0;
+        if (locked) {
+            pthread_mutex_lock(&s->lock);
+            lock_start = monotonic_ns();
+        }
+        unsigned seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+        struct table *t = atomic_load_explicit(&s->table, memory_order_acquire);
+        size_t n = 0;
+        if (t && t->mask + 1 > *cap) { /* room for every slot */
+            if (locked)
+                pthread_mutex_unlock(&s->lock);
+            struct slot *bigger = realloc(*buf, (t->mask + 1) * sizeof *bigger);
             if (!bigger)
                 return 0;
             *buf = bigger;
-            *cap = want;
-        }
-        pthread_mutex_lock(&s->lock);
-        uint64_t locked = monotonic_ns();
-        struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
-        if (t && t->live > *cap) { /* make room, outside the lock, and try again */
-            want = t->live + t->live / 4 + 64;
-            pthread_mutex_unlock(&s->lock);
+            *cap = t->mask + 1;
+            attempt--; /* not a restart */
             continue;
         }
-        size_t n = 0;
-        for (size_t i = 0; t && i <= t->mask; i++) {
-            uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
-            if (k > KEY_TOMBSTONE) {
-                atomic_store_explicit(&(*buf)[n].key, k, memory_order_relaxed);
-                (*buf)[n++].block = t->slots[i].block;
-            }
+        for (size_t i = 0; t && !(seq & 1) && i <= t->mask; i++) {
+            struct slot *sl = &t->slots[i];
+            uintptr_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
+            if (k <= KEY_TOMBSTONE)
+                continue;
+            struct lb_block b = block_get(sl);
+            atomic_thread_fence(memory_order_acquire);
+            if (atomic_load_explicit(&sl->key, memory_order_relaxed) != k)
+                continue; /* removed or replaced meanwhile */
+            atomic_store_explicit(&(*buf)[n].key, k, memory_order_relaxed);
+            block_put(&(*buf)[n++], &b);
         }
-        uint64_t held = monotonic_ns() - locked;
-        pthread_mutex_unlock(&s->lock);
-        if (held > atomic_load_explicit(&longest_hold_ns, memory_order_relaxed))
-            atomic_store_explicit(&longest_hold_ns, held, memory_order_relaxed);
-        return n;
+        if (locked) {
+            uint64_t held = monotonic_ns() - lock_start;
+            pthread_mutex_unlock(&s->lock);
+            if (held > atomic_load_explicit(&longest_hold_ns, memory_order_relaxed))
+                atomic_store_explicit(&longest_hold_ns, held, memory_order_relaxed);
+            return n;
+        }
+        atomic_thread_fence(memory_order_acquire);
+        if (!(seq & 1) && atomic_load_explicit(&s->seq, memory_order_relaxed) == seq)
+            return n;
     }
 }
 
@@ -303,8 +349,10 @@ void lb_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *block, v
     size_t cap = 0;
     for (unsigned n = 0; n < SHARDS; n++) {
         size_t count = copy_shard(&shards[n], &buf, &cap);
-        for (size_t i = 0; i < count; i++)
-            fn(atomic_load_explicit(&buf[i].key, memory_order_relaxed), &buf[i].block, ctx);
+        for (size_t i = 0; i < count; i++) {
+            struct lb_block b = block_get(&buf[i]);
+            fn(atomic_load_explicit(&buf[i].key, memory_order_relaxed), &b, ctx);
+        }
     }
     free(buf);
 }

@@ -245,6 +245,182 @@ bool lb_report_path(const char *pattern, long pid, time_t wall_time, unsigned se
     return n > 0;
 }
 
+/* Writes all of text; returns 0, or the errno of the failure. */
+static int write_all(int fd, const char *text, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+/* Buffered output for json_dump_callback. */
+enum { WRITER_BUFFER = 1 << 20 };
+struct writer {
+    int fd;
+    int error; /* errno of the failed write, 0 if none */
+    size_t used;
+    char *buf; /* WRITER_BUFFER bytes */
+};
+
+static int flush(struct writer *w)
+{
+    w->error = write_all(w->fd, w->buf, w->used);
+    w->used = 0;
+    return w->error ? -1 : 0;
+}
+
+static int write_some(const char *text, size_t len, void *data)
+{
+    struct writer *w = data;
+    if (w->used + len > WRITER_BUFFER && flush(w) != 0)
+        return -1;
+    if (len > WRITER_BUFFER) { /* a string larger than the buffer goes straight through */
+        w->error = write_all(w->fd, text, len);
+        return w->error ? -1 : 0;
+    }
+    memcpy(w->buf + w->used, text, len);
+    w->used += len;
+    return 0;
+}
+
+/* Serialized frames by object: thousands of sites share the same frame objects (see
+ * java_frames.c), so each is turned into text once and then copied. */
+struct frame_texts {
+    size_t mask, used;
+    struct frame_text {
+        const json_t *frame;
+        char *text;
+        size_t len;
+    } * slots;
+};
+
+static void frame_texts_free(struct frame_texts *c)
+{
+    for (size_t i = 0; c->slots && i <= c->mask; i++)
+        free(c->slots[i].text);
+    free(c->slots);
+}
+
+static struct frame_text *frame_text_slot(struct frame_texts *c, const json_t *frame)
+{
+    size_t i = ((uintptr_t)frame >> 4) * 0x9E3779B97F4A7C15ull >> 20;
+    for (;; i++) {
+        struct frame_text *t = &c->slots[i & c->mask];
+        if (!t->frame || t->frame == frame)
+            return t;
+    }
+}
+
+/* The frame's text, or NULL when out of memory. */
+static const struct frame_text *frame_text(struct frame_texts *c, const json_t *frame)
+{
+    if (!c->slots || (c->used + 1) * 2 > c->mask + 1) {
+        size_t mask = c->slots ? c->mask * 2 + 1 : 4095;
+        struct frame_texts bigger = {.mask = mask, .used = c->used};
+        bigger.slots = calloc(mask + 1, sizeof *bigger.slots);
+        if (!bigger.slots)
+            return NULL;
+        for (size_t i = 0; c->slots && i <= c->mask; i++)
+            if (c->slots[i].frame)
+                *frame_text_slot(&bigger, c->slots[i].frame) = c->slots[i];
+        free(c->slots);
+        *c = bigger;
+    }
+    struct frame_text *t = frame_text_slot(c, frame);
+    if (!t->frame) {
+        t->text = json_dumps(frame, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!t->text)
+            return NULL;
+        t->len = strlen(t->text);
+        t->frame = frame;
+        c->used++;
+    }
+    return t;
+}
+
+/* Writes "key": — keys are the report's own field names, which need no escaping. */
+static int emit_key(struct writer *w, const char *key, bool first)
+{
+    if ((!first && write_some(",", 1, w)) || write_some("\"", 1, w) ||
+        write_some(key, strlen(key), w))
+        return -1;
+    return write_some("\":", 2, w);
+}
+
+static int emit_value(struct writer *w, const json_t *value)
+{
+    return json_dump_callback(value, write_some, w, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+static int emit_frames(struct writer *w, const json_t *frames, struct frame_texts *texts)
+{
+    if (write_some("[", 1, w))
+        return -1;
+    for (size_t i = 0; i < json_array_size(frames); i++) {
+        const struct frame_text *t = frame_text(texts, json_array_get(frames, i));
+        if (!t || (i && write_some(",", 1, w)) || write_some(t->text, t->len, w))
+            return -1;
+    }
+    return write_some("]", 1, w);
+}
+
+static int emit_site(struct writer *w, json_t *site, struct frame_texts *texts)
+{
+    if (write_some("{", 1, w))
+        return -1;
+    bool first = true;
+    const char *key;
+    json_t *value;
+    json_object_foreach(site, key, value)
+    {
+        if (emit_key(w, key, first))
+            return -1;
+        first = false;
+        int rc = strcmp(key, "frames") == 0 && json_is_array(value) ? emit_frames(w, value, texts)
+                                                                    : emit_value(w, value);
+        if (rc)
+            return -1;
+    }
+    return write_some("}", 1, w);
+}
+
+/* The report as compact JSON, the same text json_dumps would give, written in order. */
+static int emit_report(struct writer *w, json_t *report)
+{
+    struct frame_texts texts = {0};
+    int rc = write_some("{", 1, w);
+    bool first = true;
+    const char *key;
+    json_t *value;
+    json_object_foreach(report, key, value)
+    {
+        if (rc || (rc = emit_key(w, key, first)))
+            break;
+        first = false;
+        if (strcmp(key, "sites") || !json_is_array(value)) {
+            rc = emit_value(w, value);
+            continue;
+        }
+        rc = write_some("[", 1, w);
+        for (size_t i = 0; rc == 0 && i < json_array_size(value); i++) {
+            if (i)
+                rc = write_some(",", 1, w);
+            if (rc == 0)
+                rc = emit_site(w, json_array_get(value, i), &texts);
+        }
+        if (rc == 0)
+            rc = write_some("]", 1, w);
+    }
+    frame_texts_free(&texts);
+    return rc ? rc : write_some("}\n", 2, w);
+}
+
 bool lb_report_write(json_t *report, const char *path, char *err, size_t err_len)
 {
     char tmp[LB_OUTPUT_MAX + 64];
@@ -260,27 +436,16 @@ bool lb_report_write(json_t *report, const char *path, char *err, size_t err_len
         snprintf(err, err_len, "cannot write report to %s: %s", path, strerror(errno));
         return false;
     }
-    /* Serialized in memory, then written in large writes: jansson's FILE output makes a
-     * call per token, several times slower on a report of tens of megabytes. Compact: a
-     * report with 10,000 sites is a third the size of an indented one. */
-    char *text = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    int rc = text ? 0 : -1;
-    int saved = text ? 0 : ENOMEM;
-    size_t len = text ? strlen(text) : 0;
-    if (text)
-        text[len++] = '\n'; /* replaces the terminating NUL */
-    for (size_t done = 0; rc == 0 && done < len;) {
-        ssize_t w = write(fd, text + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = -1;
-            saved = errno;
-        } else {
-            done += (size_t)w;
-        }
-    }
-    free(text);
+    /* Streamed through a fixed buffer in large writes: json_dumps would grow one string to
+     * the whole report (tens of megabytes, copied at each doubling and page-faulted in), and
+     * jansson's FILE output makes a library call per token. Compact: a report with 10,000
+     * sites is a third the size of an indented one. Shared frames are serialized once. */
+    struct writer w = {.fd = fd, .buf = malloc(WRITER_BUFFER)};
+    int rc = w.buf ? emit_report(&w, report) : -1;
+    if (rc == 0)
+        rc = flush(&w);
+    int saved = rc == 0 ? 0 : w.error ? w.error : ENOMEM;
+    free(w.buf);
     if (rc == 0 && fsync(fd) != 0) {
         rc = -1;
         saved = errno;

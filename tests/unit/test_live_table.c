@@ -368,6 +368,11 @@ END_TEST
 
 #define WRITERS 4
 #define WRITER_INSERTS 400000
+/* Blocks live for the whole test, in range RESIDENT_RANGE (enough that a shard spans several
+ * of the chunks lb_table_foreach copies per lock hold): every foreach must see each once,
+ * however the writers' churn rebuilds the shards between the chunks a foreach copies. */
+#define RESIDENTS 200000
+#define RESIDENT_RANGE (WRITERS + 2)
 
 struct shared {
     pthread_barrier_t start;
@@ -381,6 +386,8 @@ struct worker {
     long inserted, removed, lost, wrong_data, double_removes, not_added;
     /* reader results */
     long misses_checked, false_hits, foreach_calls, foreach_visits, foreach_bad;
+    long residents_missed, residents_twice;
+    unsigned char *resident_seen; /* per resident: visits in the current foreach */
 };
 
 static void writer_remove(struct worker *w, size_t i)
@@ -441,6 +448,14 @@ static void check_visit(uintptr_t addr, const struct lb_block *block, void *ctx)
 {
     struct worker *w = ctx;
     w->foreach_visits++;
+    if (addr >= addr_of(RESIDENT_RANGE, 0) && addr < addr_of(RESIDENT_RANGE, RESIDENTS)) {
+        size_t i = (addr - addr_of(RESIDENT_RANGE, 0)) / 16;
+        if (addr != addr_of(RESIDENT_RANGE, i) || !block_matches(addr, block))
+            w->foreach_bad++;
+        else if (w->resident_seen[i] < 255)
+            w->resident_seen[i]++;
+        return;
+    }
     uintptr_t off = addr - addr_of(0, 0);
     /* Only writers' addresses (ranges 0..3, 16-aligned), each with its own block. */
     if (addr < addr_of(0, 0) || addr >= addr_of(WRITERS, 0) || off % 16 != 0 ||
@@ -465,8 +480,13 @@ static void *reader(void *arg)
                 w->false_hits++;
             w->misses_checked++;
         }
+        memset(w->resident_seen, 0, RESIDENTS);
         lb_table_foreach(check_visit, w);
         w->foreach_calls++;
+        for (size_t i = 0; i < RESIDENTS; i++) {
+            w->residents_missed += w->resident_seen[i] == 0;
+            w->residents_twice += w->resident_seen[i] > 1;
+        }
     }
     return NULL;
 }
@@ -488,8 +508,14 @@ START_TEST(test_concurrent_writers_and_reader_keep_the_table_exact)
         ws[t].sh = &sh;
         ws[t].range = t; /* 0..3 write, 4 reads */
     }
+    static unsigned char seen[RESIDENTS];
+    ws[WRITERS].resident_seen = seen;
+    for (size_t i = 0; i < RESIDENTS; i++)
+        insert_ok(addr_of(RESIDENT_RANGE, i));
     uu_run_threads(WRITERS + 1, run_role, ws, sizeof ws[0]);
     pthread_barrier_destroy(&sh.start);
+    for (size_t i = 0; i < RESIDENTS; i++)
+        remove_ok(addr_of(RESIDENT_RANGE, i));
 
     for (int t = 0; t < WRITERS; t++) {
         struct worker *w = &ws[t];
@@ -504,6 +530,9 @@ START_TEST(test_concurrent_writers_and_reader_keep_the_table_exact)
     struct worker *r = &ws[WRITERS];
     ck_assert_int_eq(r->false_hits, 0);
     ck_assert_int_eq(r->foreach_bad, 0);
+    ck_assert_msg(r->residents_missed == 0 && r->residents_twice == 0,
+                  "foreach missed %ld and saw %ld twice of the blocks live throughout",
+                  r->residents_missed, r->residents_twice);
     ck_assert_int_gt(r->foreach_calls, 0); /* the reader really ran alongside */
     ck_assert_int_gt(r->misses_checked, 0);
 

@@ -165,6 +165,58 @@ START_TEST(test_write_produces_a_file_that_loads_back_equal)
 }
 END_TEST
 
+/* Sites that share frame objects, more distinct frames than the frame cache starts with, and a
+ * string longer than the write buffer: the file must hold exactly what json_dumps gives. */
+START_TEST(test_write_streams_the_same_text_as_json_dumps)
+{
+    make_tmpdir();
+    char path[512], err[512] = "";
+    snprintf(path, sizeof path, "%s/report.json", tmpdir);
+    enum { FRAMES = 6000, SITES = 3000 };
+    json_t **frames = calloc(FRAMES, sizeof *frames);
+    ck_assert_ptr_nonnull(frames);
+    for (int i = 0; i < FRAMES; i++)
+        frames[i] = json_pack("{s:s,s:s,s:i}", "type", "java", "method", "m\"\u00e9", "line", i);
+    json_t *sites = json_array();
+    for (int i = 0; i < SITES; i++) {
+        json_t *f = json_array();
+        for (int j = 0; j < 20; j++)
+            json_array_append(f, frames[(i * 7 + j * 13) % FRAMES]);
+        json_array_append_new(sites,
+                              json_pack("{s:i,s:s,s:o}", "id", i, "kind", "malloc", "frames", f));
+    }
+    size_t huge_len = (size_t)3 << 20;
+    char *huge = malloc(huge_len + 1);
+    ck_assert_ptr_nonnull(huge);
+    memset(huge, 'x', huge_len);
+    huge[huge_len] = '\0';
+    json_t *report = json_pack("{s:s,s:{s:s},s:o,s:[]}", "format", LB_REPORT_FORMAT, "agent",
+                               "note", huge, "sites", sites, "after");
+    free(huge);
+    ck_assert_msg(lb_report_write(report, path, err, sizeof err), "write failed: %s", err);
+
+    char *want = json_dumps(report, JSON_COMPACT);
+    ck_assert_ptr_nonnull(want);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t want_len = strlen(want);
+    char *got = malloc(want_len + 2);
+    ck_assert_ptr_nonnull(got);
+    size_t got_len = fread(got, 1, want_len + 2, f);
+    fclose(f);
+    ck_assert_uint_eq(got_len, want_len + 1);
+    ck_assert_int_eq(got[want_len], '\n');
+    ck_assert(memcmp(got, want, want_len) == 0);
+    free(got);
+    free(want);
+    for (int i = 0; i < FRAMES; i++)
+        json_decref(frames[i]);
+    free(frames);
+    json_decref(report);
+    remove_tmpdir();
+}
+END_TEST
+
 START_TEST(test_write_to_a_bare_file_name_uses_the_current_directory)
 {
     make_tmpdir();
@@ -707,6 +759,7 @@ static Suite *report_suite(void)
 
     tc = tcase_create("write");
     tcase_add_test(tc, test_write_produces_a_file_that_loads_back_equal);
+    tcase_add_test(tc, test_write_streams_the_same_text_as_json_dumps);
     tcase_add_test(tc, test_write_to_a_bare_file_name_uses_the_current_directory);
     tcase_add_test(tc, test_write_into_missing_directory_fails_with_one_line_and_creates_nothing);
     tcase_add_test(tc, test_write_over_a_directory_fails_and_leaves_no_temporary_file);
