@@ -9,43 +9,83 @@ struct age_entry {
     uint64_t time_ms;  /* allocation time: ascending time is descending age */
     uint64_t count_fp; /* the block's estimated count */
     uint32_t gc_epoch;
+    uint32_t snapshot; /* index in the snapshots */
 };
 
+/* Site -> snapshot index, keyed by the site's address: a few hundred kilobytes for 10,000
+ * sites, where reading each block's site->id would touch a cache line of every site. */
+struct site_index {
+    size_t mask;
+    struct site_slot {
+        const struct lb_site *site;
+        uint32_t snapshot;
+    } * slots;
+};
+
+static size_t site_hash(const struct site_index *m, const struct lb_site *site)
+{
+    return (size_t)(((uintptr_t)site >> 6) * 0x9E3779B97F4A7C15ull >> 17) & m->mask;
+}
+
+static bool site_index_init(struct site_index *m, const struct lb_site_snapshot *snaps, size_t n)
+{
+    size_t slots = 64;
+    while (slots < 2 * n)
+        slots *= 2;
+    m->mask = slots - 1;
+    m->slots = calloc(slots, sizeof *m->slots);
+    if (!m->slots)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = site_hash(m, snaps[i].site);
+        while (m->slots[j].site)
+            j = (j + 1) & m->mask;
+        m->slots[j] = (struct site_slot){snaps[i].site, (uint32_t)i};
+    }
+    return true;
+}
+
+static long site_index_get(const struct site_index *m, const struct lb_site *site)
+{
+    for (size_t j = site_hash(m, site);; j = (j + 1) & m->mask) {
+        if (m->slots[j].site == site)
+            return m->slots[j].snapshot;
+        if (!m->slots[j].site)
+            return -1;
+    }
+}
+
+/* The one pass over the live table: every block of a snapshotted site, in table order. */
 struct walk {
-    uint32_t *index_of_id; /* site id -> snapshot index + 1; 0: not in the snapshot */
-    uint32_t max_id;
-    size_t *fill;  /* per snapshot: entries so far (count pass) or next free slot */
-    size_t *limit; /* per snapshot: end of its slots (fill pass); NULL in the count pass */
+    struct site_index index;
+    size_t *count; /* per snapshot */
     struct age_entry *entries;
+    size_t n, cap;
+    bool failed; /* out of memory: the ages are left out */
 };
 
-static long snapshot_of(const struct walk *w, const struct lb_block *b)
-{
-    uint32_t id = b->site->id;
-    return id <= w->max_id ? (long)w->index_of_id[id] - 1 : -1;
-}
-
-static void count_block(uintptr_t addr, const struct lb_block *b, void *ctx)
+static void collect_block(uintptr_t addr, const struct lb_block *b, void *ctx)
 {
     (void)addr;
     struct walk *w = ctx;
-    long i = snapshot_of(w, b);
-    if (i >= 0)
-        w->fill[i]++;
-}
-
-static void store_block(uintptr_t addr, const struct lb_block *b, void *ctx)
-{
-    (void)addr;
-    struct walk *w = ctx;
-    long i = snapshot_of(w, b);
-    /* Blocks allocated since the count pass find their site's slots full: left out. */
-    if (i < 0 || w->fill[i] == w->limit[i])
-        return;
+    long i = site_index_get(&w->index, b->site);
+    if (i < 0 || w->failed)
+        return; /* a site interned after the snapshot */
+    if (w->n == w->cap) {
+        size_t cap = w->cap * 2 + 1024;
+        struct age_entry *more = realloc(w->entries, cap * sizeof *more);
+        if (!more) {
+            w->failed = true;
+            return;
+        }
+        w->entries = more;
+        w->cap = cap;
+    }
     struct lb_weight weight;
     lb_sampler_weight(b->size, &weight);
-    w->entries[w->fill[i]++] =
-        (struct age_entry){b->time_ms, weight.count_fp, (uint32_t)b->gc_epoch};
+    w->entries[w->n++] =
+        (struct age_entry){b->time_ms, weight.count_fp, (uint32_t)b->gc_epoch, (uint32_t)i};
+    w->count[i]++;
 }
 
 static int by_time(const void *a, const void *b)
@@ -95,41 +135,39 @@ static void summarize(struct lb_site_snapshot *sn, struct age_entry *e, size_t n
 bool lb_ages_fill(struct lb_site_snapshot *snaps, size_t n, uint64_t now_ms, uint32_t gc_epoch)
 {
     struct walk w = {0};
-    for (size_t i = 0; i < n; i++)
-        if (snaps[i].site->id > w.max_id)
-            w.max_id = snaps[i].site->id;
+    struct lb_table_stats st;
+    lb_table_stats(&st);
+    w.cap = st.live + st.live / 8 + 1024; /* room for blocks added during the walk, mostly */
+    w.entries = malloc(w.cap * sizeof *w.entries);
+    w.count = calloc(n + 1, sizeof *w.count);
+    size_t *next = calloc(n + 1, sizeof *next);
+    struct age_entry *grouped = NULL;
     bool ok = false;
-    size_t *end = calloc(n + 1, sizeof *end);   /* per snapshot: count, then end of its slots */
-    size_t *next = calloc(n + 1, sizeof *next); /* per snapshot: next free slot */
-    w.index_of_id = calloc((size_t)w.max_id + 1, sizeof *w.index_of_id);
-    if (!end || !next || !w.index_of_id)
+    if (!w.entries || !w.count || !next || !site_index_init(&w.index, snaps, n))
         goto out;
-    for (size_t i = 0; i < n; i++)
-        w.index_of_id[snaps[i].site->id] = (uint32_t)i + 1;
-
-    w.fill = end;
-    lb_table_foreach(count_block, &w);
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) {
-        next[i] = total;
-        total += end[i];
-        end[i] = total;
+    lb_table_foreach(collect_block, &w);
+    if (w.failed)
+        goto out;
+    /* Grouped by snapshot, in one stable counting pass. */
+    grouped = malloc((w.n ? w.n : 1) * sizeof *grouped);
+    if (!grouped)
+        goto out;
+    for (size_t i = 0, first = 0; i < n; i++) {
+        next[i] = first;
+        first += w.count[i];
     }
-    w.entries = malloc((total ? total : 1) * sizeof *w.entries);
-    if (!w.entries)
-        goto out;
-    w.fill = next;
-    w.limit = end;
-    lb_table_foreach(store_block, &w);
-    for (size_t i = 0; i < n; i++) {
-        size_t first = i ? end[i - 1] : 0;
-        summarize(&snaps[i], &w.entries[first], next[i] - first, now_ms, gc_epoch);
+    for (size_t k = 0; k < w.n; k++)
+        grouped[next[w.entries[k].snapshot]++] = w.entries[k];
+    for (size_t i = 0, first = 0; i < n; i++) {
+        summarize(&snaps[i], &grouped[first], w.count[i], now_ms, gc_epoch);
+        first += w.count[i];
     }
     ok = true;
 out:
-    free(end);
-    free(next);
-    free(w.index_of_id);
+    free(w.index.slots);
+    free(w.count);
     free(w.entries);
+    free(next);
+    free(grouped);
     return ok;
 }

@@ -167,6 +167,48 @@ START_TEST(test_ages_give_oldest_median_and_gcs_per_site)
 }
 END_TEST
 
+/* Thousands of sites, each with its own number of blocks, and blocks of a site that is not in
+ * the snapshot (interned after it): each site gets exactly its own blocks' ages. */
+START_TEST(test_ages_of_many_sites_come_from_their_own_blocks_only)
+{
+    enum { SITES = 3000 };
+    lb_sampler_set_mean(0);
+    lb_table_reset();
+    struct lb_site **sites = calloc(SITES + 1, sizeof *sites);
+    struct lb_site_snapshot *s = calloc(SITES, sizeof *s);
+    ck_assert(sites && s);
+    uintptr_t addr = 0x100000;
+    for (uint32_t i = 0; i <= SITES; i++) {
+        sites[i] = calloc(1, sizeof **sites);
+        ck_assert_ptr_nonnull(sites[i]);
+        sites[i]->id = i + 100;
+        /* Site i: i % 7 + 1 blocks, the oldest allocated at i ms; the extra site's at 0. */
+        for (uint32_t k = 0; k <= i % 7; k++) {
+            struct lb_block b = {
+                .size = 64, .site = sites[i], .time_ms = i < SITES ? i + 10 * k : 0, .gc_epoch = k};
+            struct lb_block old;
+            ck_assert_int_eq(lb_table_insert(addr, &b, &old), LB_INSERT_ADDED);
+            addr += 64;
+        }
+        if (i < SITES)
+            s[i] = (struct lb_site_snapshot){.site = sites[i]};
+    }
+    ck_assert(lb_ages_fill(s, SITES, 100000, 50));
+    for (uint32_t i = 0; i < SITES; i++) {
+        ck_assert(s[i].has_age);
+        ck_assert_uint_eq(s[i].age_oldest_ms, 100000 - i);
+        ck_assert_uint_eq(s[i].gcs_survived_max, 50);
+        /* The youngest block is at i + 10 * (i % 7): the 90% point is never younger. */
+        ck_assert_uint_ge(s[i].age_p90_ms, 100000 - i - 10 * (i % 7));
+    }
+    lb_table_reset();
+    for (uint32_t i = 0; i <= SITES; i++)
+        free(sites[i]);
+    free(sites);
+    free(s);
+}
+END_TEST
+
 static Suite *classify_suite(void)
 {
     Suite *s = suite_create("classify");
@@ -178,6 +220,7 @@ static Suite *classify_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("ages");
     tcase_add_test(tc, test_ages_give_oldest_median_and_gcs_per_site);
+    tcase_add_test(tc, test_ages_of_many_sites_come_from_their_own_blocks_only);
     suite_add_tcase(s, tc);
     return s;
 }
