@@ -24,4 +24,13 @@ struct lb_agent {
 
 extern struct lb_agent lb_agent;
 
+/* Frames per stack, from depth=, as a bound for the stack arrays of the sampling path: they
+ * are sized by it (not by LB_DEPTH_MAX) because a hook runs on whatever stack the allocating
+ * thread has, and a library's own thread may have a small one. */
+static inline int lb_agent_depth(void)
+{
+    int d = (int)lb_agent.options.depth;
+    return d < 1 ? 1 : d > LB_DEPTH_MAX ? LB_DEPTH_MAX : d;
+}
+
 #endif

@@ -35,10 +35,10 @@ __attribute__((noinline, cold)) static void *record(void *p, size_t size, enum l
     if (atomic_load_explicit(&lb_agent.phase, memory_order_relaxed) != LB_PHASE_LIVE)
         return p;
     in_hook = true;
-    int depth = (int)lb_agent.options.depth;
-    void *pcs[LB_DEPTH_MAX + LB_STACK_AGENT_FRAMES];
+    int depth = lb_agent_depth();
+    void *pcs[depth + LB_STACK_AGENT_FRAMES];
     int npcs = unw_backtrace(pcs, depth + LB_STACK_AGENT_FRAMES);
-    struct lb_frame frames[LB_DEPTH_MAX];
+    struct lb_frame frames[depth];
     int n = lb_stack_mixed_pcs(lb_agent.vm, lb_agent.jvmti, pcs, npcs, frames, depth);
     lb_track_alloc((uintptr_t)p, size, origin, frames, n, lb_java_classify);
     in_hook = false;

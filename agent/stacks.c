@@ -56,7 +56,7 @@ void lb_stacks_prepare_class(jvmtiEnv *jvmti, jclass klass)
 
 static int java_frames_async(JNIEnv *env, struct lb_frame *out, int max)
 {
-    asgct_frame frames[LB_DEPTH_MAX];
+    asgct_frame frames[max]; /* 1 <= max <= LB_DEPTH_MAX: the hook's stack may be small */
     asgct_trace trace = {env, 0, frames};
     /* In native state it walks from the thread's last Java frame and ignores the context. */
     async_get_call_trace(&trace, max, NULL);
@@ -83,7 +83,7 @@ int lb_stack_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max)
         if (n > 0)
             return n;
     }
-    jvmtiFrameInfo info[LB_DEPTH_MAX];
+    jvmtiFrameInfo info[max];
     jint count = 0;
     if ((*jvmti)->GetStackTrace(jvmti, NULL, 0, max, info, &count) != JVMTI_ERROR_NONE)
         return 0;
@@ -128,5 +128,7 @@ int lb_stack_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
 
 int lb_stack_java_async(JNIEnv *env, struct lb_frame *out, int max)
 {
-    return async_get_call_trace && env ? java_frames_async(env, out, max) : -1;
+    if (max > LB_DEPTH_MAX)
+        max = LB_DEPTH_MAX;
+    return async_get_call_trace && env && max > 0 ? java_frames_async(env, out, max) : -1;
 }

@@ -41,8 +41,9 @@ static void record_if_unsafe(void *p, size_t size)
     JNIEnv *env = NULL;
     if ((*lb_agent.vm)->GetEnv(lb_agent.vm, (void **)&env, JNI_VERSION_1_6) != JNI_OK)
         return; /* a GC or compiler thread, not Unsafe */
-    struct lb_frame frames[LB_DEPTH_MAX];
-    int n = lb_stack_java_async(env, frames, (int)lb_agent.options.depth);
+    int depth = lb_agent_depth();
+    struct lb_frame frames[depth];
+    int n = lb_stack_java_async(env, frames, depth);
     if (n < 1 ||
         ((jmethodID)frames[0].id != allocate_id && (jmethodID)frames[0].id != reallocate_id))
         return;

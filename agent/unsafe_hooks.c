@@ -24,8 +24,9 @@ static void record(JNIEnv *env, jlong addr, jlong size)
         return;
     if (atomic_load_explicit(&lb_agent.phase, memory_order_relaxed) == LB_PHASE_DEAD)
         return; /* the last report is written; JVMTI no longer answers */
-    struct lb_frame frames[LB_DEPTH_MAX];
-    int n = lb_stack_java(lb_agent.jvmti, env, frames, (int)lb_agent.options.depth);
+    int depth = lb_agent_depth();
+    struct lb_frame frames[depth];
+    int n = lb_stack_java(lb_agent.jvmti, env, frames, depth);
     lb_track_alloc((uintptr_t)addr, (size_t)size, LB_ORIGIN_UNSAFE, frames, n, lb_java_classify);
 }
 

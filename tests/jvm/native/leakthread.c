@@ -1,13 +1,16 @@
 /* libleakthread.so: a native thread the JVM never sees mallocs 2311-byte blocks, keeps them
- * and exits. Its stack has no Java frames. start() launches it, join() waits for it. */
+ * and exits. Its stack has no Java frames, and is small (THREAD_STACK), as some libraries
+ * make their threads' stacks: the agent samples on it. start() launches it, join() waits. */
 #include <jni.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LOCAL static __attribute__((noinline, noclone))
 #define MAX_KEPT 100000
 #define THREAD_SIZE 2311
+#define THREAD_STACK (16 * 1024) /* glibc's PTHREAD_STACK_MIN; the agent once overflowed it */
 
 static void *kept[MAX_KEPT];
 static int nkept;
@@ -40,7 +43,13 @@ JNIEXPORT jboolean JNICALL Java_NativeThreadLeak_start(JNIEnv *env, jclass cls, 
     (void)env, (void)cls;
     if (started)
         return JNI_FALSE;
-    started = pthread_create(&worker, NULL, thread_main, (void *)(long)n) == 0;
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return JNI_FALSE;
+    long least = sysconf(_SC_THREAD_STACK_MIN);
+    pthread_attr_setstacksize(&attr, least > THREAD_STACK ? (size_t)least : THREAD_STACK);
+    started = pthread_create(&worker, &attr, thread_main, (void *)(long)n) == 0;
+    pthread_attr_destroy(&attr);
     return started ? JNI_TRUE : JNI_FALSE;
 }
 
