@@ -2,7 +2,6 @@
 the JUnit console launcher, the demos and the leakbridge command. Each test file is a main that
 returns 0 (pass), 1 (fail) or 77 (skip)."""
 
-import argparse
 import os
 import subprocess
 import sys
@@ -80,23 +79,8 @@ def junit_results(path):
 
 
 def main(test):
-    ap = argparse.ArgumentParser()
-    for a in ("--agent", "--java-home", "--classes", "--schema", "--api-jar", "--junit-jar",
-              "--junit-console", "--zstd-jar", "--demo-classes", "--source-dir", "--cli"):
-        ap.add_argument(a, required=True)
-    ap.add_argument("--native-lib-dir", default="")
-    args = ap.parse_args()
-    if not os.path.exists(os.path.join(args.java_home, "bin", "java")):
-        print("SKIPPED: no JDK at %s" % args.java_home)
-        sys.exit(SKIP)
-    env = Env(args)
-    try:
-        test(env)
-    except Failure as e:
-        print("FAILED: %s (work directory %s)" % (e, env.work))
-        sys.exit(1)
-    print("PASSED on %s" % env.jdk)
-    sys.exit(0)
+    lbtest.main(test, ("--api-jar", "--junit-jar", "--junit-console", "--zstd-jar",
+                       "--demo-classes", "--source-dir", "--cli"), Env)
 
 
 def require_cli(env, *commands):

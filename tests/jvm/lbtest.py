@@ -100,18 +100,18 @@ def describe(site):
         " <- ".join("%s.%s" % f for f in java_frames(site)[:6]))
 
 
-def main(test):
+def main(test, more_args=(), env_class=Env):
+    """Runs test(env) and exits 0, 1 or 77 (skipped: the JDK is not installed). more_args are
+    further required options, for a harness built on this one (tests/java_api/jtest.py)."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--agent", required=True)
-    ap.add_argument("--java-home", required=True)
-    ap.add_argument("--classes", required=True)
-    ap.add_argument("--schema", required=True)
+    for a in ("--agent", "--java-home", "--classes", "--schema") + tuple(more_args):
+        ap.add_argument(a, required=True)
     ap.add_argument("--native-lib-dir", default="")
     args = ap.parse_args()
     if not os.path.exists(os.path.join(args.java_home, "bin", "java")):
         print("SKIPPED: no JDK at %s" % args.java_home)
         sys.exit(SKIP)
-    env = Env(args)
+    env = env_class(args)
     try:
         test(env)
     except Failure as e:
