@@ -37,13 +37,14 @@ static const char dump_usage[] =
     "Makes the leakbridge agent in the running JVM PID write a report now (jcmd PID\n"
     "JVMTI.data_dump). With --wait, waits for the new report and prints its path.\n"
     "The report's path pattern is the agent's output= option, read from the JVM's command\n"
-    "line (-agentpath:...libleakbridge.so=...) or JAVA_TOOL_OPTIONS; the agent's default\n"
-    "leakbridge-%p-%n.json in the JVM's working directory otherwise.\n"
+    "line (-agentpath:...libleakbridge.so=...) or JAVA_TOOL_OPTIONS, or remembered by\n"
+    "'leakbridge attach' for this JVM; the agent's default leakbridge-%p-%n.json in the\n"
+    "JVM's working directory otherwise.\n"
     "\n"
     "  --wait            wait for the report and print its path\n"
     "  --timeout SECONDS how long --wait waits (default 30)\n"
     "  --output PATTERN  the agent's output= pattern, for an agent loaded with other\n"
-    "                    options by 'leakbridge attach' or jcmd\n"
+    "                    options by jcmd itself\n"
     "  -h, --help        this text\n"
     "\n"
     "Exit status: 0 done, 2 PID not a JVM or not yours, no agent, jcmd failed, or no report\n"
@@ -156,9 +157,12 @@ int lbc_attach_main(int argc, char **argv)
                (long)jvm.pid, agent);
         printf("reports: %s%s%s\n", opts.output[0] == '/' ? "" : jvm.cwd,
                opts.output[0] == '/' ? "" : "/", opts.output);
+        /* The options of a second load were not applied: what the first one remembered stays. */
+        bool remembered = !jvm.agent_loaded && opts.output[0] == '/' &&
+                          lbc_jvm_remember_output(&jvm, opts.output);
+        bool plain = remembered || !strcmp(opts.output, "leakbridge-%p-%n.json");
         printf("take one now: leakbridge dump %ld --wait%s%s\n", (long)jvm.pid,
-               strcmp(opts.output, "leakbridge-%p-%n.json") ? " --output " : "",
-               strcmp(opts.output, "leakbridge-%p-%n.json") ? opts.output : "");
+               plain ? "" : " --output ", plain ? "" : opts.output);
     }
     free(output);
     free(quoted);
@@ -287,12 +291,15 @@ int lbc_dump_main(int argc, char **argv)
     }
     struct lb_options opts;
     lb_options_defaults(&opts);
+    char *remembered = NULL;
     if (given)
         snprintf(opts.output, sizeof opts.output, "%s", given);
     else if (on_cmdline && !lb_options_parse(text, &opts, err, sizeof err)) {
         free(text);
         return lbc_error("JVM %ld's agent options: %s; give --output", (long)jvm.pid, err);
-    }
+    } else if (!on_cmdline && lbc_jvm_remembered_output(&jvm, &remembered))
+        snprintf(opts.output, sizeof opts.output, "%s", remembered);
+    free(remembered);
     free(text);
     char *pattern = lbc_jvm_report_glob(&jvm, opts.output), *output = NULL;
     struct seen before;

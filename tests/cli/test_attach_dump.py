@@ -1,7 +1,8 @@
 """leakbridge attach and dump on running JVMs (LiveDumps). Attach loads the agent into a JVM
 started without it, with options that jcmd would cut at '=' unquoted; dump --wait prints the
-path of the new report (reason jcmd) holding what the JVM allocated since; for a JVM started
-with -agentpath, dump finds the output pattern on its command line. A pid that is not a JVM,
+path of the new report (reason jcmd) holding what the JVM allocated since, at the output
+pattern attach remembered; for a JVM started with -agentpath, dump finds the output pattern on
+its command line. A pid that is not a JVM,
 no process, and bad options give exit 2 and say so.
 Needs the agent's jcmd dump and Agent_OnAttach (issue 4)."""
 import os
@@ -32,8 +33,11 @@ def test(env):
                            env.agent]).stdout
         check("agent loaded into JVM %d" % s.pid in out, "attach said %r" % out)
         check("reports: " + pattern in out, "attach does not say where reports go: %r" % out)
+        check("take one now: leakbridge dump %d --wait\n" % s.pid in out,
+              "attach does not give the plain dump command: %r" % out)
         s.do("zstd-keep 40")
-        out = clitest.run(["dump", s.pid, "--wait", "--output", pattern]).stdout
+        # attach remembered where this JVM's agent writes: no --output needed.
+        out = clitest.run(["dump", s.pid, "--wait"]).stdout
         path = out.strip()
         check(path == os.path.join(out_dir, "lb-%d-1.json" % s.pid), "dump printed %r" % out)
         report = env.load(path)
