@@ -368,9 +368,9 @@ END_TEST
 
 #define WRITERS 4
 #define WRITER_INSERTS 400000
-/* Blocks live for the whole test, in range RESIDENT_RANGE (enough that a shard spans several
- * of the chunks lb_table_foreach copies per lock hold): every foreach must see each once,
- * however the writers' churn rebuilds the shards between the chunks a foreach copies. */
+/* Blocks live for the whole test, in range RESIDENT_RANGE (enough that each shard's copy takes
+ * a while): every foreach, which copies the shards without their locks, must see each of them
+ * once, however the writers' churn rebuilds the shards under the copy. */
 #define RESIDENTS 200000
 #define RESIDENT_RANGE (WRITERS + 2)
 
