@@ -294,7 +294,13 @@ uint64_t lb_table_foreach_longest_hold_ns(void)
  * (so the block is the key's own); a rebuild moves keys (seq odd, then changed), so the copy
  * restarts then, and after COPY_RETRIES restarts it is done under the lock. Entries added or
  * removed during the copy may or may not be seen; entries present throughout are seen once. */
-static size_t copy_shard(struct shard *s, struct slot **buf, size_t *cap)
+/* A copied entry: the dump's own memory, read by nobody else. */
+struct entry {
+    uintptr_t addr;
+    struct lb_block block;
+};
+
+static size_t copy_shard(struct shard *s, struct entry **buf, size_t *cap)
 {
     for (unsigned attempt = 0;; attempt++) {
         bool locked = attempt >= COPY_RETRIES;
@@ -309,7 +315,7 @@ static size_t copy_shard(struct shard *s, struct slot **buf, size_t *cap)
         if (t && t->mask + 1 > *cap) { /* room for every slot */
             if (locked)
                 pthread_mutex_unlock(&s->lock);
-            struct slot *bigger = realloc(*buf, (t->mask + 1) * sizeof *bigger);
+            struct entry *bigger = realloc(*buf, (t->mask + 1) * sizeof *bigger);
             if (!bigger)
                 return 0;
             *buf = bigger;
@@ -326,8 +332,7 @@ static size_t copy_shard(struct shard *s, struct slot **buf, size_t *cap)
             atomic_thread_fence(memory_order_acquire);
             if (atomic_load_explicit(&sl->key, memory_order_relaxed) != k)
                 continue; /* removed or replaced meanwhile */
-            atomic_store_explicit(&(*buf)[n].key, k, memory_order_relaxed);
-            block_put(&(*buf)[n++], &b);
+            (*buf)[n++] = (struct entry){k, b};
         }
         if (locked) {
             uint64_t held = monotonic_ns() - lock_start;
@@ -345,14 +350,12 @@ static size_t copy_shard(struct shard *s, struct slot **buf, size_t *cap)
 void lb_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *block, void *ctx),
                       void *ctx)
 {
-    struct slot *buf = NULL;
+    struct entry *buf = NULL;
     size_t cap = 0;
     for (unsigned n = 0; n < SHARDS; n++) {
         size_t count = copy_shard(&shards[n], &buf, &cap);
-        for (size_t i = 0; i < count; i++) {
-            struct lb_block b = block_get(&buf[i]);
-            fn(atomic_load_explicit(&buf[i].key, memory_order_relaxed), &b, ctx);
-        }
+        for (size_t i = 0; i < count; i++)
+            fn(buf[i].addr, &buf[i].block, ctx);
     }
     free(buf);
 }
