@@ -46,10 +46,7 @@ public class ParquetLikeReader {
         }
         byte[] compressed = Zstd.compress(page);
         for (int i = 0; i < pages; i++) {
-            byte[] p = decompressPage(compressed, page.length);
-            if (i % 10 == 0) {
-                cachePage(p);
-            }
+            cachePage(decompressPage(compressed, page.length));
         }
         System.out.println("read " + pages + " pages; heap used "
                 + (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (1024 * 1024) + " MB");
