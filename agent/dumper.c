@@ -28,12 +28,12 @@ static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned dump_sequence;
 static struct lb_history history;
 
-static json_t *frame_json(void *ctx, const struct lb_frame *frame)
+static json_t *frame_json(void *ctx, const struct lb_site *site, const struct lb_frame *frame)
 {
     struct lb_java_resolver *java = ctx;
     if (frame->type == LB_FRAME_JAVA)
         return lb_java_resolver_frame(java, frame);
-    return lb_symbols_frame_json(frame);
+    return lb_symbols_frame_json(frame, site->module_gen);
 }
 
 static json_t *agent_facts(uint64_t held_us)
@@ -238,6 +238,18 @@ static struct timespec monotonic_after(uint64_t ms)
     return ts;
 }
 
+static bool names_wanted;
+
+/* A sample made a new site: its Java names are looked up now, before a class loader that is
+ * about to go takes them with it. */
+static void new_site(void)
+{
+    pthread_mutex_lock(&request_lock);
+    names_wanted = true;
+    pthread_cond_signal(&request_cond);
+    pthread_mutex_unlock(&request_lock);
+}
+
 static void JNICALL dumper_main(jvmtiEnv *jvmti, JNIEnv *jni, void *arg)
 {
     (void)jvmti;
@@ -263,6 +275,13 @@ static void JNICALL dumper_main(jvmtiEnv *jvmti, JNIEnv *jni, void *arg)
         if (reason) {
             pthread_mutex_unlock(&request_lock);
             lb_dump(reason);
+            pthread_mutex_lock(&request_lock);
+            continue;
+        }
+        if (names_wanted) {
+            names_wanted = false;
+            pthread_mutex_unlock(&request_lock);
+            lb_java_frames_remember();
             pthread_mutex_lock(&request_lock);
             continue;
         }
@@ -310,6 +329,7 @@ bool lb_dumper_start(jvmtiEnv *jvmti, JNIEnv *jni)
                (int)e);
         return false;
     }
+    lb_track_on_new_site(new_site);
     return true;
 }
 

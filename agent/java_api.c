@@ -96,8 +96,9 @@ static json_t *site_json(const struct site_sum *s, struct lb_java_resolver *java
     json_t *frames = json_array();
     for (int i = 0; frames && i < s->site->nframes; i++) {
         const struct lb_frame *f = &s->site->frames[i];
-        json_array_append_new(frames, f->type == LB_FRAME_JAVA ? lb_java_resolver_frame(java, f)
-                                                               : lb_symbols_frame_json(f));
+        json_array_append_new(frames, f->type == LB_FRAME_JAVA
+                                          ? lb_java_resolver_frame(java, f)
+                                          : lb_symbols_frame_json(f, s->site->module_gen));
     }
     return json_pack("{s:I,s:s,s:I,s:I,s:o*}", "id", (json_int_t)s->site->id, "kind",
                      lb_kind_name((enum lb_kind)s->site->kind), "live_bytes", (json_int_t)s->bytes,

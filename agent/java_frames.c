@@ -1,7 +1,9 @@
 #include "java_frames.h"
 
+#include "agent.h"
 #include "report.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,7 +72,8 @@ enum lb_kind lb_java_classify(enum lb_origin origin, const struct lb_frame *fram
     return LB_KIND_UNSAFE;
 }
 
-/* What a report needs of one method, looked up once per report. */
+/* What a report needs of one method. Looked up once, while the agent runs, and kept: the names
+ * of a class unloaded since (a class loader gone with its JNI library) stay known. */
 struct method_info {
     jmethodID method;
     bool known;
@@ -80,73 +83,38 @@ struct method_info {
     char file[256];
     jint nlines;
     jvmtiLineNumberEntry *lines; /* JVMTI-allocated, or NULL */
-    /* The frame objects made so far, one per bytecode index: thousands of sites share the
-     * same few frames, and jansson lets one object appear in many arrays. */
-    struct cached_frame {
-        int32_t bci;
-        json_t *json;
-    } * frames;
-    size_t nframes, frames_cap;
 };
 
-struct lb_java_resolver {
-    size_t mask;
-    size_t used;
+/* jmethodID -> method_info, open addressing; entries are never freed (jmethodIDs are not
+ * reused). Hooks never use it: only report writers and the dumper thread. */
+struct method_table {
+    size_t mask, used;
     struct method_info **slots;
 };
+static struct method_table store;
+static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t remembered_upto; /* sites with a larger id are not in the store yet */
 
-struct lb_java_resolver *lb_java_resolver_new(void)
-{
-    struct lb_java_resolver *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
-    r->mask = 1023;
-    r->slots = calloc(r->mask + 1, sizeof *r->slots);
-    if (!r->slots) {
-        free(r);
-        return NULL;
-    }
-    return r;
-}
-
-void lb_java_resolver_free(struct lb_java_resolver *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i <= r->mask; i++) {
-        if (r->slots[i]) {
-            release(r->slots[i]->lines);
-            for (size_t f = 0; f < r->slots[i]->nframes; f++)
-                json_decref(r->slots[i]->frames[f].json);
-            free(r->slots[i]->frames);
-            free(r->slots[i]);
-        }
-    }
-    free(r->slots);
-    free(r);
-}
-
-static size_t slot_of(const struct lb_java_resolver *r, jmethodID m)
+static size_t slot_of(const struct method_table *t, jmethodID m)
 {
     uint64_t h = (uint64_t)(uintptr_t)m * 0x9E3779B97F4A7C15ULL;
-    size_t i = (size_t)(h >> 20) & r->mask;
-    while (r->slots[i] && r->slots[i]->method != m)
-        i = (i + 1) & r->mask;
+    size_t i = (size_t)(h >> 20) & t->mask;
+    while (t->slots[i] && t->slots[i]->method != m)
+        i = (i + 1) & t->mask;
     return i;
 }
 
-static bool grow(struct lb_java_resolver *r)
+static bool grow(struct method_table *t)
 {
-    struct lb_java_resolver bigger = {.mask = r->mask * 2 + 1};
+    struct method_table bigger = {.mask = t->mask ? t->mask * 2 + 1 : 1023, .used = t->used};
     bigger.slots = calloc(bigger.mask + 1, sizeof *bigger.slots);
     if (!bigger.slots)
         return false;
-    for (size_t i = 0; i <= r->mask; i++)
-        if (r->slots[i])
-            bigger.slots[slot_of(&bigger, r->slots[i]->method)] = r->slots[i];
-    free(r->slots);
-    r->slots = bigger.slots;
-    r->mask = bigger.mask;
+    for (size_t i = 0; t->slots && i <= t->mask; i++)
+        if (t->slots[i])
+            bigger.slots[slot_of(&bigger, t->slots[i]->method)] = t->slots[i];
+    free(t->slots);
+    *t = bigger;
     return true;
 }
 
@@ -170,30 +138,147 @@ static void look_up(struct method_info *mi)
             mi->lines = NULL;
         }
     }
+    /* The class is a local reference of the calling thread: the dumper thread's frame never
+     * returns, so it must not pile up there. */
+    JNIEnv *env = NULL;
+    if (klass && lb_agent.vm &&
+        (*lb_agent.vm)->GetEnv(lb_agent.vm, (void **)&env, JNI_VERSION_1_6) == JNI_OK)
+        (*env)->DeleteLocalRef(env, klass);
     release(mname);
     release(msig);
     release(csig);
     release(file);
 }
 
-static struct method_info *method_info(struct lb_java_resolver *r, jmethodID m)
+/* The stored method, looked up now if it is new; NULL only when out of memory. */
+static struct method_info *stored_locked(jmethodID m)
 {
-    size_t i = slot_of(r, m);
-    if (r->slots[i])
-        return r->slots[i];
-    if ((r->used + 1) * 2 > r->mask + 1) {
-        if (!grow(r))
-            return NULL;
-        i = slot_of(r, m);
+    if (store.slots) {
+        size_t i = slot_of(&store, m);
+        if (store.slots[i])
+            return store.slots[i];
     }
+    if ((store.used + 1) * 2 > (store.slots ? store.mask + 1 : 0) && !grow(&store))
+        return NULL;
     struct method_info *mi = calloc(1, sizeof *mi);
     if (!mi)
         return NULL;
     mi->method = m;
     look_up(mi);
-    r->slots[i] = mi;
-    r->used++;
+    store.slots[slot_of(&store, m)] = mi;
+    store.used++;
     return mi;
+}
+
+static struct method_info *stored(jmethodID m)
+{
+    pthread_mutex_lock(&store_lock);
+    struct method_info *mi = stored_locked(m);
+    pthread_mutex_unlock(&store_lock);
+    return mi;
+}
+
+void lb_java_frames_remember(void)
+{
+    pthread_mutex_lock(&store_lock);
+    struct lb_site *newest = lb_sites_first();
+    for (struct lb_site *s = newest; s && s->id > remembered_upto; s = s->all_next)
+        for (int i = 0; i < s->nframes; i++)
+            if (s->frames[i].type == LB_FRAME_JAVA)
+                stored_locked((jmethodID)s->frames[i].id);
+    if (newest)
+        remembered_upto = newest->id;
+    pthread_mutex_unlock(&store_lock);
+}
+
+/* One report's frame objects, one per (method, bytecode index): thousands of sites share the
+ * same few frames, and jansson lets one object appear in many arrays. */
+struct resolved {
+    struct method_info *mi;
+    struct cached_frame {
+        int32_t bci;
+        json_t *json;
+    } * frames;
+    size_t nframes, frames_cap;
+};
+
+struct lb_java_resolver {
+    size_t mask, used;
+    struct resolved **slots;
+};
+
+struct lb_java_resolver *lb_java_resolver_new(void)
+{
+    struct lb_java_resolver *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->mask = 1023;
+    r->slots = calloc(r->mask + 1, sizeof *r->slots);
+    if (!r->slots) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void lb_java_resolver_free(struct lb_java_resolver *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i <= r->mask; i++) {
+        if (r->slots[i]) {
+            for (size_t f = 0; f < r->slots[i]->nframes; f++)
+                json_decref(r->slots[i]->frames[f].json);
+            free(r->slots[i]->frames);
+            free(r->slots[i]);
+        }
+    }
+    free(r->slots);
+    free(r);
+}
+
+static size_t resolver_slot(const struct lb_java_resolver *r, jmethodID m)
+{
+    uint64_t h = (uint64_t)(uintptr_t)m * 0x9E3779B97F4A7C15ULL;
+    size_t i = (size_t)(h >> 20) & r->mask;
+    while (r->slots[i] && r->slots[i]->mi->method != m)
+        i = (i + 1) & r->mask;
+    return i;
+}
+
+static bool resolver_grow(struct lb_java_resolver *r)
+{
+    struct lb_java_resolver bigger = {.mask = r->mask * 2 + 1};
+    bigger.slots = calloc(bigger.mask + 1, sizeof *bigger.slots);
+    if (!bigger.slots)
+        return false;
+    for (size_t i = 0; i <= r->mask; i++)
+        if (r->slots[i])
+            bigger.slots[resolver_slot(&bigger, r->slots[i]->mi->method)] = r->slots[i];
+    free(r->slots);
+    r->slots = bigger.slots;
+    r->mask = bigger.mask;
+    return true;
+}
+
+static struct resolved *resolved(struct lb_java_resolver *r, jmethodID m)
+{
+    size_t i = resolver_slot(r, m);
+    if (r->slots[i])
+        return r->slots[i];
+    if ((r->used + 1) * 2 > r->mask + 1) {
+        if (!resolver_grow(r))
+            return NULL;
+        i = resolver_slot(r, m);
+    }
+    struct method_info *mi = stored(m);
+    struct resolved *e = mi ? calloc(1, sizeof *e) : NULL;
+    if (!e)
+        return NULL;
+    e->mi = mi;
+    r->slots[i] = e;
+    r->used++;
+    return e;
 }
 
 /* The line of the last line-table entry that starts at or before bci. */
@@ -232,22 +317,22 @@ static json_t *frame_json(const struct method_info *mi, const struct lb_frame *f
 
 json_t *lb_java_resolver_frame(struct lb_java_resolver *r, const struct lb_frame *frame)
 {
-    struct method_info *mi = method_info(r, (jmethodID)frame->id);
-    if (!mi)
+    struct resolved *e = resolved(r, (jmethodID)frame->id);
+    if (!e)
         return frame_json(NULL, frame);
-    for (size_t i = 0; i < mi->nframes; i++)
-        if (mi->frames[i].bci == frame->bci)
-            return json_incref(mi->frames[i].json);
-    json_t *o = frame_json(mi, frame);
-    if (o && mi->nframes == mi->frames_cap) {
-        size_t cap = mi->frames_cap ? mi->frames_cap * 2 : 4;
-        struct cached_frame *more = realloc(mi->frames, cap * sizeof *more);
+    for (size_t i = 0; i < e->nframes; i++)
+        if (e->frames[i].bci == frame->bci)
+            return json_incref(e->frames[i].json);
+    json_t *o = frame_json(e->mi, frame);
+    if (o && e->nframes == e->frames_cap) {
+        size_t cap = e->frames_cap ? e->frames_cap * 2 : 4;
+        struct cached_frame *more = realloc(e->frames, cap * sizeof *more);
         if (!more)
             return o;
-        mi->frames = more;
-        mi->frames_cap = cap;
+        e->frames = more;
+        e->frames_cap = cap;
     }
     if (o)
-        mi->frames[mi->nframes++] = (struct cached_frame){frame->bci, json_incref(o)};
+        e->frames[e->nframes++] = (struct cached_frame){frame->bci, json_incref(o)};
     return o;
 }

@@ -19,7 +19,13 @@ bool lb_java_method_name(jmethodID method, char *cls, size_t cls_len, char *name
  * java.nio.DirectByteBuffer.<init> are direct_buffer sites. */
 enum lb_kind lb_java_classify(enum lb_origin origin, const struct lb_frame *frames, int nframes);
 
-/* Resolves Java frames for one report, remembering each method it has looked up. */
+/* Looks up (class, name, signature, file, line table) of every Java method in the sites made
+ * since the last call, and keeps them for the agent's lifetime: a report then names the frames
+ * of classes unloaded since. The dumper thread calls it soon after new sites appear. */
+void lb_java_frames_remember(void);
+
+/* Resolves Java frames for one report, with the methods kept by lb_java_frames_remember (and
+ * looks up and keeps the others). */
 struct lb_java_resolver;
 struct lb_java_resolver *lb_java_resolver_new(void);
 /* A new JSON object {"type":"java","class",...}; never NULL unless out of memory. */

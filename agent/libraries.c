@@ -154,14 +154,34 @@ static void *dlopen_hook(const char *file, int mode)
     return handle;
 }
 
+static int (*real_dlclose)(void *);
+
+/* libjvm's dlclose (a class loader's JNI libraries unloaded): the registry marks them unloaded
+ * at once, so that an object loaded later at the same address is registered and patched as
+ * the new object it is. */
+static int dlclose_hook(void *handle)
+{
+    int r = real_dlclose(handle);
+    if (atomic_load(&started))
+        lb_modules_refresh(LB_ROLE_DEPENDENCY, on_new_module);
+    return r;
+}
+
 static void redirect_dlopen(struct lb_module *jvm)
 {
     real_dlopen = (void *(*)(const char *, int))dlsym(RTLD_DEFAULT, "dlopen");
-    if (!real_dlopen)
+    real_dlclose = (int (*)(void *))dlsym(RTLD_DEFAULT, "dlclose");
+    if (!real_dlopen || !real_dlclose)
         return;
-    struct lb_got_hook hook = {"dlopen", (void *)dlopen_hook};
-    if (lb_got_patch(jvm->base, jvm->phdr, jvm->phnum, &hook, 1, NULL) == 0)
+    struct lb_got_hook hooks[] = {{"dlopen", (void *)dlopen_hook},
+                                  {"dlclose", (void *)dlclose_hook}};
+    uint64_t found = 0;
+    lb_got_patch(jvm->base, jvm->phdr, jvm->phnum, hooks, 2, &found);
+    if (!(found & 1))
         lb_log("cannot redirect libjvm's dlopen: allocations in JNI_OnLoad are not seen");
+    if (!(found & 2))
+        lb_log("cannot redirect libjvm's dlclose: a library loaded where an unloaded one was may "
+               "be missed");
 }
 
 static struct lb_module *find_libjvm(void)

@@ -30,6 +30,7 @@ struct view {
     struct view_entry e[];
 };
 static struct view *_Atomic current_view;
+static _Atomic unsigned generation;
 
 struct seen {
     char *name; /* as the dynamic linker has it */
@@ -137,7 +138,8 @@ static void publish_view(void)
     atomic_store_explicit(&current_view, v, memory_order_release);
 }
 
-static struct lb_module *register_module(const struct seen *s, enum lb_module_role role)
+static struct lb_module *register_module(const struct seen *s, enum lb_module_role role,
+                                         unsigned gen)
 {
     size_t n = atomic_load(&all_count);
     if (n == MAX_MODULES)
@@ -154,6 +156,8 @@ static struct lb_module *register_module(const struct seen *s, enum lb_module_ro
     m->phnum = s->phnum;
     atomic_store(&m->role, role);
     atomic_store(&m->loaded, true);
+    m->loaded_gen = gen;
+    atomic_store(&m->unloaded_gen, UINT_MAX);
     struct stat st;
     if (stat(m->path, &st) == 0) {
         m->dev = st.st_dev;
@@ -173,6 +177,8 @@ int lb_modules_refresh(enum lb_module_role role, void (*on_new)(struct lb_module
     dl_iterate_phdr(collect, &list);
 
     size_t known = atomic_load(&all_count);
+    unsigned next = atomic_load(&generation) + 1;
+    bool changed = false;
     bool *still = calloc(known + 1, sizeof *still);
     struct lb_module *fresh[256];
     int nfresh = 0;
@@ -188,18 +194,26 @@ int lb_modules_refresh(enum lb_module_role role, void (*on_new)(struct lb_module
                     still[k] = true;
             }
         }
-        struct lb_module *m = found ? NULL : register_module(s, role);
+        struct lb_module *m = found ? NULL : register_module(s, role, next);
+        changed |= m != NULL;
         if (m && nfresh < 256)
             fresh[nfresh++] = m;
     }
-    for (size_t k = 0; still && k < known; k++)
-        if (!still[k])
+    for (size_t k = 0; still && k < known; k++) {
+        if (!still[k] && atomic_load(&all[k]->loaded)) {
             atomic_store(&all[k]->loaded, false);
+            atomic_store(&all[k]->unloaded_gen, next);
+            changed = true;
+        }
+    }
     free(still);
     for (size_t i = 0; i < list.n; i++)
         free(list.items[i].name);
     free(list.items);
-    publish_view();
+    if (changed || !atomic_load(&current_view)) {
+        publish_view();
+        atomic_store(&generation, next);
+    }
     for (int i = 0; i < nfresh && on_new; i++)
         on_new(fresh[i]);
     pthread_mutex_unlock(&registry_lock);
@@ -222,6 +236,23 @@ struct lb_module *lb_modules_find(uintptr_t pc)
             return v->e[mid].m;
     }
     return NULL;
+}
+
+unsigned lb_modules_generation(void)
+{
+    return atomic_load_explicit(&generation, memory_order_acquire);
+}
+
+struct lb_module *lb_modules_find_at(uintptr_t pc, unsigned gen)
+{
+    size_t n = atomic_load(&all_count);
+    for (size_t i = n; i-- > 0;) {
+        struct lb_module *m = all[i];
+        if (pc >= m->start && pc < m->end && m->loaded_gen <= gen &&
+            gen < atomic_load(&m->unloaded_gen))
+            return m;
+    }
+    return lb_modules_find(pc);
 }
 
 bool lb_modules_deleted(const struct lb_module *m)

@@ -36,10 +36,13 @@ struct lb_module {
     char build_id[41]; /* hex, "" if none */
     dev_t dev;
     ino_t ino;
-    bool has_file_id;                       /* dev/ino were read at registration */
-    _Atomic int role;                       /* enum lb_module_role */
-    _Atomic int tracking;                   /* enum lb_module_tracking */
-    _Atomic bool loaded;                    /* still listed by the dynamic linker */
+    bool has_file_id;     /* dev/ino were read at registration */
+    _Atomic int role;     /* enum lb_module_role */
+    _Atomic int tracking; /* enum lb_module_tracking */
+    _Atomic bool loaded;  /* still listed by the dynamic linker */
+    /* The registry generations in which m was loaded: [loaded_gen, unloaded_gen). */
+    unsigned loaded_gen;
+    _Atomic unsigned unloaded_gen;          /* UINT_MAX while loaded */
     struct lb_elf_symbols *_Atomic symbols; /* NULL until read */
     _Atomic bool symbols_tried;
 };
@@ -53,6 +56,14 @@ int lb_modules_refresh(enum lb_module_role role, void (*on_new)(struct lb_module
 /* The module whose mapped extent contains pc, or NULL (JIT code, interpreter, anonymous
  * memory). Lock-free: hooks call it for every native frame. */
 struct lb_module *lb_modules_find(uintptr_t pc);
+
+/* A counter that moves each time a refresh registers or unloads a module. A library unloaded
+ * and another (or the same file again, from a new class loader) loaded at the same address are
+ * told apart by the generation a frame was captured in. */
+unsigned lb_modules_generation(void);
+
+/* The module that contained pc in generation gen (the current one if none did), or NULL. */
+struct lb_module *lb_modules_find_at(uintptr_t pc, unsigned gen);
 
 /* Reads m's symbol table now, from the file or, if it was deleted, through
  * /proc/self/map_files. Returns it, or NULL if it cannot be read. Safe to call again. */

@@ -103,7 +103,7 @@ static json_t *site_json(const struct lb_site_snapshot *sn, lb_report_frame_fn f
 {
     json_t *frames = json_array();
     for (int i = 0; i < sn->site->nframes; i++)
-        json_array_append_new(frames, frame_json(ctx, &sn->site->frames[i]));
+        json_array_append_new(frames, frame_json(ctx, sn->site, &sn->site->frames[i]));
     json_t *site = json_pack(
         "{s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "id", (json_int_t)sn->site->id, "kind",
         lb_kind_name((enum lb_kind)sn->site->kind), "status", sn->status ? sn->status : "live",

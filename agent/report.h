@@ -51,7 +51,8 @@ struct lb_report_meta {
 };
 
 /* Turns one captured frame into its JSON object (a new reference). */
-typedef json_t *(*lb_report_frame_fn)(void *ctx, const struct lb_frame *frame);
+typedef json_t *(*lb_report_frame_fn)(void *ctx, const struct lb_site *site,
+                                      const struct lb_frame *frame);
 
 /* The whole report. Sorts snaps by live bytes; lists the sites with live blocks, and those
  * a forced GC released memory of. */

@@ -49,8 +49,8 @@ static struct lb_site *find(struct lb_site *_Atomic *bucket, uint64_t h, enum lb
     return NULL;
 }
 
-struct lb_site *lb_sites_intern(enum lb_origin origin, const struct lb_frame *frames, int nframes,
-                                lb_sites_classify_fn classify)
+struct lb_site *lb_sites_intern_at(enum lb_origin origin, const struct lb_frame *frames,
+                                   int nframes, lb_sites_classify_fn classify, uint32_t module_gen)
 {
     uint64_t h = hash_stack(origin, frames, nframes);
     struct lb_site *_Atomic *bucket = &buckets[h & (BUCKETS - 1)];
@@ -67,6 +67,7 @@ struct lb_site *lb_sites_intern(enum lb_origin origin, const struct lb_frame *fr
     fresh->origin = (uint8_t)origin;
     fresh->kind = (uint8_t)kind;
     fresh->nframes = (uint16_t)nframes;
+    fresh->module_gen = module_gen;
     if (nframes > 0)
         memcpy(fresh->frames, frames, (size_t)nframes * sizeof *frames);
 

@@ -33,6 +33,7 @@ struct lb_site {
     uint8_t origin;
     uint8_t kind; /* enum lb_kind, decided when the site is created */
     uint16_t nframes;
+    uint32_t module_gen; /* lb_modules_generation when the stack was captured */
     /* Estimates as explained in sampler.h: bytes, and counts in units of 1/LB_COUNT_ONE. What
      * is live is allocated - freed (lb_site_live_*): two atomic adds per sample, not four. */
     _Atomic uint64_t allocated_bytes;
@@ -47,9 +48,16 @@ struct lb_site {
 typedef enum lb_kind (*lb_sites_classify_fn)(enum lb_origin origin, const struct lb_frame *frames,
                                              int nframes);
 
-/* Returns the site for this stack, creating it if new; NULL only when out of memory. */
-struct lb_site *lb_sites_intern(enum lb_origin origin, const struct lb_frame *frames, int nframes,
-                                lb_sites_classify_fn classify);
+/* Returns the site for this stack, creating it if new; NULL only when out of memory.
+ * module_gen says which loaded objects the native frames' addresses belong to (modules.h). */
+struct lb_site *lb_sites_intern_at(enum lb_origin origin, const struct lb_frame *frames,
+                                   int nframes, lb_sites_classify_fn classify, uint32_t module_gen);
+
+static inline struct lb_site *lb_sites_intern(enum lb_origin origin, const struct lb_frame *frames,
+                                              int nframes, lb_sites_classify_fn classify)
+{
+    return lb_sites_intern_at(origin, frames, nframes, classify, 0);
+}
 
 static inline void lb_site_add(struct lb_site *site, const struct lb_weight *w)
 {

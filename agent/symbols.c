@@ -6,10 +6,11 @@
 #include "modules.h"
 #include "report.h"
 
-/* Also finds modules unloaded since the frame was captured: their symbols were kept. */
-static struct lb_module *module_of(uintptr_t pc)
+/* The module pc was in when the frame was captured (generation gen), even if it was unloaded
+ * since (its symbols were kept) or another object now sits at that address. */
+static struct lb_module *module_of(uintptr_t pc, unsigned gen)
 {
-    struct lb_module *m = lb_modules_find(pc);
+    struct lb_module *m = lb_modules_find_at(pc, gen);
     if (m)
         return m;
     size_t n;
@@ -27,10 +28,10 @@ static json_t *hex(uint64_t v)
     return json_string(s);
 }
 
-json_t *lb_symbols_frame_json(const struct lb_frame *frame)
+json_t *lb_symbols_frame_json(const struct lb_frame *frame, unsigned module_gen)
 {
     uintptr_t pc = frame->id - 1;
-    struct lb_module *m = module_of(pc);
+    struct lb_module *m = module_of(pc, module_gen);
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string("native"));
     if (!m) {

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include "modules.h"
 #include "sampler.h"
 
 _Atomic uint32_t lb_gc_epoch;
@@ -24,6 +25,14 @@ uint64_t lb_clock_ms(void)
     return coarse_ms() - clock_origin_ms;
 }
 
+static void (*_Atomic on_new_site)(void);
+static _Atomic uint32_t newest_site_seen;
+
+void lb_track_on_new_site(void (*fn)(void))
+{
+    atomic_store(&on_new_site, fn);
+}
+
 _Atomic uint64_t lb_track_old_before_ms;
 _Atomic uint64_t lb_track_old_frees;
 
@@ -39,9 +48,16 @@ void lb_track_release(const struct lb_block *block)
 void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
                     const struct lb_frame *frames, int nframes, lb_sites_classify_fn classify)
 {
-    struct lb_site *site = lb_sites_intern(origin, frames, nframes, classify);
+    struct lb_site *site =
+        lb_sites_intern_at(origin, frames, nframes, classify, lb_modules_generation());
     if (!site)
         return;
+    uint32_t seen = atomic_load_explicit(&newest_site_seen, memory_order_relaxed);
+    if (site->id > seen && atomic_compare_exchange_strong(&newest_site_seen, &seen, site->id)) {
+        void (*fn)(void) = atomic_load(&on_new_site);
+        if (fn)
+            fn();
+    }
     uint32_t epoch = atomic_load_explicit(&lb_gc_epoch, memory_order_relaxed);
     struct lb_block block = {
         .size = size,

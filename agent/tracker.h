@@ -25,6 +25,10 @@ void lb_clock_start(void);
 extern _Atomic uint64_t lb_track_old_before_ms;
 extern _Atomic uint64_t lb_track_old_frees;
 
+/* fn is called, with no lock of the tracker held, when a sample made a site newer than any seen
+ * before: the dumper thread then looks up the site's Java names while its classes are loaded. */
+void lb_track_on_new_site(void (*fn)(void));
+
 /* Records a sampled allocation. */
 void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
                     const struct lb_frame *frames, int nframes, lb_sites_classify_fn classify);

@@ -298,8 +298,9 @@ struct frame_ctx {
 };
 
 /* The fake resolver: a frame becomes {"type", "id", "bci"}. */
-static json_t *fake_frame_json(void *ctx, const struct lb_frame *f)
+static json_t *fake_frame_json(void *ctx, const struct lb_site *site, const struct lb_frame *f)
 {
+    (void)site;
     ((struct frame_ctx *)ctx)->calls++;
     return json_pack("{s:s,s:I,s:i}", "type", f->type == LB_FRAME_JAVA ? "java" : "native", "id",
                      (json_int_t)f->id, "bci", (int)f->bci);

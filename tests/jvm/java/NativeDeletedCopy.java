@@ -33,6 +33,13 @@ public class NativeDeletedCopy {
         return path;
     }
 
+    /** Loads libleakkeep.so itself, for UnloadedLibrary's same-file rounds. */
+    static String loadOriginal() throws IOException {
+        String path = findLibrary("libleakkeep.so").getCanonicalPath();
+        System.load(path);
+        return path;
+    }
+
     static int leakThroughCopy(int count) {
         return keep(count);
     }
