@@ -130,10 +130,30 @@ static void say_written(json_t *report, const char *shown, const char *reason, u
            lb_agent.options.sample ? ", estimated from samples" : "");
 }
 
+/* The exit report waits this long for a dump in progress, then gives up: a dump stuck in a
+ * forced GC that the exiting JVM will never run must not hang the exit too. */
+#define EXIT_WAIT_S 10
+
+static bool lock_for(const char *reason)
+{
+    if (strcmp(reason, "exit") != 0) {
+        pthread_mutex_lock(&dump_lock);
+        return true;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += EXIT_WAIT_S;
+    if (pthread_mutex_timedlock(&dump_lock, &until) == 0)
+        return true;
+    lb_log("no exit report: the dump in progress did not finish within %d s", EXIT_WAIT_S);
+    return false;
+}
+
 bool lb_dump_write(const char *reason, const char *path_wanted, bool force_gc, char *written,
                    size_t written_len)
 {
-    pthread_mutex_lock(&dump_lock);
+    if (!lock_for(reason))
+        return false;
     uint64_t started = lb_clock_ms();
     bool ok = false;
     /* A dump that waited for the exit report to finish has nothing left to say. */
@@ -157,9 +177,10 @@ bool lb_dump_write(const char *reason, const char *path_wanted, bool force_gc, c
     struct lb_site_snapshot *snaps = NULL;
     size_t n;
     json_t *gc = NULL;
-    if (force_gc || lb_agent.options.gc) {
+    bool exiting = strcmp(reason, "exit") == 0;
+    if ((force_gc || lb_agent.options.gc) && (!exiting || lb_gc_can_force_at_exit())) {
         /* At exit, no Java code is run: a Cleaner that blocks must not hang the JVM's exit. */
-        snaps = gc_and_snapshot(strcmp(reason, "exit") ? current_jni() : NULL, &n, &gc);
+        snaps = gc_and_snapshot(exiting ? NULL : current_jni(), &n, &gc);
     } else {
         n = lb_report_snapshot(&snaps);
         gc = json_pack("{s:I,s:b}", "cycles", (json_int_t)atomic_load(&lb_gc_epoch), "forced",

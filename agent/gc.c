@@ -1,6 +1,9 @@
 #include "gc.h"
 
+#include <dirent.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "agent.h"
@@ -9,6 +12,40 @@
 /* Frees arrive in bursts after a GC; this much quiet means reference processing is done. */
 #define QUIET_MS 100
 #define POLL_MS 10
+
+static _Atomic bool exit_gc_hangs;
+
+/* ZGC's driver and director threads: "ZDriver" (JDK 17), "ZDriverMajor"/"ZDriverMinor" (21+),
+ * "ZDirector" (both); Shenandoah's "Shenandoah Cont"(rol thread) and workers. G1, Parallel and
+ * Serial run a forced GC on the VM thread, which still works at VM death. */
+void lb_gc_check_collector(void)
+{
+    DIR *tasks = opendir("/proc/self/task");
+    if (!tasks)
+        return;
+    bool concurrent = false;
+    struct dirent *d;
+    while (!concurrent && (d = readdir(tasks)) != NULL) {
+        if (d->d_name[0] == '.')
+            continue;
+        char path[64], name[32] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%.20s/comm", d->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue;
+        if (fgets(name, sizeof name, f))
+            concurrent = strncmp(name, "ZDriver", 7) == 0 || strncmp(name, "ZDirector", 9) == 0 ||
+                         strncmp(name, "Shenandoah", 10) == 0;
+        fclose(f);
+    }
+    closedir(tasks);
+    atomic_store(&exit_gc_hangs, concurrent);
+}
+
+bool lb_gc_can_force_at_exit(void)
+{
+    return !atomic_load(&exit_gc_hangs);
+}
 
 void JNICALL lb_gc_on_finish(jvmtiEnv *jvmti)
 {

@@ -20,4 +20,11 @@ void JNICALL lb_gc_on_finish(jvmtiEnv *jvmti);
  * false when the JVM refused the GC. Never throws into Java: any exception is cleared. */
 bool lb_gc_force_and_settle(JNIEnv *jni, uint64_t max_wait_ms);
 
+/* Looks, once the VM is live, for the threads of the concurrent collectors, ZGC and
+ * Shenandoah. By VM death the JVM has stopped them, and a ForceGarbageCollection then waits
+ * for ever (ZGC on JDK 17 and Temurin 25, Shenandoah on JDK 17): the exit report forces a GC
+ * only when this says it may. */
+void lb_gc_check_collector(void);
+bool lb_gc_can_force_at_exit(void);
+
 #endif
