@@ -221,6 +221,27 @@ static void put(struct buf *b, const char *s)
     b->len += n;
 }
 
+/* A hidden class's name without what differs from one JVM to the next: "Foo$$Lambda$14.0x7f..."
+ * (JDK 17) and "Foo$$Lambda.0x7f..." (21+) are "Foo$$Lambda"; another hidden class such as
+ * "java.lang.invoke.LambdaForm$MH.0x7f..." loses its ".0x..." suffix. Two lambdas of one class
+ * still differ by the frame below, their lambda$... method. */
+static void put_class(struct buf *b, const char *name)
+{
+    const char *lambda = strstr(name, "$$Lambda");
+    size_t n = lambda ? (size_t)(lambda - name) + strlen("$$Lambda") : strlen(name);
+    const char *hidden = lambda ? NULL : strrchr(name, '.');
+    if (hidden && hidden[1] == '0' && hidden[2] == 'x' && hidden[3] &&
+        strspn(hidden + 3, "0123456789abcdefABCDEF") == strlen(hidden + 3))
+        n = (size_t)(hidden - name);
+    char *cut = strndup(name, n);
+    if (!cut) {
+        b->failed = true;
+        return;
+    }
+    put(b, cut);
+    free(cut);
+}
+
 char *lbc_stack_key(const struct lbc_site *s)
 {
     /* Fields are separated by \x1f and frames by \x1e, which no name contains. */
@@ -232,7 +253,7 @@ char *lbc_stack_key(const struct lbc_site *s)
         switch (f->type) {
         case LBC_FRAME_JAVA:
             put(&b, "J\x1f");
-            put(&b, f->class_name);
+            put_class(&b, f->class_name);
             put(&b, "\x1f");
             put(&b, f->method);
             put(&b, "\x1f");

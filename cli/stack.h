@@ -43,8 +43,9 @@ void lbc_stack_print(FILE *out, const struct lbc_site *s, bool verbose);
 
 /* The identity of a site across reports of one or several runs: its kind and, per frame, a
  * Java frame's class, method and signature or a native frame's module file name and symbol
- * (module and offset when there is no symbol). Ids, lines and addresses are left out. The
- * caller frees the string. NULL when out of memory. */
+ * (module and offset when there is no symbol). Ids, lines and addresses are left out, and so
+ * is the part of a hidden class's name (a lambda's) that differs between JVMs. The caller frees
+ * the string. NULL when out of memory. */
 char *lbc_stack_key(const struct lbc_site *s);
 
 /* The file name part of a path. */
