@@ -243,16 +243,23 @@ unsigned lb_modules_generation(void)
     return atomic_load_explicit(&generation, memory_order_acquire);
 }
 
+static bool loaded_in(const struct lb_module *m, unsigned gen)
+{
+    return m->loaded_gen <= gen && gen < atomic_load(&m->unloaded_gen);
+}
+
 struct lb_module *lb_modules_find_at(uintptr_t pc, unsigned gen)
 {
+    struct lb_module *now = lb_modules_find(pc);
+    if (now && loaded_in(now, gen))
+        return now; /* the common case: still loaded, by a binary search */
     size_t n = atomic_load(&all_count);
     for (size_t i = n; i-- > 0;) {
         struct lb_module *m = all[i];
-        if (pc >= m->start && pc < m->end && m->loaded_gen <= gen &&
-            gen < atomic_load(&m->unloaded_gen))
+        if (pc >= m->start && pc < m->end && loaded_in(m, gen))
             return m;
     }
-    return lb_modules_find(pc);
+    return now;
 }
 
 bool lb_modules_deleted(const struct lb_module *m)
