@@ -15,7 +15,8 @@
 
 enum lb_frame_type { LB_FRAME_JAVA = 1, LB_FRAME_NATIVE = 2 };
 
-/* One frame as captured: resolved to names only when a report is written. */
+/* One frame as captured: no names. Java methods are looked up by the dumper thread when the
+ * site is new (java_frames.c), native addresses when a report is written (symbols.c). */
 struct lb_frame {
     uintptr_t id;  /* jmethodID for Java frames, return address for native frames */
     int32_t bci;   /* bytecode index of a Java frame, -1 when unknown */
