@@ -12,8 +12,10 @@
 
 #include "elf_symbols.h"
 
-/* Registration order, append-only and never moved, so lb_modules_all needs no lock. */
-#define MAX_MODULES 4096
+/* Registration order, append-only and never moved, so lb_modules_all needs no lock. Every load
+ * is an entry, and a class loader's libraries come again with each new loader (a Flink job
+ * restarting): room for tens of thousands, in pages touched only when used. */
+#define MAX_MODULES 65536
 static struct lb_module *all[MAX_MODULES];
 static _Atomic size_t all_count;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -26,6 +28,7 @@ struct view_entry {
     struct lb_module *m;
 };
 struct view {
+    struct view *older; /* kept, never freed: a hook may still be reading it */
     size_t n;
     struct view_entry e[];
 };
@@ -134,6 +137,7 @@ static void publish_view(void)
         if (atomic_load(&all[i]->loaded))
             v->e[live++] = (struct view_entry){all[i]->start, all[i]->end, all[i]};
     v->n = live;
+    v->older = atomic_load(&current_view);
     qsort(v->e, live, sizeof v->e[0], by_start);
     atomic_store_explicit(&current_view, v, memory_order_release);
 }
@@ -293,19 +297,39 @@ static int open_mapping(const struct lb_module *m)
     return fd;
 }
 
+/* The symbols an earlier load of the same file read (same build id and extent): a library that
+ * every new class loader loads again is read, and kept, once. symbols_lock held. */
+static struct lb_elf_symbols *shared_symbols(const struct lb_module *m)
+{
+    if (!m->build_id[0])
+        return NULL;
+    size_t n = atomic_load(&all_count);
+    for (size_t i = 0; i < n; i++) {
+        const struct lb_module *o = all[i];
+        if (o != m && atomic_load(&o->symbols) && o->end - o->start == m->end - m->start &&
+            strcmp(o->build_id, m->build_id) == 0)
+            return atomic_load(&o->symbols);
+    }
+    return NULL;
+}
+
 const struct lb_elf_symbols *lb_modules_symbols(struct lb_module *m)
 {
     if (atomic_load_explicit(&m->symbols_tried, memory_order_acquire))
         return atomic_load(&m->symbols);
     pthread_mutex_lock(&symbols_lock);
     if (!atomic_load(&m->symbols_tried)) {
-        int fd = lb_modules_deleted(m) ? -1 : open(m->path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            fd = open_mapping(m);
-        if (fd >= 0) {
-            atomic_store(&m->symbols, lb_elf_symbols_read_fd(fd));
-            close(fd);
+        struct lb_elf_symbols *symbols = shared_symbols(m);
+        if (!symbols) {
+            int fd = lb_modules_deleted(m) ? -1 : open(m->path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                fd = open_mapping(m);
+            if (fd >= 0) {
+                symbols = lb_elf_symbols_read_fd(fd);
+                close(fd);
+            }
         }
+        atomic_store(&m->symbols, symbols);
         atomic_store_explicit(&m->symbols_tried, true, memory_order_release);
     }
     pthread_mutex_unlock(&symbols_lock);
