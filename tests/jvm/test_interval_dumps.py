@@ -25,8 +25,13 @@ def test(env):
     times = [r["uptime_ms"] for r in interval]
     print("interval reports at uptime", times)
     check(800 <= times[0] <= 2500, "first interval report at %d ms, expected about 1000" % times[0])
-    for a, b in zip(times, times[1:]):
-        check(700 <= b - a <= 1600, "interval reports %d ms apart, expected about 1000" % (b - a))
+    # The agent keeps to its schedule (a late dump does not delay the next ones), so each report
+    # is judged against the first, not its neighbour: one late dump on a busy machine is
+    # followed by an early-looking gap, and that is the schedule working.
+    for i, t in enumerate(times[1:], 1):
+        check(abs((t - times[0]) - 1000 * i) <= 600,
+              "interval report %d at +%d ms after the first, expected about %d" % (
+                  i, t - times[0], 1000 * i))
     grew = [r for r in interval[1:] for site in r["sites"]
             if site["kind"] == "direct_buffer" and site.get("growth", {}).get("count") == 10]
     check(grew, "no interval report shows the second 10 buffers as growth")
