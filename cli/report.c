@@ -331,7 +331,9 @@ struct lbc_report *lbc_report_load(const char *path, char *err, size_t err_len)
     if (!root) {
         struct ctx c = {err, err_len};
         struct stat st;
-        if (e.line < 0)
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            fail(&c, "is a directory, not a report");
+        else if (e.line < 0)
             fail(&c, "%s", e.text);
         else if (stat(path, &st) == 0 && st.st_size == 0)
             fail(&c, "the file is empty");

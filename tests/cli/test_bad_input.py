@@ -76,6 +76,9 @@ def test(env):
             check(p.stdout == "" or args[0] != "top", "%s: top printed before failing" % name)
     p = clitest.run(["top", os.path.join(env.work, "missing.json")], expect=2)
     check("missing.json: unable to open" in p.stderr, "missing file: %r" % p.stderr)
+    p = clitest.run(["top", env.work], expect=2)
+    check(p.stderr.strip() == "leakbridge: %s: is a directory, not a report" % env.work,
+          "a directory: %r" % p.stderr)
 
     # Growth and GC figures near 2^63: top saturates its sums, merge refuses to overflow.
     big = clitest.write_report(env, "big.json", json.loads(edited(lambda r: [s.update(
