@@ -134,6 +134,7 @@ static jint start(JavaVM *vm)
     lb_agent.vm = vm;
     lb_agent.jvmti = jvmti;
     lb_clock_start();
+    lb_dump_check_output();
     lb_sampler_set_mean(lb_agent.options.sample);
     lb_java_frames_init(jvmti);
 

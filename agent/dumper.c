@@ -1,10 +1,12 @@
 #include "dumper.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -233,6 +235,29 @@ bool lb_dump_write(const char *reason, const char *path_wanted, bool force_gc, c
 out:
     pthread_mutex_unlock(&dump_lock);
     return ok;
+}
+
+void lb_dump_check_output(void)
+{
+    char path[LB_OUTPUT_MAX], dir[LB_OUTPUT_MAX];
+    if (!lb_report_path(lb_agent.options.output, (long)getpid(), time(NULL), 1, path, sizeof path))
+        return; /* too long once expanded: each dump says so */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        lb_log("output '%s' is a directory: no report can be written; end it with '/' to write "
+               "reports into it",
+               lb_agent.options.output);
+        return;
+    }
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir] = '\0'; /* "/x.json" is in "/" */
+    if (access(dir, W_OK | X_OK) != 0)
+        lb_log("reports cannot be written to %s (%s): the JVM runs on, and each dump tries again",
+               dir, strerror(errno));
 }
 
 bool lb_dump(const char *reason)

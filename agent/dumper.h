@@ -12,6 +12,11 @@
  * the live phase. Returns false, after one line on stderr, if the report could not be written. */
 bool lb_dump(const char *reason);
 
+/* Says in one line, when the agent starts, that reports cannot be written where output=
+ * points (no such directory, not writable, a directory itself), rather than only at the first
+ * dump, which may come late or never (a container killed first). Tracking goes on. */
+void lb_dump_check_output(void);
+
 /* As lb_dump, to path instead of the output option's pattern when path is not NULL; with
  * gc=on (or force_gc) first forces a GC (gc.h). On success copies the absolute path written
  * into written (if not NULL). */

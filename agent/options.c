@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "leakbridge/report_format.h"
+
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
@@ -18,7 +20,7 @@ static const char *const option_names[OPT_COUNT] = {"output", "sample", "interva
 void lb_options_defaults(struct lb_options *opts)
 {
     memset(opts, 0, sizeof *opts);
-    strcpy(opts->output, "leakbridge-%p-%n.json");
+    strcpy(opts->output, LB_OUTPUT_FILE_NAME);
     opts->sample = LB_SAMPLE_DEFAULT;
     opts->interval_ms = 0;
     opts->depth = 64;
@@ -123,7 +125,9 @@ static const char *set_output(struct lb_options *opts, const char *s, size_t n)
 {
     if (n == 0)
         return "a non-empty path";
-    if (n >= LB_OUTPUT_MAX)
+    /* A directory (ending in '/') gets the default file name in it. */
+    size_t name = s[n - 1] == '/' ? strlen(LB_OUTPUT_FILE_NAME) : 0;
+    if (n + name >= LB_OUTPUT_MAX)
         return "a path shorter than " XSTR(LB_OUTPUT_MAX) " bytes";
     for (size_t i = 0; i < n; i++) {
         if (s[i] != '%')
@@ -133,7 +137,8 @@ static const char *set_output(struct lb_options *opts, const char *s, size_t n)
         i++; /* skip the escaped character, so "%%n" is a literal "%n" */
     }
     memcpy(opts->output, s, n);
-    opts->output[n] = '\0';
+    memcpy(opts->output + n, LB_OUTPUT_FILE_NAME, name);
+    opts->output[n + name] = '\0';
     return NULL;
 }
 

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "jcmd.h"
+#include "leakbridge/report_format.h"
 #include "options.h"
 
 #define JCMD_TIMEOUT_S 60
@@ -160,7 +161,7 @@ int lbc_attach_main(int argc, char **argv)
         /* The options of a second load were not applied: what the first one remembered stays. */
         bool remembered = !jvm.agent_loaded && opts.output[0] == '/' &&
                           lbc_jvm_remember_output(&jvm, opts.output);
-        bool plain = remembered || !strcmp(opts.output, "leakbridge-%p-%n.json");
+        bool plain = remembered || !strcmp(opts.output, LB_OUTPUT_FILE_NAME);
         printf("take one now: leakbridge dump %ld --wait%s%s\n", (long)jvm.pid,
                plain ? "" : " --output ", plain ? "" : opts.output);
     }
@@ -292,8 +293,9 @@ int lbc_dump_main(int argc, char **argv)
     struct lb_options opts;
     lb_options_defaults(&opts);
     char *remembered = NULL;
-    if (given)
-        snprintf(opts.output, sizeof opts.output, "%s", given);
+    if (given) /* a directory, ending in '/', holds the default name, as in output= */
+        snprintf(opts.output, sizeof opts.output, "%s%s", given,
+                 given[0] && given[strlen(given) - 1] == '/' ? LB_OUTPUT_FILE_NAME : "");
     else if (on_cmdline && !lb_options_parse(text, &opts, err, sizeof err)) {
         free(text);
         return lbc_error("JVM %ld's agent options: %s; give --output", (long)jvm.pid, err);

@@ -6,6 +6,10 @@
 #define LB_REPORT_FORMAT "leakbridge-report"
 #define LB_REPORT_VERSION 1
 
+/* The report file name when output= gives none: the default pattern, and what a pattern that
+ * ends in '/' (a directory) gets appended. */
+#define LB_OUTPUT_FILE_NAME "leakbridge-%p-%n.json"
+
 /* What kind of memory a site allocates. The order is the order of totals.by_kind. */
 enum lb_kind {
     LB_KIND_DIRECT_BUFFER = 0, /* Unsafe memory behind a java.nio.DirectByteBuffer */

@@ -127,6 +127,25 @@ START_TEST(test_output_may_contain_equals_sign)
 }
 END_TEST
 
+START_TEST(test_output_directory_gets_the_default_name)
+{
+    struct lb_options o = parse_ok("output=/var/log/lb/,gc=on");
+    ck_assert_str_eq(o.output, "/var/log/lb/leakbridge-%p-%n.json");
+    o = parse_ok("output=reports-%p/");
+    ck_assert_str_eq(o.output, "reports-%p/leakbridge-%p-%n.json");
+    /* The name counts against the length limit. */
+    static char text[LB_OUTPUT_MAX + 16];
+    strcpy(text, "output=");
+    memset(text + 7, 'a', LB_OUTPUT_MAX - 10);
+    text[7 + LB_OUTPUT_MAX - 10] = '/';
+    text[7 + LB_OUTPUT_MAX - 9] = '\0';
+    struct lb_options bad;
+    char err[512];
+    ck_assert(!lb_options_parse(text, &bad, err, sizeof err));
+    ck_assert_msg(strstr(err, "expected a path shorter than"), "%s", err);
+}
+END_TEST
+
 START_TEST(test_output_of_maximum_length_is_accepted)
 {
     static char text[LB_OUTPUT_MAX + 16];
@@ -534,6 +553,7 @@ static Suite *options_suite(void)
     tcase_add_test(tc, test_output_accepts_every_escape);
     tcase_add_test(tc, test_output_escaped_percent_makes_next_letter_literal);
     tcase_add_test(tc, test_output_may_contain_equals_sign);
+    tcase_add_test(tc, test_output_directory_gets_the_default_name);
     tcase_add_test(tc, test_output_of_maximum_length_is_accepted);
     tcase_add_test(tc, test_output_too_long_is_rejected_and_named_in_short);
     tcase_add_test(tc, test_output_empty_is_rejected);
