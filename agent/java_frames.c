@@ -85,38 +85,50 @@ struct method_info {
     jvmtiLineNumberEntry *lines; /* JVMTI-allocated, or NULL */
 };
 
-/* jmethodID -> method_info, open addressing; entries are never freed (jmethodIDs are not
- * reused). Hooks never use it: only report writers and the dumper thread. */
-struct method_table {
+/* jmethodID -> pointer, open addressing, grown at half full. The kept methods use one, and
+ * each report one for its frame objects. */
+struct id_table {
     size_t mask, used;
-    struct method_info **slots;
+    struct id_entry {
+        jmethodID key;
+        void *value;
+    } * slots;
 };
-static struct method_table store;
-static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t remembered_upto; /* sites with a larger id are not in the store yet */
 
-static size_t slot_of(const struct method_table *t, jmethodID m)
+static size_t id_index(const struct id_table *t, jmethodID key)
 {
-    uint64_t h = (uint64_t)(uintptr_t)m * 0x9E3779B97F4A7C15ULL;
+    uint64_t h = (uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ULL;
     size_t i = (size_t)(h >> 20) & t->mask;
-    while (t->slots[i] && t->slots[i]->method != m)
+    while (t->slots[i].value && t->slots[i].key != key)
         i = (i + 1) & t->mask;
     return i;
 }
 
-static bool grow(struct method_table *t)
+/* The entry for key: its value, or NULL in a free entry the caller may fill (then count it in
+ * used). NULL only when the table cannot grow. */
+static struct id_entry *id_entry(struct id_table *t, jmethodID key)
 {
-    struct method_table bigger = {.mask = t->mask ? t->mask * 2 + 1 : 1023, .used = t->used};
-    bigger.slots = calloc(bigger.mask + 1, sizeof *bigger.slots);
-    if (!bigger.slots)
-        return false;
-    for (size_t i = 0; t->slots && i <= t->mask; i++)
-        if (t->slots[i])
-            bigger.slots[slot_of(&bigger, t->slots[i]->method)] = t->slots[i];
-    free(t->slots);
-    *t = bigger;
-    return true;
+    if ((t->used + 1) * 2 > (t->slots ? t->mask + 1 : 0)) {
+        struct id_table bigger = {.mask = t->slots ? t->mask * 2 + 1 : 1023, .used = t->used};
+        bigger.slots = calloc(bigger.mask + 1, sizeof *bigger.slots);
+        if (!bigger.slots)
+            return NULL;
+        for (size_t i = 0; t->slots && i <= t->mask; i++)
+            if (t->slots[i].value)
+                bigger.slots[id_index(&bigger, t->slots[i].key)] = t->slots[i];
+        free(t->slots);
+        *t = bigger;
+    }
+    struct id_entry *e = &t->slots[id_index(t, key)];
+    e->key = key;
+    return e;
 }
+
+/* The kept methods; entries are never freed (jmethodIDs are not reused). Hooks never use it:
+ * only report writers and the dumper thread. */
+static struct id_table store;
+static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t remembered_upto; /* sites with a larger id are not in the store yet */
 
 static void look_up(struct method_info *mi)
 {
@@ -153,19 +165,15 @@ static void look_up(struct method_info *mi)
 /* The stored method, looked up now if it is new; NULL only when out of memory. */
 static struct method_info *stored_locked(jmethodID m)
 {
-    if (store.slots) {
-        size_t i = slot_of(&store, m);
-        if (store.slots[i])
-            return store.slots[i];
-    }
-    if ((store.used + 1) * 2 > (store.slots ? store.mask + 1 : 0) && !grow(&store))
-        return NULL;
+    struct id_entry *e = id_entry(&store, m);
+    if (!e || e->value)
+        return e ? e->value : NULL;
     struct method_info *mi = calloc(1, sizeof *mi);
     if (!mi)
         return NULL;
     mi->method = m;
     look_up(mi);
-    store.slots[slot_of(&store, m)] = mi;
+    e->value = mi;
     store.used++;
     return mi;
 }
@@ -203,81 +211,42 @@ struct resolved {
 };
 
 struct lb_java_resolver {
-    size_t mask, used;
-    struct resolved **slots;
+    struct id_table frames; /* jmethodID -> struct resolved */
 };
 
 struct lb_java_resolver *lb_java_resolver_new(void)
 {
-    struct lb_java_resolver *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
-    r->mask = 1023;
-    r->slots = calloc(r->mask + 1, sizeof *r->slots);
-    if (!r->slots) {
-        free(r);
-        return NULL;
-    }
-    return r;
+    return calloc(1, sizeof(struct lb_java_resolver));
 }
 
 void lb_java_resolver_free(struct lb_java_resolver *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i <= r->mask; i++) {
-        if (r->slots[i]) {
-            for (size_t f = 0; f < r->slots[i]->nframes; f++)
-                json_decref(r->slots[i]->frames[f].json);
-            free(r->slots[i]->frames);
-            free(r->slots[i]);
-        }
+    for (size_t i = 0; r->frames.slots && i <= r->frames.mask; i++) {
+        struct resolved *e = r->frames.slots[i].value;
+        for (size_t f = 0; e && f < e->nframes; f++)
+            json_decref(e->frames[f].json);
+        if (e)
+            free(e->frames);
+        free(e);
     }
-    free(r->slots);
+    free(r->frames.slots);
     free(r);
-}
-
-static size_t resolver_slot(const struct lb_java_resolver *r, jmethodID m)
-{
-    uint64_t h = (uint64_t)(uintptr_t)m * 0x9E3779B97F4A7C15ULL;
-    size_t i = (size_t)(h >> 20) & r->mask;
-    while (r->slots[i] && r->slots[i]->mi->method != m)
-        i = (i + 1) & r->mask;
-    return i;
-}
-
-static bool resolver_grow(struct lb_java_resolver *r)
-{
-    struct lb_java_resolver bigger = {.mask = r->mask * 2 + 1};
-    bigger.slots = calloc(bigger.mask + 1, sizeof *bigger.slots);
-    if (!bigger.slots)
-        return false;
-    for (size_t i = 0; i <= r->mask; i++)
-        if (r->slots[i])
-            bigger.slots[resolver_slot(&bigger, r->slots[i]->mi->method)] = r->slots[i];
-    free(r->slots);
-    r->slots = bigger.slots;
-    r->mask = bigger.mask;
-    return true;
 }
 
 static struct resolved *resolved(struct lb_java_resolver *r, jmethodID m)
 {
-    size_t i = resolver_slot(r, m);
-    if (r->slots[i])
-        return r->slots[i];
-    if ((r->used + 1) * 2 > r->mask + 1) {
-        if (!resolver_grow(r))
-            return NULL;
-        i = resolver_slot(r, m);
-    }
+    struct id_entry *slot = id_entry(&r->frames, m);
+    if (!slot || slot->value)
+        return slot ? slot->value : NULL;
     struct method_info *mi = stored(m);
     struct resolved *e = mi ? calloc(1, sizeof *e) : NULL;
     if (!e)
         return NULL;
     e->mi = mi;
-    r->slots[i] = e;
-    r->used++;
+    slot->value = e;
+    r->frames.used++;
     return e;
 }
 
