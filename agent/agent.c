@@ -121,6 +121,7 @@ static void JNICALL on_vm_death(jvmtiEnv *jvmti, JNIEnv *jni)
     (void)jni;
     lb_dumper_stop();
     lb_dump("exit");
+    lb_dump_unpublish_output();
     atomic_store(&lb_agent.phase, LB_PHASE_DEAD);
 }
 
@@ -230,6 +231,7 @@ JNIEXPORT jint JNICALL Agent_OnAttach(JavaVM *vm, char *options, void *reserved)
         return JNI_ERR;
     }
     go_live(lb_agent.jvmti, jni);
+    lb_dump_publish_output();
     lb_log("attached to the running JVM: tracking allocations from now on");
     return JNI_OK;
 }

@@ -12,6 +12,7 @@
 
 #include "agent.h"
 #include "ages.h"
+#include "leakbridge/state_file.h"
 #include "classify.h"
 #include "gc.h"
 #include "java_frames.h"
@@ -258,6 +259,26 @@ void lb_dump_check_output(void)
     if (access(dir, W_OK | X_OK) != 0)
         lb_log("reports cannot be written to %s (%s): the JVM runs on, and each dump tries again",
                dir, strerror(errno));
+}
+
+static char published[PATH_MAX + 64]; /* the state file this agent wrote, or "" */
+
+void lb_dump_publish_output(void)
+{
+    char dir[PATH_MAX], pattern[LB_OUTPUT_MAX + PATH_MAX + 2];
+    absolute(lb_agent.options.output, pattern, sizeof pattern);
+    if (lb_state_dir(getenv("XDG_RUNTIME_DIR"), dir, sizeof dir) &&
+        lb_state_write(dir, (long)getpid(), pattern))
+        lb_state_path(dir, (long)getpid(), published, sizeof published);
+    else
+        lb_log("'leakbridge dump %ld' will need --output: cannot note where reports go (%s)",
+               (long)getpid(), strerror(errno));
+}
+
+void lb_dump_unpublish_output(void)
+{
+    if (published[0])
+        unlink(published);
 }
 
 bool lb_dump(const char *reason)

@@ -17,6 +17,11 @@ bool lb_dump(const char *reason);
  * dump, which may come late or never (a container killed first). Tracking goes on. */
 void lb_dump_check_output(void);
 
+/* An agent loaded into a running JVM publishes its output pattern for 'leakbridge dump'
+ * (include/leakbridge/state_file.h), and takes it back at exit. */
+void lb_dump_publish_output(void);
+void lb_dump_unpublish_output(void);
+
 /* As lb_dump, to path instead of the output option's pattern when path is not NULL; with
  * gc=on (or force_gc) first forces a GC (gc.h). On success copies the absolute path written
  * into written (if not NULL). */

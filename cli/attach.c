@@ -156,14 +156,17 @@ int lbc_attach_main(int argc, char **argv)
                jvm.agent_loaded ? "agent was already loaded, options unchanged, report written;"
                                 : "agent loaded",
                (long)jvm.pid, agent);
-        printf("reports: %s%s%s\n", opts.output[0] == '/' ? "" : jvm.cwd,
-               opts.output[0] == '/' ? "" : "/", opts.output);
-        /* The options of a second load were not applied: what the first one remembered stays. */
-        bool remembered = !jvm.agent_loaded && opts.output[0] == '/' &&
-                          lbc_jvm_remember_output(&jvm, opts.output);
-        bool plain = remembered || !strcmp(opts.output, LB_OUTPUT_FILE_NAME);
+        /* The agent's own word on where reports go wins: a second load changes nothing. */
+        char *remembered = NULL;
+        bool known = lbc_jvm_remembered_output(&jvm, &remembered);
+        const char *where = known ? remembered : opts.output;
+        if (known || !jvm.agent_loaded)
+            printf("reports: %s%s%s\n", where[0] == '/' ? "" : jvm.cwd, where[0] == '/' ? "" : "/",
+                   where);
+        bool plain = known || jvm.agent_loaded || !strcmp(where, LB_OUTPUT_FILE_NAME);
         printf("take one now: leakbridge dump %ld --wait%s%s\n", (long)jvm.pid,
-               plain ? "" : " --output ", plain ? "" : opts.output);
+               plain ? "" : " --output ", plain ? "" : where);
+        free(remembered);
     }
     free(output);
     free(quoted);

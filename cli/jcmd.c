@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "leakbridge/state_file.h"
 
 /* Reads a whole /proc file (they report size 0); NULL with errno set on failure. */
 static char *read_proc(pid_t pid, const char *name, size_t *len)
@@ -308,80 +309,18 @@ char *lbc_jvm_report_glob(const struct lbc_jvm *jvm, const char *pattern)
     return out;
 }
 
-/* The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), 0 if unknown. */
-static unsigned long long start_time(pid_t pid)
-{
-    size_t len;
-    char *stat = read_proc(pid, "stat", &len);
-    char *after = stat ? strrchr(stat, ')') : NULL; /* the command name may hold spaces */
-    unsigned long long t = 0;
-    if (after && sscanf(after + 1,
-                        " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-                        "%*d %llu",
-                        &t) != 1)
-        t = 0;
-    free(stat);
-    return t;
-}
-
-/* The state file's path for pid, making the directory if needed; false if it is not ours. */
-static bool state_path(pid_t pid, char *out, size_t len)
-{
-    const char *runtime = getenv("XDG_RUNTIME_DIR");
-    char dir[PATH_MAX];
-    int n = runtime && runtime[0] == '/'
-                ? snprintf(dir, sizeof dir, "%s/leakbridge", runtime)
-                : snprintf(dir, sizeof dir, "/tmp/leakbridge-%ld", (long)getuid());
-    if (n < 0 || (size_t)n >= sizeof dir)
-        return false;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return false;
-    struct stat st;
-    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
-        (st.st_mode & 077) != 0)
-        return false; /* in /tmp, another user could have made it first */
-    n = snprintf(out, len, "%s/%ld", dir, (long)pid);
-    return n >= 0 && (size_t)n < len;
-}
-
-bool lbc_jvm_remember_output(const struct lbc_jvm *jvm, const char *pattern)
-{
-    char path[PATH_MAX + 32];
-    unsigned long long started = start_time(jvm->pid);
-    if (!started || !state_path(jvm->pid, path, sizeof path))
-        return false;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
-        return false;
-    }
-    fprintf(f, "%llu\n%s\n", started, pattern);
-    return fclose(f) == 0;
-}
-
 bool lbc_jvm_remembered_output(const struct lbc_jvm *jvm, char **pattern)
 {
     *pattern = NULL;
-    char path[PATH_MAX + 32];
-    if (!state_path(jvm->pid, path, sizeof path))
-        return false;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
-        return false;
+    /* The agent wrote it with the JVM's environment, which may lack XDG_RUNTIME_DIR. */
+    const char *runtime[] = {getenv("XDG_RUNTIME_DIR"), NULL};
+    char dir[PATH_MAX], found[PATH_MAX + 64];
+    for (int i = 0; i < 2; i++) {
+        if (i == 1 && !runtime[0])
+            break; /* the first try was /tmp already */
+        if (lb_state_dir(runtime[i], dir, sizeof dir) &&
+            lb_state_read(dir, (long)jvm->pid, found, sizeof found))
+            return (*pattern = strdup(found)) != NULL;
     }
-    unsigned long long started = 0;
-    char line[PATH_MAX + 2];
-    bool ok = fscanf(f, "%llu\n", &started) == 1 && fgets(line, sizeof line, f) &&
-              started == start_time(jvm->pid) && line[0] == '/';
-    fclose(f);
-    if (!ok)
-        return false;
-    line[strcspn(line, "\n")] = '\0';
-    *pattern = strdup(line);
-    return *pattern != NULL;
+    return false;
 }

@@ -32,14 +32,10 @@ void lbc_jvm_print_output(const char *output);
  * false if there is none; *options is then NULL. The caller frees *options. */
 bool lbc_jvm_agent_options(const struct lbc_jvm *jvm, char **options);
 
-/* What 'leakbridge attach' loaded into a JVM is known only to the JVM: attach remembers the
- * (absolute) output pattern in a file of the user's own, named by pid and kept with the
- * process's start time, so that 'leakbridge dump' finds the reports without --output and a
- * reused pid does not mislead it. The file is in $XDG_RUNTIME_DIR/leakbridge, or
- * /tmp/leakbridge-UID (made 0700 and checked to be the user's). Both return false when they
- * cannot (no such file, another process, a directory not the user's); *pattern is then NULL.
+/* The absolute output pattern an agent loaded into this running JVM published for 'leakbridge
+ * dump' (include/leakbridge/state_file.h), looked for under $XDG_RUNTIME_DIR/leakbridge, then
+ * /tmp/leakbridge-UID. False if there is none for this very process; *pattern is then NULL.
  * The caller frees *pattern. */
-bool lbc_jvm_remember_output(const struct lbc_jvm *jvm, const char *pattern);
 bool lbc_jvm_remembered_output(const struct lbc_jvm *jvm, char **pattern);
 
 /* The report path pattern as a glob(3) pattern for this JVM: relative patterns under its

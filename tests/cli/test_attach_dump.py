@@ -65,6 +65,30 @@ def test(env):
     finally:
         s.kill()
 
+    # Loaded by jcmd itself, as the README shows: the agent says where its reports go, so dump
+    # finds them without --output, and the note is gone once the JVM has exited.
+    s = clitest.lbtest.Session(env, "rawjcmd", agent=False)
+    try:
+        pattern = os.path.join(env.work, "raw", "r-%n.json")
+        os.makedirs(os.path.dirname(pattern))
+        jcmd = os.path.join(env.java_home, "bin", "jcmd")
+        p = subprocess.run([jcmd, str(s.pid), "JVMTI.agent_load", env.agent,
+                            "output:%s,sample:0" % pattern], capture_output=True, text=True,
+                           timeout=120)
+        check("return code: 0" in p.stdout, "jcmd agent_load: %r %r" % (p.stdout, p.stderr))
+        s.do("zstd-keep 15")
+        out = clitest.run(["dump", s.pid, "--wait"]).stdout.strip()
+        check(out == pattern.replace("%n", "1"), "dump printed %r" % out)
+        stream_site(env.load(out), 15)
+        notes = [os.path.join(d, str(s.pid)) for d in (
+            os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"), "leakbridge"),
+            "/tmp/leakbridge-%d" % os.getuid())]
+        check(any(os.path.exists(n) for n in notes), "no note of the output in %s" % notes)
+        s.quit()
+        check(not any(os.path.exists(n) for n in notes), "the note outlived the JVM: %s" % notes)
+    finally:
+        s.kill()
+
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
         err = clitest.run(["dump", sleeper.pid], expect=2).stderr
