@@ -1,6 +1,7 @@
 /* JVMTI entry points: options, capabilities, events, and the one global state. */
 #include "agent.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "dumper.h"
@@ -16,6 +17,15 @@
 #include "unsafe_hooks.h"
 
 struct lb_agent lb_agent;
+
+/* A child made by fork() (native code starting a process) has only the forking thread: locks
+ * that other threads held (the live table's, the site table's, the dumper's) stay held for
+ * ever there. The child tracks nothing, so its hooks never wait on them. */
+static void forked_child(void)
+{
+    atomic_store(&lb_agent.phase, LB_PHASE_DEAD);
+    lb_track_stop();
+}
 
 static void release(jvmtiEnv *jvmti, void *p)
 {
@@ -135,6 +145,7 @@ static jint start(JavaVM *vm)
     lb_agent.vm = vm;
     lb_agent.jvmti = jvmti;
     lb_clock_start();
+    pthread_atfork(NULL, NULL, forked_child);
     lb_dump_check_output();
     lb_sampler_set_mean(lb_agent.options.sample);
     lb_java_frames_init(jvmti);

@@ -25,6 +25,13 @@ uint64_t lb_clock_ms(void)
     return coarse_ms() - clock_origin_ms;
 }
 
+static _Atomic bool stopped;
+
+void lb_track_stop(void)
+{
+    atomic_store(&stopped, true);
+}
+
 static void (*_Atomic on_new_site)(void);
 static _Atomic uint32_t newest_site_seen;
 
@@ -48,6 +55,8 @@ void lb_track_release(const struct lb_block *block)
 void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
                     const struct lb_frame *frames, int nframes, lb_sites_classify_fn classify)
 {
+    if (atomic_load_explicit(&stopped, memory_order_relaxed))
+        return;
     struct lb_site *site =
         lb_sites_intern_at(origin, frames, nframes, classify, lb_modules_generation());
     if (!site)
@@ -79,13 +88,13 @@ void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
 void lb_track_forget(uintptr_t addr)
 {
     struct lb_block block;
-    if (lb_table_remove(addr, &block))
+    if (!atomic_load_explicit(&stopped, memory_order_relaxed) && lb_table_remove(addr, &block))
         lb_track_release(&block);
 }
 
 bool lb_track_take(uintptr_t addr, struct lb_block *block)
 {
-    return lb_table_remove(addr, block);
+    return !atomic_load_explicit(&stopped, memory_order_relaxed) && lb_table_remove(addr, block);
 }
 
 void lb_track_put_back(uintptr_t addr, const struct lb_block *block)

@@ -29,6 +29,10 @@ extern _Atomic uint64_t lb_track_old_frees;
  * before: the dumper thread then looks up the site's Java names while its classes are loaded. */
 void lb_track_on_new_site(void (*fn)(void));
 
+/* Stops all recording and forgetting for good: for a child process made by fork(), where the
+ * threads that may hold the tracker's locks do not exist. */
+void lb_track_stop(void);
+
 /* Records a sampled allocation. */
 void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
                     const struct lb_frame *frames, int nframes, lb_sites_classify_fn classify);
