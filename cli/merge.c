@@ -143,8 +143,9 @@ static json_t *merge_site(struct lbc_report *const *reports, const struct lbc_ma
                           size_t start, size_t end)
 {
     json_int_t sums[NELEMS(site_sums)] = {0}, released[2] = {0}, inputs = 0, report_inputs = 0;
+    json_int_t growth[3] = {0}; /* bytes and count summed, the longest streak */
     const struct lbc_site *first = e[start].site, *judge = first;
-    bool any_released = false;
+    bool any_released = false, any_growth = false;
     for (size_t i = start; i < end; i++) {
         const struct lbc_site *s = e[i].site;
         int64_t v[NELEMS(site_sums)] = {s->live_bytes, s->live_count, s->allocated_bytes,
@@ -157,6 +158,14 @@ static json_t *merge_site(struct lbc_report *const *reports, const struct lbc_ma
             if (__builtin_add_overflow(released[0], s->gc_released_bytes, &released[0]) ||
                 __builtin_add_overflow(released[1], s->gc_released_count, &released[1]))
                 return too_big(reports[e[i].report], s, "gc_released");
+        }
+        if (s->has_growth) {
+            any_growth = true;
+            if (__builtin_add_overflow(growth[0], s->growth_bytes, &growth[0]) ||
+                __builtin_add_overflow(growth[1], s->growth_count, &growth[1]))
+                return too_big(reports[e[i].report], s, "growth");
+            if (s->growth_streak > growth[2])
+                growth[2] = s->growth_streak;
         }
         if (status_rank(s->status) > status_rank(judge->status))
             judge = s;
@@ -178,6 +187,10 @@ static json_t *merge_site(struct lbc_report *const *reports, const struct lbc_ma
         ok = json_object_set_new(site, "status_rule", json_string(judge->status_rule)) == 0;
     for (size_t f = 0; ok && f < NELEMS(site_sums); f++)
         ok = set_int(site, site_sums[f], sums[f]);
+    if (ok && any_growth) /* each input's change since its own previous report */
+        ok = json_object_set_new(site, "growth",
+                                 json_pack("{sIsIsI}", "bytes", growth[0], "count", growth[1],
+                                           "streak", growth[2])) == 0;
     if (ok && any_released) {
         json_t *gc =
             json_pack("{sIsI}", "bytes", (json_int_t)released[0], "count", (json_int_t)released[1]);

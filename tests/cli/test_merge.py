@@ -1,6 +1,7 @@
 """leakbridge merge of three real reports (two runs of ZstdLeak keeping 100 and 200 streams,
 one of NativeKeep): a valid report (the schema), the stream site once with the sum of both
-runs' blocks and inputs 2, totals summed, and the other commands read it."""
+runs' blocks and inputs 2, totals summed, and the other commands read it; a site's growth is
+the sum of its inputs' with the longest streak."""
 import json
 import os
 
@@ -50,6 +51,22 @@ def test(env):
     twice = env.load(again)
     check(twice["merged"]["inputs"] == 4, "inputs of a merge of a merge %r" % twice["merged"])
     check(clitest.site_with_symbol(twice, "ZSTD_createDStream")["inputs"] == 3, "site inputs")
+
+    # growth: each input's change since its own previous report, summed; the longest streak.
+    def with_growth(report, name, bytes_, count, streak):
+        r = json.loads(json.dumps(report))
+        clitest.site_with_symbol(r, "ZSTD_createDStream")["growth"] = {
+            "bytes": bytes_, "count": count, "streak": streak}
+        return clitest.write_report(env, name, r)
+    ga, gb = with_growth(a, "ga.json", 1000, 2, 1), with_growth(b, "gb.json", -400, -1, 3)
+    grown = os.path.join(env.work, "grown.json")
+    clitest.run(["merge", ga, gb, k_path, "-o", grown])
+    g = env.load(grown)
+    check(clitest.site_with_symbol(g, "ZSTD_createDStream").get("growth") ==
+          {"bytes": 600, "count": 1, "streak": 3},
+          "merged growth %r" % clitest.site_with_symbol(g, "ZSTD_createDStream").get("growth"))
+    check("growth" not in clitest.site_with_symbol(g, "hold_blocks"),
+          "a site without growth in its inputs got some")
 
     stdout = clitest.run(["merge", a_path]).stdout
     check(json.loads(stdout)["format"] == "leakbridge-report", "merge to stdout")
