@@ -102,7 +102,7 @@ static void go_live(jvmtiEnv *jvmti, JNIEnv *jni)
     read_property(jvmti, "java.vm.version", lb_agent.jvm_version, sizeof lb_agent.jvm_version);
     read_property(jvmti, "java.vm.vendor", lb_agent.jvm_vendor, sizeof lb_agent.jvm_vendor);
     read_property(jvmti, "java.vm.name", lb_agent.jvm_name, sizeof lb_agent.jvm_name);
-    lb_stacks_java_init(jvmti);
+    lb_stacks_java_init(jvmti, jni);
     lb_gc_check_collector();
     if (lb_agent.options.native) {
         char home[4096] = "";

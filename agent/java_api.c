@@ -223,8 +223,15 @@ void lb_java_api_attach(jvmtiEnv *jvmti, JNIEnv *jni)
 {
     jint count = 0;
     jclass *classes = NULL;
-    if (!jni || (*jvmti)->GetLoadedClasses(jvmti, &count, &classes) != JVMTI_ERROR_NONE)
+    /* Every loaded class is a local reference: a frame of their own (see stacks.c), which
+     * says it holds them, as -Xcheck:jni wants to be told before the JNI calls below. */
+    if (!jni || (*jni)->PushLocalFrame(jni, 16) != 0)
         return;
+    if ((*jvmti)->GetLoadedClasses(jvmti, &count, &classes) != JVMTI_ERROR_NONE) {
+        (*jni)->PopLocalFrame(jni, NULL);
+        return;
+    }
+    (*jni)->EnsureLocalCapacity(jni, count + 16);
     for (jint i = 0; i < count; i++) {
         jint status = 0;
         if (is_api_class(jvmti, classes[i]) &&
@@ -236,7 +243,7 @@ void lb_java_api_attach(jvmtiEnv *jvmti, JNIEnv *jni)
                 (*jni)->SetStaticBooleanField(jni, classes[i], active, JNI_TRUE);
             (*jni)->ExceptionClear(jni);
         }
-        (*jni)->DeleteLocalRef(jni, classes[i]);
     }
     (*jvmti)->Deallocate(jvmti, (unsigned char *)classes);
+    (*jni)->PopLocalFrame(jni, NULL);
 }

@@ -32,16 +32,23 @@ typedef struct {
 } asgct_trace;
 static void (*async_get_call_trace)(asgct_trace *trace, jint depth, void *ucontext);
 
-void lb_stacks_java_init(jvmtiEnv *jvmti)
+void lb_stacks_java_init(jvmtiEnv *jvmti, JNIEnv *jni)
 {
-    /* The ids of classes loaded so far; later ones come through ClassPrepare. */
+    /* The ids of classes loaded so far; later ones come through ClassPrepare. Each class is a
+     * local reference: in a frame of their own, so that hundreds of them neither stay in the
+     * caller's frame nor make -Xcheck:jni warn on the JVM's stdout. */
     jint n = 0;
     jclass *classes = NULL;
+    bool framed = (*jni)->PushLocalFrame(jni, 16) == 0;
     if ((*jvmti)->GetLoadedClasses(jvmti, &n, &classes) == JVMTI_ERROR_NONE) {
         for (jint i = 0; i < n; i++)
             lb_stacks_prepare_class(jvmti, classes[i]);
         (*jvmti)->Deallocate(jvmti, (unsigned char *)classes);
     }
+    if (framed)
+        (*jni)->PopLocalFrame(jni, NULL);
+    else
+        (*jni)->ExceptionClear(jni);
     async_get_call_trace =
         (void (*)(asgct_trace *, jint, void *))dlsym(RTLD_DEFAULT, "AsyncGetCallTrace");
 }

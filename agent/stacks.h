@@ -12,7 +12,7 @@ void lb_stacks_init(void);
 /* Finds AsyncGetCallTrace in libjvm. It walks Java frames about twice as fast as
  * GetStackTrace, but only once the ClassLoad event is enabled and the jmethodIDs of the
  * methods on the stack exist: lb_stacks_prepare_class makes them for each class. */
-void lb_stacks_java_init(jvmtiEnv *jvmti);
+void lb_stacks_java_init(jvmtiEnv *jvmti, JNIEnv *jni);
 void lb_stacks_prepare_class(jvmtiEnv *jvmti, jclass klass);
 
 /* Java frames of the calling thread (env is its JNIEnv), leaf first, at most max. Returns how

@@ -314,8 +314,12 @@ class Session:
         self.stderr = open(self.stderr_path, "w")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, text=True, bufsize=1)
+        self.other_output = []  # stdout lines that were not answers, such as JVM warnings
         first = self.proc.stdout.readline()
-        check(first.startswith("pid="), "LiveDumps did not start: %r" % first)
+        while first and not first.startswith("pid="):
+            self.other_output.append(first)
+            first = self.proc.stdout.readline()
+        check(first.startswith("pid="), "LiveDumps did not start: %r" % self.other_output)
         self.pid = int(first[4:])
 
     def do(self, command):
@@ -326,6 +330,7 @@ class Session:
             answer = self.proc.stdout.readline()
             if not answer or answer.strip() == "ok " + command.split()[0]:
                 break
+            self.other_output.append(answer)
         check(answer.strip() == "ok " + command.split()[0], "%s: no answer" % command)
 
     def jcmd(self, *args, expect_ok=True):
