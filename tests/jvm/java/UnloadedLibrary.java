@@ -40,8 +40,9 @@ public class UnloadedLibrary {
         for (int r = 0; r < rounds; r++) {
             String path = round(classes, copy, count);
             // The agent looks up a new site's Java names on its own thread, within
-            // milliseconds; a class unloaded before that loses its names.
-            Thread.sleep(500);
+            // milliseconds; a class unloaded before that loses its names. A second is ample
+            // even on a busy machine.
+            Thread.sleep(1000);
             boolean gone = false;
             for (int i = 0; i < 500 && !gone; i++) {
                 System.gc();
