@@ -12,6 +12,7 @@
 
 #include "agent.h"
 #include "ages.h"
+#include "arena.h"
 #include "leakbridge/state_file.h"
 #include "classify.h"
 #include "gc.h"
@@ -43,11 +44,12 @@ static json_t *agent_facts(uint64_t held_us)
 {
     struct lb_table_stats ts;
     lb_table_stats(&ts);
-    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "version", LB_AGENT_VERSION, "mode",
+    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "version", LB_AGENT_VERSION, "mode",
                      lb_agent.attached ? "attach" : "startup", "tracked_blocks",
                      (json_int_t)ts.live, "live_table_bytes", (json_int_t)ts.bytes,
-                     "live_table_retired_bytes", (json_int_t)ts.retired_bytes,
-                     "dump_longest_lock_us", (json_int_t)held_us);
+                     "live_table_retired_bytes", (json_int_t)ts.retired_bytes, "arena_bytes",
+                     (json_int_t)lb_arena_mapped_bytes(), "dump_longest_lock_us",
+                     (json_int_t)held_us);
 }
 
 static void human_bytes(uint64_t n, char *out, size_t len)

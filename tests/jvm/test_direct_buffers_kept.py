@@ -1,5 +1,6 @@
 """A program keeps 37 direct buffers of 1001 bytes: the report has exactly one direct_buffer
-site for them, 37 blocks of 1008 bytes (Unsafe rounds to 8), naming the program's method."""
+site for them, 37 blocks of 1008 bytes (Unsafe rounds to 8), naming the program's method;
+the agent reports its own memory (arena_bytes, which covers its live table)."""
 import lbtest
 from lbtest import check
 
@@ -25,6 +26,10 @@ def test(env):
     user = [f for f in site["frames"] if f.get("class") == "DirectBuffersKept"]
     check(user[0]["method"] == "keepBuffers" and user[0].get("file") == "DirectBuffersKept.java"
           and user[0].get("line", 0) > 0, "user frame %s" % user[0])
+    agent = report["agent"]
+    check(agent["tracked_blocks"] >= COUNT and agent["arena_bytes"] >=
+          agent["live_table_bytes"] + agent["live_table_retired_bytes"] > 0,
+          "the agent's own memory: %s" % agent)
     by_kind = report["totals"]["by_kind"]["direct_buffer"]
     check(by_kind["live_bytes"] >= COUNT * ALLOCATED, "totals.by_kind.direct_buffer too small")
     check(report["sites"] == sorted(report["sites"], key=lambda s: -s["live_bytes"]),
