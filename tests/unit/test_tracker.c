@@ -377,6 +377,23 @@ START_TEST(test_threads_sharing_sites_leave_nothing_live)
 }
 END_TEST
 
+/* The stop is for good: this test case runs last. After it (a forked child), nothing is
+ * recorded, forgotten or taken, and no lock is touched, so a block live before the stop stays
+ * counted live. */
+START_TEST(test_after_stop_nothing_is_recorded_or_forgotten)
+{
+    lb_track_alloc(ADDR(1), 1000, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
+    struct lb_site *s = site_of(LB_ORIGIN_UNSAFE, stack_a, 2);
+    lb_track_stop();
+    lb_track_alloc(ADDR(2), 500, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
+    lb_track_free(ADDR(1));
+    struct lb_block block;
+    ck_assert(!lb_track_take(ADDR(1), &block));
+    expect_exact(s, 1, 1000, 0, 0);
+    ck_assert_uint_eq(tracked_blocks(), 1);
+}
+END_TEST
+
 static Suite *tracker_suite(void)
 {
     Suite *s = suite_create("tracker");
@@ -402,6 +419,11 @@ static Suite *tracker_suite(void)
     tcase_add_test(tc, test_counts_are_exact_with_mean_zero);
     tcase_add_test(tc, test_free_subtracts_exactly_what_alloc_added_when_sampling);
     tcase_add_test(tc, test_threads_sharing_sites_leave_nothing_live);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("stop (last)");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_after_stop_nothing_is_recorded_or_forgotten);
     suite_add_tcase(s, tc);
     return s;
 }
