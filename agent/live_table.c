@@ -300,6 +300,28 @@ struct entry {
     struct lb_block block;
 };
 
+#ifdef LB_TABLE_TEST_HOOKS
+/* Unit tests only: runs between a copy's first read of a slot's key and its read of the block,
+ * where another thread may reuse the slot; lb_table_test_reuse writes such a reuse. */
+void (*lb_table_test_copy_hook)(uintptr_t key, void *slot);
+
+void lb_table_test_reuse(void *slot, uintptr_t key, const struct lb_block *block)
+{
+    struct slot *sl = slot;
+    atomic_store_explicit(&sl->key, KEY_TOMBSTONE, memory_order_release);
+    atomic_thread_fence(memory_order_release);
+    block_put(sl, block);
+    atomic_store_explicit(&sl->key, key, memory_order_release);
+}
+#define COPY_HOOK(key, slot)                                                                       \
+    do {                                                                                           \
+        if (lb_table_test_copy_hook)                                                               \
+            lb_table_test_copy_hook(key, slot);                                                    \
+    } while (0)
+#else
+#define COPY_HOOK(key, slot) ((void)0)
+#endif
+
 static size_t copy_shard(struct shard *s, struct entry **buf, size_t *cap)
 {
     for (unsigned attempt = 0;; attempt++) {
@@ -328,6 +350,7 @@ static size_t copy_shard(struct shard *s, struct entry **buf, size_t *cap)
             uintptr_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
             if (k <= KEY_TOMBSTONE)
                 continue;
+            COPY_HOOK(k, sl);
             struct lb_block b = block_get(sl);
             atomic_thread_fence(memory_order_acquire);
             if (atomic_load_explicit(&sl->key, memory_order_relaxed) != k)

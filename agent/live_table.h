@@ -74,4 +74,11 @@ void lb_table_stats(struct lb_table_stats *stats);
 /* Frees everything. Only for tests and only when no other thread uses the table. */
 void lb_table_reset(void);
 
+#ifdef LB_TABLE_TEST_HOOKS
+/* Unit tests only (live_table.c): a hook run inside a dump's copy of each slot, and a way for
+ * it to reuse that slot for another address as a concurrent free and insert would. */
+extern void (*lb_table_test_copy_hook)(uintptr_t key, void *slot);
+void lb_table_test_reuse(void *slot, uintptr_t key, const struct lb_block *block);
+#endif
+
 #endif

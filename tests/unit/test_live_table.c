@@ -348,6 +348,41 @@ START_TEST(test_foreach_visits_exactly_the_live_blocks_with_their_data)
 }
 END_TEST
 
+/* The copy's race, made to happen: between the copy's first read of a slot's key and its read
+ * of the block, another thread frees that address and the slot is reused for another
+ * address. The copy must not pair the first address with the second one's block (a torn
+ * entry); it may drop the first address, which was removed meanwhile. */
+static uintptr_t reuse_victim;
+static void reuse_slot_once(uintptr_t key, void *slot)
+{
+    if (key != reuse_victim)
+        return;
+    uintptr_t other = addr_of(7, 1);
+    struct lb_block b = make_block(other);
+    lb_table_test_reuse(slot, other, &b);
+    reuse_victim = 0;
+}
+
+static void check_pairs(uintptr_t addr, const struct lb_block *block, void *ctx)
+{
+    if (!block_matches(addr, block))
+        (*(size_t *)ctx)++;
+}
+
+START_TEST(test_copy_never_pairs_an_address_with_another_ones_block)
+{
+    for (size_t i = 0; i < 1000; i++)
+        insert_ok(addr_of(0, i));
+    reuse_victim = addr_of(0, 500);
+    lb_table_test_copy_hook = reuse_slot_once;
+    size_t torn = 0;
+    lb_table_foreach(check_pairs, &torn);
+    lb_table_test_copy_hook = NULL;
+    ck_assert_msg(reuse_victim == 0, "the copy never read the victim's slot");
+    ck_assert_uint_eq(torn, 0);
+}
+END_TEST
+
 START_TEST(test_reset_forgets_everything)
 {
     for (size_t i = 0; i < 10000; i++)
@@ -555,6 +590,7 @@ static Suite *live_table_suite(void)
     tcase_add_test(tc, test_removed_address_can_be_recorded_again);
     tcase_add_test(tc, test_insert_of_present_address_replaces_and_returns_stale_block);
     tcase_add_test(tc, test_foreach_visits_exactly_the_live_blocks_with_their_data);
+    tcase_add_test(tc, test_copy_never_pairs_an_address_with_another_ones_block);
     tcase_add_test(tc, test_reset_forgets_everything);
     suite_add_tcase(s, tc);
 
