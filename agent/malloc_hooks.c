@@ -196,44 +196,55 @@ static int munmap_hook(void *addr, size_t len)
     return real.munmap(addr, len);
 }
 
+/* Set when the C++ runtime that operator new comes from (libstdc++, loaded after the agent as a
+ * JNI library's dependency) has its own malloc slot hooked: operator new's block is then
+ * recorded there, once, and the operator hooks only forward. Recording it in both places
+ * counted every sampled C++ allocation about twice. */
+static _Atomic bool new_counted_inside;
+
+static inline bool new_sampled(size_t size)
+{
+    return !atomic_load_explicit(&new_counted_inside, memory_order_relaxed) && sampled(size);
+}
+
 static void *new_hook(size_t size)
 {
-    if (!sampled(size))
+    if (!new_sampled(size))
         return real.new_(size);
     return record(real.new_(size), size, LB_ORIGIN_MALLOC);
 }
 
 static void *new_array_hook(size_t size)
 {
-    if (!sampled(size))
+    if (!new_sampled(size))
         return real.new_array(size);
     return record(real.new_array(size), size, LB_ORIGIN_MALLOC);
 }
 
 static void *new_nothrow_hook(size_t size, const void *tag)
 {
-    if (!sampled(size))
+    if (!new_sampled(size))
         return real.new_nothrow(size, tag);
     return record(real.new_nothrow(size, tag), size, LB_ORIGIN_MALLOC);
 }
 
 static void *new_array_nothrow_hook(size_t size, const void *tag)
 {
-    if (!sampled(size))
+    if (!new_sampled(size))
         return real.new_array_nothrow(size, tag);
     return record(real.new_array_nothrow(size, tag), size, LB_ORIGIN_MALLOC);
 }
 
 static void *new_aligned_hook(size_t size, size_t align)
 {
-    if (!sampled(size))
+    if (!new_sampled(size))
         return real.new_aligned(size, align);
     return record(real.new_aligned(size, align), size, LB_ORIGIN_MALLOC);
 }
 
 static void *new_array_aligned_hook(size_t size, size_t align)
 {
-    if (!sampled(size))
+    if (!new_sampled(size))
         return real.new_array_aligned(size, align);
     return record(real.new_array_aligned(size, align), size, LB_ORIGIN_MALLOC);
 }
@@ -377,4 +388,6 @@ void lb_malloc_hooks_install(struct lb_module *m, enum lb_module_tracking level)
     lb_got_patch(m->base, m->phdr, m->phnum, hooks, n, NULL);
     if ((int)level > atomic_load(&m->tracking))
         atomic_store(&m->tracking, level);
+    const struct lb_module *cxx = real.new_ ? lb_modules_find((uintptr_t)real.new_) : NULL;
+    atomic_store(&new_counted_inside, cxx && atomic_load(&cxx->tracking) == LB_TRACK_ALL);
 }

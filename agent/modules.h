@@ -37,6 +37,7 @@ struct lb_module {
     dev_t dev;
     ino_t ino;
     bool has_file_id;     /* dev/ino were read at registration */
+    bool cxx_runtime;     /* libstdc++ or libc++: operator new's own code */
     _Atomic int role;     /* enum lb_module_role */
     _Atomic int tracking; /* enum lb_module_tracking */
     _Atomic bool loaded;  /* still listed by the dynamic linker */

@@ -105,7 +105,8 @@ int lb_stack_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max)
 
 /* unw_backtrace stops by itself after the first JIT frame (which has no unwind tables); the
  * frames from there on are cut off here: the first PC outside every loaded ELF object ends the
- * native part. The agent's own frames are left out. */
+ * native part. The agent's own frames are left out, and so are the C++ runtime's at the top
+ * (operator new calling malloc, basic_string growing): the leaf is the code that asked. */
 static int native_frames(void *const *pcs, int got, struct lb_frame *out, int max)
 {
     int n = 0;
@@ -113,8 +114,11 @@ static int native_frames(void *const *pcs, int got, struct lb_frame *out, int ma
         uintptr_t pc = (uintptr_t)pcs[i];
         if (pc >= agent_start && pc < agent_end)
             continue;
-        if (pc == 0 || !lb_modules_find(pc - 1))
+        const struct lb_module *m = pc ? lb_modules_find(pc - 1) : NULL;
+        if (!m)
             break;
+        if (n == 0 && m->cxx_runtime)
+            continue;
         out[n++] = (struct lb_frame){.id = pc, .bci = -1, .type = LB_FRAME_NATIVE};
     }
     return n;
