@@ -7,7 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "options.h"
+#include "leakbridge/options.h"
 
 enum lb_phase { LB_PHASE_ONLOAD = 0, LB_PHASE_LIVE, LB_PHASE_DEAD };
 

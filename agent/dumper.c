@@ -13,7 +13,10 @@
 #include "agent.h"
 #include "ages.h"
 #include "arena.h"
+#include "leakbridge/output_path.h"
 #include "leakbridge/state_file.h"
+#include "leakbridge/units.h"
+#include "leakbridge/version.h"
 #include "classify.h"
 #include "gc.h"
 #include "java_frames.h"
@@ -23,7 +26,6 @@
 #include "symbols.h"
 #include "tracker.h"
 
-#define LB_AGENT_VERSION "0.1.0"
 /* How long a forced GC may wait for Cleaners and finalizers before the dump goes on. */
 #define GC_SETTLE_MAX_MS 3000
 
@@ -44,33 +46,12 @@ static json_t *agent_facts(uint64_t held_us)
 {
     struct lb_table_stats ts;
     lb_table_stats(&ts);
-    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "version", LB_AGENT_VERSION, "mode",
+    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "version", LB_VERSION, "mode",
                      lb_agent.attached ? "attach" : "startup", "tracked_blocks",
                      (json_int_t)ts.live, "live_table_bytes", (json_int_t)ts.bytes,
                      "live_table_retired_bytes", (json_int_t)ts.retired_bytes, "arena_bytes",
                      (json_int_t)lb_arena_mapped_bytes(), "dump_longest_lock_us",
                      (json_int_t)held_us);
-}
-
-static void human_bytes(uint64_t n, char *out, size_t len)
-{
-    const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = (double)n;
-    int u = 0;
-    while (v >= 1024 && u < 4) {
-        v /= 1024;
-        u++;
-    }
-    snprintf(out, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
-
-static void absolute(const char *path, char *out, size_t len)
-{
-    char cwd[PATH_MAX];
-    if (path[0] != '/' && getcwd(cwd, sizeof cwd))
-        snprintf(out, len, "%s/%s", cwd, path);
-    else
-        snprintf(out, len, "%s", path);
 }
 
 static JNIEnv *current_jni(void)
@@ -115,9 +96,8 @@ static struct lb_site_snapshot *gc_and_snapshot(JNIEnv *jni, size_t *n, json_t *
 static void say_written(json_t *report, const char *shown, const char *reason, uint64_t ms)
 {
     json_t *totals = json_object_get(report, "totals");
-    char live[32];
-    human_bytes((uint64_t)json_integer_value(json_object_get(totals, "live_bytes")), live,
-                sizeof live);
+    char live[LB_UNITS_MAX];
+    lb_units_bytes(json_integer_value(json_object_get(totals, "live_bytes")), live);
     size_t suspects = 0, i;
     json_t *site;
     json_array_foreach(json_object_get(report, "sites"), i, site)
@@ -172,12 +152,14 @@ bool lb_dump_write(const char *reason, const char *path_wanted, bool force_gc, c
             lb_log("cannot write report: path '%.200s...' is too long", path_wanted);
             goto out;
         }
-    } else if (!lb_report_path(lb_agent.options.output, (long)getpid(), now, seq, path,
-                               sizeof path)) {
+    } else if (!lb_output_path_expand(
+                   lb_agent.options.output,
+                   &(struct lb_output_path_values){(long)getpid(), now, seq, NULL}, path,
+                   sizeof path)) {
         lb_log("cannot write report: output path '%s' is too long", lb_agent.options.output);
         goto out;
     }
-    absolute(path, shown, sizeof shown);
+    lb_output_path_absolute(path, shown, sizeof shown);
 
     struct lb_site_snapshot *snaps = NULL;
     size_t n;
@@ -242,25 +224,9 @@ out:
 
 void lb_dump_check_output(void)
 {
-    char path[LB_OUTPUT_MAX], dir[LB_OUTPUT_MAX];
-    if (!lb_report_path(lb_agent.options.output, (long)getpid(), time(NULL), 1, path, sizeof path))
-        return; /* too long once expanded: each dump says so */
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        lb_log("output '%s' is a directory: no report can be written; end it with '/' to write "
-               "reports into it",
-               lb_agent.options.output);
-        return;
-    }
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else
-        slash[slash == dir] = '\0'; /* "/x.json" is in "/" */
-    if (access(dir, W_OK | X_OK) != 0)
-        lb_log("reports cannot be written to %s (%s): the JVM runs on, and each dump tries again",
-               dir, strerror(errno));
+    char why[LB_OUTPUT_MAX + 256];
+    if (!lb_output_path_check(lb_agent.options.output, why, sizeof why))
+        lb_log("%s", why);
 }
 
 static char published[PATH_MAX + 64]; /* the state file this agent wrote, or "" */
@@ -268,10 +234,10 @@ static char published[PATH_MAX + 64]; /* the state file this agent wrote, or "" 
 void lb_dump_publish_output(void)
 {
     char dir[PATH_MAX], pattern[LB_OUTPUT_MAX + PATH_MAX + 2];
-    absolute(lb_agent.options.output, pattern, sizeof pattern);
-    if (lb_state_dir(getenv("XDG_RUNTIME_DIR"), dir, sizeof dir) &&
-        lb_state_write(dir, (long)getpid(), pattern))
-        lb_state_path(dir, (long)getpid(), published, sizeof published);
+    lb_output_path_absolute(lb_agent.options.output, pattern, sizeof pattern);
+    if (lb_state_file_dir(getenv("XDG_RUNTIME_DIR"), dir, sizeof dir) &&
+        lb_state_file_write(dir, (long)getpid(), pattern))
+        lb_state_file_path(dir, (long)getpid(), published, sizeof published);
     else
         lb_log("'leakbridge dump %ld' will need --output: cannot note where reports go (%s)",
                (long)getpid(), strerror(errno));

@@ -208,43 +208,6 @@ json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_site_snapsh
     return report;
 }
 
-bool lb_report_path(const char *pattern, long pid, time_t wall_time, unsigned sequence, char *out,
-                    size_t out_len)
-{
-    size_t n = 0;
-    if (out_len == 0)
-        return false;
-    for (const char *p = pattern; *p; p++) {
-        char piece[64];
-        const char *add = piece;
-        if (*p != '%') {
-            piece[0] = *p;
-            piece[1] = '\0';
-        } else if (p[1] == 'p') {
-            snprintf(piece, sizeof piece, "%ld", pid);
-            p++;
-        } else if (p[1] == 'n') {
-            snprintf(piece, sizeof piece, "%u", sequence);
-            p++;
-        } else if (p[1] == 't') {
-            format_utc(wall_time, piece, sizeof piece, "%Y%m%dT%H%M%SZ");
-            p++;
-        } else if (p[1] == '%') {
-            add = "%";
-            p++;
-        } else {
-            return false; /* the option parser rejects these */
-        }
-        size_t len = strlen(add);
-        if (n + len >= out_len)
-            return false;
-        memcpy(out + n, add, len);
-        n += len;
-    }
-    out[n] = '\0';
-    return n > 0;
-}
-
 /* Writes all of text; returns 0, or the errno of the failure. */
 static int write_all(int fd, const char *text, size_t len)
 {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "options.h"
+#include "leakbridge/options.h"
 #include "sites.h"
 
 /* A site's counters read once, so that a report adds up even while threads allocate. */
@@ -58,10 +58,6 @@ typedef json_t *(*lb_report_frame_fn)(void *ctx, const struct lb_site *site,
  * a forced GC released memory of. */
 json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_site_snapshot *snaps,
                         size_t nsnaps, lb_report_frame_fn frame_json, void *ctx);
-
-/* Expands %p, %t, %n and %% of the output pattern. False if the result does not fit. */
-bool lb_report_path(const char *pattern, long pid, time_t wall_time, unsigned sequence, char *out,
-                    size_t out_len);
 
 /* Writes report to path through a temporary file in the same directory and a rename. On failure
  * returns false and writes one line saying what failed into err. */

@@ -6,7 +6,7 @@
 #include <libunwind.h>
 
 #include "modules.h"
-#include "options.h"
+#include "leakbridge/options.h"
 
 static uintptr_t agent_start, agent_end; /* the agent's own code: hook frames */
 

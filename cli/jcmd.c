@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "leakbridge/output_path.h"
 #include "leakbridge/state_file.h"
 
 /* Reads a whole /proc file (they report size 0); NULL with errno set on failure. */
@@ -276,37 +277,7 @@ bool lbc_jvm_agent_options(const struct lbc_jvm *jvm, char **options)
 
 char *lbc_jvm_report_glob(const struct lbc_jvm *jvm, const char *pattern)
 {
-    /* Worst case: every character escaped, plus the directory and a pid per %p. */
-    size_t cap = strlen(jvm->cwd) + 2 + strlen(pattern) * 12 + 1;
-    char *out = malloc(cap), *o = out;
-    if (!out)
-        return NULL;
-    if (pattern[0] != '/') {
-        for (const char *c = jvm->cwd; *c; c++) {
-            if (strchr("*?[\\", *c))
-                *o++ = '\\';
-            *o++ = *c;
-        }
-        *o++ = '/';
-    }
-    for (const char *c = pattern; *c; c++) {
-        if (*c == '%' && (c[1] == 'n' || c[1] == 't')) {
-            *o++ = '*';
-            c++;
-        } else if (*c == '%' && c[1] == 'p') {
-            o += sprintf(o, "%ld", (long)jvm->pid);
-            c++;
-        } else if (*c == '%' && c[1] == '%') {
-            *o++ = '%';
-            c++;
-        } else {
-            if (strchr("*?[\\", *c))
-                *o++ = '\\';
-            *o++ = *c;
-        }
-    }
-    *o = '\0';
-    return out;
+    return lb_output_path_glob(pattern, (long)jvm->pid, jvm->cwd);
 }
 
 bool lbc_jvm_remembered_output(const struct lbc_jvm *jvm, char **pattern)
@@ -318,8 +289,8 @@ bool lbc_jvm_remembered_output(const struct lbc_jvm *jvm, char **pattern)
     for (int i = 0; i < 2; i++) {
         if (i == 1 && !runtime[0])
             break; /* the first try was /tmp already */
-        if (lb_state_dir(runtime[i], dir, sizeof dir) &&
-            lb_state_read(dir, (long)jvm->pid, found, sizeof found))
+        if (lb_state_file_dir(runtime[i], dir, sizeof dir) &&
+            lb_state_file_read(dir, (long)jvm->pid, found, sizeof found))
             return (*pattern = strdup(found)) != NULL;
     }
     return false;

@@ -9,8 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-#define LBC_VERSION "0.1.0"
+#include "leakbridge/version.h"
 
 static const struct {
     const char *name;
@@ -101,7 +100,7 @@ int main(int argc, char **argv)
         return LBC_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("leakbridge %s\n", LBC_VERSION);
+        printf("leakbridge %s\n", LB_VERSION);
         return LBC_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "report.h"
+#include "report_reader.h"
 
 struct lbc_match_entry {
     char *key;

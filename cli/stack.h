@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "report.h"
+#include "report_reader.h"
 
 #define LBC_FRAME_TEXT_MAX 1024
 

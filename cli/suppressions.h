@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "report.h"
+#include "report_reader.h"
 
 struct lbc_suppression {
     char *pattern;

@@ -6,12 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LBC_UNITS_MAX 32
+#include "leakbridge/units.h"
 
-/* "1008 B", "36.4 KiB", "18.3 MiB"; returns buf. */
-const char *lbc_units_bytes(int64_t bytes, char buf[LBC_UNITS_MAX]);
+#define LBC_UNITS_MAX LB_UNITS_MAX
 
-/* The same with a sign: "+18.3 MiB", "-1008 B", "0 B". */
+/* lb_units_bytes with a sign: "+18.3 MiB", "-1008 B", "0 B". */
 const char *lbc_units_growth(int64_t bytes, char buf[LBC_UNITS_MAX]);
 
 /* "+200", "-3", "0". */

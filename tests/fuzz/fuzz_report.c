@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "match.h"
-#include "report.h"
+#include "report_reader.h"
 #include "stack.h"
 #include "units.h"
 
@@ -23,7 +23,7 @@ static void exercise(struct lbc_report *r)
         free(lbc_stack_key(s));
         lbc_stack_headline(s, text, sizeof text);
         lbc_stack_print(sink, s, i % 2 == 0);
-        lbc_units_bytes(s->live_bytes, units);
+        lb_units_bytes(s->live_bytes, units);
         lbc_units_growth(s->growth_bytes, units);
         lbc_units_share(s->live_bytes, r->live_bytes, units);
         for (size_t j = 0; j < s->nframes; j++) {
@@ -48,11 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &e);
     if (!root)
         return 0;
-    struct lbc_report *r = lbc_report_from_json(root, "fuzz.json", err, sizeof err);
+    struct lbc_report *r = lbc_reader_from_json(root, "fuzz.json", err, sizeof err);
     if (r)
         exercise(r);
     else if (!err[0])
         abort(); /* a refusal must say why */
-    lbc_report_free(r);
+    lbc_reader_free(r);
     return 0;
 }

@@ -1,5 +1,5 @@
 /* Unit tests for agent/options.c: every accepted form and every error path. */
-#include "options.h"
+#include "leakbridge/options.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -181,22 +181,23 @@ END_TEST
 
 START_TEST(test_output_unknown_escape_is_rejected)
 {
-    expect_error("output=heap-%x.json",
-                 "option 'output=heap-%x.json': expected a path whose only escapes are %p, %t, %n "
-                 "and %%");
+    expect_error(
+        "output=heap-%x.json",
+        "option 'output=heap-%x.json': expected a path whose only escapes are %p, %t, %n, %h "
+        "and %%");
     expect_error("output=%P", "option 'output=%P': expected a path whose only escapes are %p, %t, "
-                              "%n and %%");
+                              "%n, %h and %%");
 }
 END_TEST
 
 START_TEST(test_output_trailing_lone_percent_is_rejected)
 {
     expect_error("output=heap%", "option 'output=heap%': expected a path whose only escapes are "
-                                 "%p, %t, %n and %%");
+                                 "%p, %t, %n, %h and %%");
     expect_error("output=heap%,gc=on", "option 'output=heap%': expected a path whose only "
-                                       "escapes are %p, %t, %n and %%");
+                                       "escapes are %p, %t, %n, %h and %%");
     expect_error("output=%%%", "option 'output=%%%': expected a path whose only escapes are %p, "
-                               "%t, %n and %%");
+                               "%t, %n, %h and %%");
 }
 END_TEST
 

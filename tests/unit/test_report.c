@@ -1,5 +1,6 @@
 /* Unit tests for agent/report.c: file name patterns, writing a report whole, the snapshot of
  * site counters, the JSON document built from it, and text sanitising. */
+#include "leakbridge/output_path.h"
 #include "report.h"
 
 #include <check.h>
@@ -21,7 +22,14 @@
 /* 2023-11-14T22:13:20Z */
 #define WALL 1700000000
 
-/* --- lb_report_path ------------------------------------------------------------------------- */
+/* --- lb_output_path_expand ------------------------------------------------------------------ */
+
+static bool lb_report_path(const char *pattern, long pid, time_t wall, unsigned seq, char *out,
+                           size_t len)
+{
+    struct lb_output_path_values v = {pid, wall, seq, "pod-7"};
+    return lb_output_path_expand(pattern, &v, out, len);
+}
 
 static void expect_path(const char *pattern, long pid, unsigned seq, const char *want)
 {
@@ -40,6 +48,7 @@ START_TEST(test_path_expands_every_escape)
     expect_path("%%p is not a pid", 5, 1, "%p is not a pid");
     expect_path("%n", 1, 4294967295u, "4294967295");
     expect_path("plain.json", 99, 3, "plain.json");
+    expect_path("/var/log/lb/%h-%p-%n.json", 1, 2, "/var/log/lb/pod-7-1-2.json");
     expect_path("/a/%t/%p/%n/%%/x", 2147483647, 10, "/a/20231114T221320Z/2147483647/10/%/x");
 }
 END_TEST

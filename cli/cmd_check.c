@@ -9,7 +9,7 @@
 
 #include "cli.h"
 #include "junit.h"
-#include "report.h"
+#include "report_reader.h"
 #include "stack.h"
 #include "suppressions.h"
 #include "units.h"
@@ -90,7 +90,7 @@ static void print_block(FILE *out, const struct lbc_site *s)
 {
     char a[LBC_UNITS_MAX], text[LBC_FRAME_TEXT_MAX];
     fprintf(out, "%s leak of %" PRId64 " byte(s) (%s) in %" PRId64 " block(s), status %s", s->kind,
-            s->live_bytes, lbc_units_bytes(s->live_bytes, a), s->live_count, s->status);
+            s->live_bytes, lb_units_bytes(s->live_bytes, a), s->live_count, s->status);
     if (s->status_rule)
         fprintf(out, " (rule %s)", s->status_rule);
     if (s->has_growth && s->growth_bytes)
@@ -150,7 +150,7 @@ static bool write_junit(const struct settings *set, const struct lbc_report *r,
         } else if (over && selected(set, s)) {
             c->outcome = LBC_JUNIT_FAILED;
             ok = ok && asprintf(message, "%s live in %" PRId64 " blocks (%s)",
-                                lbc_units_bytes(s->live_bytes, a), s->live_count, s->status) >= 0;
+                                lb_units_bytes(s->live_bytes, a), s->live_count, s->status) >= 0;
             ok = ok && (mem = open_memstream(details, &len)) != NULL;
             if (ok) {
                 print_block(mem, s);
@@ -207,11 +207,10 @@ static int run(struct settings *set, const struct lbc_report *r)
                 print_block(stdout, &r->sites[i]);
     printf("SUMMARY: leakbridge: %" PRId64 " byte(s) (%s) live in %" PRId64 " block(s) at %" PRId64
            " site(s) %s the limit of %s",
-           bytes, lbc_units_bytes(bytes, a), blocks, sites, over ? "over" : "within",
-           lbc_units_bytes(set->max_bytes, b));
+           bytes, lb_units_bytes(bytes, a), blocks, sites, over ? "over" : "within",
+           lb_units_bytes(set->max_bytes, b));
     if (sup_sites)
-        printf("; %" PRId64 " site(s) with %s suppressed", sup_sites,
-               lbc_units_bytes(sup_bytes, a));
+        printf("; %" PRId64 " site(s) with %s suppressed", sup_sites, lb_units_bytes(sup_bytes, a));
     printf("%s\n", r->estimated ? "; figures are estimates from a sampled report" : "");
     print_suppressions(&set->sup);
     bool junit_ok = !set->junit || write_junit(set, r, suppressed, over);
@@ -286,10 +285,10 @@ int lbc_check_main(int argc, char **argv)
         lbc_usage_error("check", "expected one REPORT, got %d arguments", argc - optind);
         goto out;
     }
-    struct lbc_report *r = lbc_report_open(argv[optind]);
+    struct lbc_report *r = lbc_reader_open(argv[optind]);
     if (r) {
         status = run(&set, r);
-        lbc_report_free(r);
+        lbc_reader_free(r);
     }
 out:
     lbc_suppressions_free(&set.sup);

@@ -1,4 +1,4 @@
-#include "report.h"
+#include "report_reader.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -306,7 +306,7 @@ static bool read_report(struct ctx *c, struct lbc_report *r)
     return true;
 }
 
-struct lbc_report *lbc_report_from_json(json_t *root, const char *path, char *err, size_t err_len)
+struct lbc_report *lbc_reader_from_json(json_t *root, const char *path, char *err, size_t err_len)
 {
     struct ctx c = {err, err_len};
     struct lbc_report *r = calloc(1, sizeof *r);
@@ -318,13 +318,13 @@ struct lbc_report *lbc_report_from_json(json_t *root, const char *path, char *er
     r->root = root;
     r->path = path;
     if (!read_report(&c, r)) {
-        lbc_report_free(r);
+        lbc_reader_free(r);
         return NULL;
     }
     return r;
 }
 
-struct lbc_report *lbc_report_load(const char *path, char *err, size_t err_len)
+struct lbc_report *lbc_reader_load(const char *path, char *err, size_t err_len)
 {
     json_error_t e;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
@@ -343,19 +343,19 @@ struct lbc_report *lbc_report_load(const char *path, char *err, size_t err_len)
             fail(&c, "not valid JSON: %s at line %d, column %d", e.text, e.line, e.column);
         return NULL;
     }
-    return lbc_report_from_json(root, path, err, err_len);
+    return lbc_reader_from_json(root, path, err, err_len);
 }
 
-struct lbc_report *lbc_report_open(const char *path)
+struct lbc_report *lbc_reader_open(const char *path)
 {
     char err[LBC_ERR_MAX];
-    struct lbc_report *r = lbc_report_load(path, err, sizeof err);
+    struct lbc_report *r = lbc_reader_load(path, err, sizeof err);
     if (!r)
         fprintf(stderr, "leakbridge: %s: %s\n", path, err);
     return r;
 }
 
-void lbc_report_free(struct lbc_report *r)
+void lbc_reader_free(struct lbc_report *r)
 {
     if (!r)
         return;

@@ -1,7 +1,7 @@
 /* Reading reports: loads a report file, checks every field the commands use and gives them a
  * typed view of it. Strings point into the JSON document, which the report owns. */
-#ifndef LBC_REPORT_H
-#define LBC_REPORT_H
+#ifndef LBC_REPORT_READER_H
+#define LBC_REPORT_READER_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -65,15 +65,15 @@ struct lbc_report {
 
 /* Loads and checks the report at path. On failure returns NULL and writes one line saying what
  * was wrong, without the file name (the caller adds it). The caller frees with
- * lbc_report_free. */
-struct lbc_report *lbc_report_load(const char *path, char *err, size_t err_len);
+ * lbc_reader_free. */
+struct lbc_report *lbc_reader_load(const char *path, char *err, size_t err_len);
 
 /* The same over a document in memory; takes over root's reference (also on failure). */
-struct lbc_report *lbc_report_from_json(json_t *root, const char *path, char *err, size_t err_len);
+struct lbc_report *lbc_reader_from_json(json_t *root, const char *path, char *err, size_t err_len);
 
 /* Loads path or prints "leakbridge: PATH: WHY" on stderr and returns NULL. */
-struct lbc_report *lbc_report_open(const char *path);
+struct lbc_report *lbc_reader_open(const char *path);
 
-void lbc_report_free(struct lbc_report *report);
+void lbc_reader_free(struct lbc_report *report);
 
 #endif

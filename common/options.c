@@ -1,9 +1,10 @@
-#include "options.h"
+#include "leakbridge/options.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "leakbridge/output_path.h"
 #include "leakbridge/report_format.h"
 
 #define STR(x) #x
@@ -129,13 +130,8 @@ static const char *set_output(struct lb_options *opts, const char *s, size_t n)
     size_t name = s[n - 1] == '/' ? strlen(LB_OUTPUT_FILE_NAME) : 0;
     if (n + name >= LB_OUTPUT_MAX)
         return "a path shorter than " XSTR(LB_OUTPUT_MAX) " bytes";
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '%')
-            continue;
-        if (i + 1 == n || !memchr("ptn%", s[i + 1], 4))
-            return "a path whose only escapes are %p, %t, %n and %%";
-        i++; /* skip the escaped character, so "%%n" is a literal "%n" */
-    }
+    if (!lb_output_path_valid(s, n))
+        return "a path whose only escapes are " LB_OUTPUT_PATH_ESCAPES;
     memcpy(opts->output, s, n);
     memcpy(opts->output + n, LB_OUTPUT_FILE_NAME, name);
     opts->output[n + name] = '\0';

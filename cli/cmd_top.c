@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "report.h"
+#include "report_reader.h"
 #include "stack.h"
 #include "units.h"
 
@@ -153,12 +153,12 @@ static void print_header(const struct lbc_report *r)
         printf("%s: pid %" PRId64 ", dump %" PRId64 " (%s) at %s, %.1f s after the agent "
                "started\n",
                r->path, r->pid, r->sequence, r->reason, r->time, (double)r->uptime_ms / 1000.0);
-    printf("%s live in %" PRId64 " %s at %zu %s", lbc_units_bytes(r->live_bytes, live),
+    printf("%s live in %" PRId64 " %s at %zu %s", lb_units_bytes(r->live_bytes, live),
            r->live_count, lbc_units_plural(r->live_count, "block", "blocks"), r->nsites,
            lbc_units_plural((int64_t)r->nsites, "site", "sites"));
     if (r->estimated)
         printf("; figures are estimates (sampled, one sample per %s allocated on average)\n",
-               lbc_units_bytes(r->sample_mean, mean));
+               lb_units_bytes(r->sample_mean, mean));
     else
         printf("; exact figures (sample=0)\n");
 }
@@ -185,12 +185,12 @@ static void print_rows(const struct lbc_report *r, const struct row *rows, size_
         printf(" %6s  %s\n", "SITES", by_titles[by]);
     for (size_t i = 0; i < shown; i++) {
         const struct row *row = &rows[i];
-        printf("%10s %6s %8" PRId64, lbc_units_bytes(row->live_bytes, a),
+        printf("%10s %6s %8" PRId64, lb_units_bytes(row->live_bytes, a),
                lbc_units_share(row->live_bytes, r->live_bytes, b), row->live_count);
         if (growth)
             printf(" %11s", lbc_units_growth(row->growth_bytes, c));
         if (released)
-            printf(" %10s", lbc_units_bytes(row->gc_released_bytes, c));
+            printf(" %10s", lb_units_bytes(row->gc_released_bytes, c));
         if (by != BY_SITE) {
             printf(" %6" PRId64 "  %s\n", row->sites, row->label);
             continue;
@@ -205,7 +205,7 @@ static void print_rows(const struct lbc_report *r, const struct row *rows, size_
         printf("... %zu more %s holding %s (-n 0 shows all)\n", nrows - shown,
                by == BY_SITE ? lbc_units_plural((int64_t)(nrows - shown), "site", "sites")
                              : lbc_units_plural((int64_t)(nrows - shown), "group", "groups"),
-               lbc_units_bytes(rest, a));
+               lb_units_bytes(rest, a));
     }
     if (!nrows)
         printf("(no site holds live memory)\n");
@@ -252,13 +252,13 @@ int lbc_top_main(int argc, char **argv)
     if (argc - optind != 1)
         return lbc_usage_error("top", "expected one REPORT, got %d arguments", argc - optind);
 
-    struct lbc_report *r = lbc_report_open(argv[optind]);
+    struct lbc_report *r = lbc_reader_open(argv[optind]);
     if (!r)
         return LBC_EXIT_BAD;
     size_t nrows;
     struct row *rows = make_rows(r, by, &nrows);
     if (!rows) {
-        lbc_report_free(r);
+        lbc_reader_free(r);
         return lbc_error("out of memory");
     }
     print_header(r);
@@ -266,6 +266,6 @@ int lbc_top_main(int argc, char **argv)
     for (size_t i = 0; i < nrows; i++)
         free(rows[i].owned);
     free(rows);
-    lbc_report_free(r);
+    lbc_reader_free(r);
     return LBC_EXIT_OK;
 }

@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "jcmd.h"
 #include "leakbridge/report_format.h"
-#include "options.h"
+#include "leakbridge/options.h"
 
 #define JCMD_TIMEOUT_S 60
 

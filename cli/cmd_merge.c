@@ -9,8 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "leakbridge/atomic_file.h"
 #include "match.h"
-#include "report.h"
+#include "report_reader.h"
 
 static const char usage[] =
     "usage: leakbridge merge REPORT... [-o OUT]\n"
@@ -314,32 +315,24 @@ static json_t *merge(struct lbc_report *const *reports, size_t n)
     return out;
 }
 
-/* Writes doc to path whole: a temporary file beside it, then a rename. */
+/* Writes doc to path whole (leakbridge/atomic_file.h), or to stdout without a path. */
 static bool write_report(json_t *doc, const char *path)
 {
     const size_t flags = JSON_INDENT(1) | JSON_ENSURE_ASCII;
     if (!path)
         return json_dumpf(doc, stdout, flags) == 0 && fputc('\n', stdout) != EOF;
-    char *tmp;
-    if (asprintf(&tmp, "%s.tmp%ld", path, (long)getpid()) < 0)
-        return false;
-    FILE *f = fopen(tmp, "w");
-    bool ok = f && json_dumpf(doc, f, flags) == 0 && fputc('\n', f) != EOF;
-    int saved = errno;
-    if (f && fclose(f) != 0 && ok) {
-        ok = false;
-        saved = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = false;
-        saved = errno;
-    }
-    if (!ok) {
-        unlink(tmp);
-        lbc_error("%s: cannot write the merged report: %s", path, strerror(saved));
-    }
-    free(tmp);
-    return ok;
+    char *text = json_dumps(doc, flags);
+    struct lb_atomic_file f;
+    int err = text ? lb_atomic_file_open(&f, path) : ENOMEM;
+    if (!err && (err = lb_atomic_file_write(&f, text, strlen(text))) == 0 &&
+        (err = lb_atomic_file_write(&f, "\n", 1)) == 0)
+        err = lb_atomic_file_commit(&f);
+    else if (text && f.fd >= 0)
+        lb_atomic_file_abort(&f);
+    free(text);
+    if (err)
+        lbc_error("%s: cannot write the merged report: %s", path, strerror(err));
+    return err == 0;
 }
 
 int lbc_merge_main(int argc, char **argv)
@@ -370,7 +363,7 @@ int lbc_merge_main(int argc, char **argv)
     if (!reports)
         return lbc_error("out of memory");
     for (; loaded < n; loaded++)
-        if (!(reports[loaded] = lbc_report_open(argv[optind + (int)loaded])))
+        if (!(reports[loaded] = lbc_reader_open(argv[optind + (int)loaded])))
             break;
     if (loaded == n) {
         json_t *doc = merge(reports, n);
@@ -381,7 +374,7 @@ int lbc_merge_main(int argc, char **argv)
         json_decref(doc);
     }
     for (size_t i = 0; i < loaded; i++)
-        lbc_report_free(reports[i]);
+        lbc_reader_free(reports[i]);
     free(reports);
     return status;
 }

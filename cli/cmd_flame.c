@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "report.h"
+#include "report_reader.h"
 #include "stack.h"
 #include "units.h"
 
@@ -225,7 +225,7 @@ static json_t *html_data(struct node *root, const struct lbc_report *old,
         snprintf(info, sizeof info,
                  "live %s -> %s (%s); width: live bytes in the newer report, red: grew, blue: "
                  "shrank",
-                 lbc_units_bytes(old->live_bytes, a), lbc_units_bytes(new->live_bytes, b),
+                 lb_units_bytes(old->live_bytes, a), lb_units_bytes(new->live_bytes, b),
                  lbc_units_growth(new->live_bytes - old->live_bytes, c));
     } else {
         snprintf(title, sizeof title, "leakbridge: live off-heap memory in %s", new->path);
@@ -233,7 +233,7 @@ static json_t *html_data(struct node *root, const struct lbc_report *old,
                  "pid %" PRId64 ", dump %" PRId64 " (%s) at %s: %s live in %" PRId64
                  " blocks at %zu sites%s",
                  new->pid, new->sequence, new->reason, new->time,
-                 lbc_units_bytes(new->live_bytes, a), new->live_count, new->nsites,
+                 lb_units_bytes(new->live_bytes, a), new->live_count, new->nsites,
                  new->estimated ? "; figures are estimates (sampled)" : "");
     }
     json_t *tree = to_json(root, old != NULL);
@@ -284,9 +284,9 @@ int lbc_flame_main(int argc, char **argv)
     int status = LBC_EXIT_BAD;
     if (!root)
         return lbc_error("out of memory");
-    if (diff && !(old = lbc_report_open(argv[optind])))
+    if (diff && !(old = lbc_reader_open(argv[optind])))
         goto out;
-    if (!(new = lbc_report_open(argv[optind + want - 1])))
+    if (!(new = lbc_reader_open(argv[optind + want - 1])))
         goto out;
     if ((old && !add_report(root, old, true)) || !add_report(root, new, false)) {
         lbc_error("out of memory");
@@ -307,7 +307,7 @@ int lbc_flame_main(int argc, char **argv)
     }
 out:
     free_node(root);
-    lbc_report_free(old);
-    lbc_report_free(new);
+    lbc_reader_free(old);
+    lbc_reader_free(new);
     return status;
 }

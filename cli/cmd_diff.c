@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "match.h"
-#include "report.h"
+#include "report_reader.h"
 #include "stack.h"
 #include "units.h"
 
@@ -140,7 +140,7 @@ static void print_header(const struct lbc_report *old, const struct lbc_report *
         printf(", %.1f s later", (double)(new->uptime_ms - old->uptime_ms) / 1000.0);
     printf("\n");
     printf("live %s -> %s (%s), blocks %" PRId64 " -> %" PRId64 " (%s), sites %zu -> %zu\n",
-           lbc_units_bytes(old->live_bytes, a), lbc_units_bytes(new->live_bytes, b),
+           lb_units_bytes(old->live_bytes, a), lb_units_bytes(new->live_bytes, b),
            lbc_units_growth(new->live_bytes - old->live_bytes, c), old->live_count, new->live_count,
            lbc_units_signed(new->live_count - old->live_count, d), old->nsites, new->nsites);
     if (old->estimated || new->estimated)
@@ -167,9 +167,9 @@ static void print_changes(const struct change *changes, size_t n, long top, bool
         }
         shown++;
         printf("%11s %7s %10s %10s  %-13s %-8s  %s\n", lbc_units_growth(growth(ch), a),
-               lbc_units_signed(ch->new_count - ch->old_count, b),
-               lbc_units_bytes(ch->old_bytes, c), lbc_units_bytes(ch->new_bytes, d), ch->site->kind,
-               change_name(ch), lbc_stack_headline(ch->site, headline, sizeof headline));
+               lbc_units_signed(ch->new_count - ch->old_count, b), lb_units_bytes(ch->old_bytes, c),
+               lb_units_bytes(ch->new_bytes, d), ch->site->kind, change_name(ch),
+               lbc_stack_headline(ch->site, headline, sizeof headline));
         if (verbose)
             lbc_stack_print(stdout, ch->site, true);
     }
@@ -215,9 +215,9 @@ int lbc_diff_main(int argc, char **argv)
         return lbc_usage_error("diff", "expected OLD and NEW, got %d arguments", argc - optind);
 
     int status = LBC_EXIT_BAD;
-    struct lbc_report *old = lbc_report_open(argv[optind]), *new = NULL;
+    struct lbc_report *old = lbc_reader_open(argv[optind]), *new = NULL;
     if (old)
-        new = lbc_report_open(argv[optind + 1]);
+        new = lbc_reader_open(argv[optind + 1]);
     if (new && (force || same_run(old, new))) {
         size_t n;
         struct change *changes = changes_of(old, new, &n);
@@ -230,7 +230,7 @@ int lbc_diff_main(int argc, char **argv)
             lbc_error("out of memory");
         }
     }
-    lbc_report_free(old);
-    lbc_report_free(new);
+    lbc_reader_free(old);
+    lbc_reader_free(new);
     return status;
 }

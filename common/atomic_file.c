@@ -1,0 +1,57 @@
+#include "leakbridge/atomic_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int lb_atomic_file_open(struct lb_atomic_file *f, const char *path)
+{
+    f->fd = -1;
+    f->path = path;
+    /* Hidden, beside the target (a rename stays on one file system), named by pid so that two
+     * processes writing the same target do not share it. */
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path + 1) : 0;
+    int n = snprintf(f->tmp, sizeof f->tmp, "%.*s.%s.tmp%ld", dir_len, path, path + dir_len,
+                     (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof f->tmp)
+        return ENAMETOOLONG;
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    return f->fd < 0 ? errno : 0;
+}
+
+int lb_atomic_file_write(struct lb_atomic_file *f, const char *text, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t n = write(f->fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+int lb_atomic_file_commit(struct lb_atomic_file *f)
+{
+    int err = fsync(f->fd) != 0 ? errno : 0;
+    if (close(f->fd) != 0 && !err)
+        err = errno;
+    f->fd = -1;
+    if (!err && rename(f->tmp, f->path) != 0)
+        err = errno;
+    if (err)
+        unlink(f->tmp);
+    return err;
+}
+
+void lb_atomic_file_abort(struct lb_atomic_file *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    unlink(f->tmp);
+}

@@ -1,0 +1,32 @@
+/* A file written whole or not at all: the text goes to a temporary file beside the target,
+ * which is synced and renamed into place, so a reader (a dashboard, a CI step, a person
+ * running `leakbridge top` on the last report) never sees half of one, and a crash or a full
+ * disk never replaces a good file with a broken one. Used by the agent's reports and the
+ * command's merged reports. */
+#ifndef LEAKBRIDGE_ATOMIC_FILE_H
+#define LEAKBRIDGE_ATOMIC_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct lb_atomic_file {
+    int fd;              /* the temporary file; write to it */
+    const char *path;    /* the target */
+    char tmp[4096 + 64]; /* DIR/.NAME.tmpPID */
+};
+
+/* Creates the temporary file for path. Returns 0, or an errno (ENAMETOOLONG when the
+ * temporary name does not fit). */
+int lb_atomic_file_open(struct lb_atomic_file *f, const char *path);
+
+/* Writes all of text to the temporary file. Returns 0 or an errno. */
+int lb_atomic_file_write(struct lb_atomic_file *f, const char *text, size_t len);
+
+/* Syncs, closes and renames the file into place. Returns 0, or an errno after removing the
+ * temporary file. */
+int lb_atomic_file_commit(struct lb_atomic_file *f);
+
+/* Closes and removes the temporary file: nothing is written at path. */
+void lb_atomic_file_abort(struct lb_atomic_file *f);
+
+#endif
