@@ -1,13 +1,23 @@
-/* JVMTI entry points: options, capabilities, events, and the one global state. */
-#include "agent.h"
+/* The top floor: JVMTI entry points (Agent_OnLoad, Agent_OnAttach), capabilities and event
+ * callbacks. It fills the global state (runtime.h) and hands each event to the module that
+ * owns it; nothing below calls back up here. */
+#include "runtime.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "clock.h"
+#include "dump.h"
 #include "dumper.h"
 #include "gc.h"
 #include "java_api.h"
-#include "java_frames.h"
+#include "java_names.h"
+#include "leakbridge/output_path.h"
+#include "leakbridge/state_file.h"
 #include "libraries.h"
 #include "log.h"
 #include "sampler.h"
@@ -16,15 +26,13 @@
 #include "unsafe_attach.h"
 #include "unsafe_hooks.h"
 
-struct lb_agent lb_agent;
-
 /* A child made by fork() (native code starting a process) has only the forking thread: locks
  * that other threads held (the live table's, the site table's, the dumper's) stay held for
  * ever there. The child tracks nothing, so its hooks never wait on them. */
 static void forked_child(void)
 {
-    atomic_store(&lb_agent.phase, LB_PHASE_DEAD);
-    lb_track_stop();
+    atomic_store(&lb_runtime.phase, LB_PHASE_DEAD);
+    lb_tracker_stop();
 }
 
 static void release(jvmtiEnv *jvmti, void *p)
@@ -53,7 +61,7 @@ static void JNICALL on_native_method_bind(jvmtiEnv *jvmti, JNIEnv *jni, jthread 
         return;
     /* Cheap name test first: this event comes for every native method the JVM binds. */
     bool unsafe_memory = strstr(name, "Memory0") != NULL;
-    bool loader = lb_agent.options.native && strncmp(name, "load", 4) == 0;
+    bool loader = lb_runtime.options.native && strncmp(name, "load", 4) == 0;
     if ((unsafe_memory || loader) && (cls = class_of(jvmti, method)) != NULL) {
         if (unsafe_memory && strcmp(cls, "Ljdk/internal/misc/Unsafe;") == 0)
             lb_unsafe_hooks_bind(name, address, new_address);
@@ -93,29 +101,29 @@ static void read_property(jvmtiEnv *jvmti, const char *key, char *out, size_t le
 static void JNICALL on_data_dump_request(jvmtiEnv *jvmti)
 {
     (void)jvmti;
-    lb_dumper_request("jcmd");
+    lb_dumper_request(LB_DUMP_JCMD);
 }
 
 /* What needs a live JVM: at VMInit, or at once when attached to a running JVM. */
 static void go_live(jvmtiEnv *jvmti, JNIEnv *jni)
 {
-    read_property(jvmti, "java.vm.version", lb_agent.jvm_version, sizeof lb_agent.jvm_version);
-    read_property(jvmti, "java.vm.vendor", lb_agent.jvm_vendor, sizeof lb_agent.jvm_vendor);
-    read_property(jvmti, "java.vm.name", lb_agent.jvm_name, sizeof lb_agent.jvm_name);
+    read_property(jvmti, "java.vm.version", lb_runtime.jvm_version, sizeof lb_runtime.jvm_version);
+    read_property(jvmti, "java.vm.vendor", lb_runtime.jvm_vendor, sizeof lb_runtime.jvm_vendor);
+    read_property(jvmti, "java.vm.name", lb_runtime.jvm_name, sizeof lb_runtime.jvm_name);
     lb_stacks_java_init(jvmti, jni);
     lb_gc_check_collector();
-    if (lb_agent.options.native) {
+    if (lb_runtime.options.native) {
         char home[4096] = "";
         read_property(jvmti, "java.home", home, sizeof home);
-        lb_libraries_start(home, lb_agent.attached);
+        lb_libraries_start(home, lb_runtime.attached);
     }
-    if (lb_agent.attached) {
+    if (lb_runtime.attached) {
         char why[512];
         if (!lb_unsafe_attach(jvmti, jni, why, sizeof why))
             lb_log("Unsafe and direct buffer allocations are not tracked: %s", why);
         lb_java_api_attach(jvmti, jni);
     }
-    atomic_store(&lb_agent.phase, LB_PHASE_LIVE);
+    atomic_store(&lb_runtime.phase, LB_PHASE_LIVE);
     lb_dumper_start(jvmti, jni);
 }
 
@@ -125,14 +133,36 @@ static void JNICALL on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread)
     go_live(jvmti, jni);
 }
 
+/* An agent loaded into a running JVM has options no one else can read: it notes its output
+ * pattern for 'leakbridge dump' (leakbridge/state_file.h), and takes the note back at exit. */
+static char published[PATH_MAX + 64]; /* the state file this agent wrote, or "" */
+
+static void publish_output(void)
+{
+    char dir[PATH_MAX], pattern[LB_OUTPUT_MAX + PATH_MAX + 2];
+    lb_output_path_absolute(lb_runtime.options.output, pattern, sizeof pattern);
+    if (lb_state_file_dir(getenv("XDG_RUNTIME_DIR"), dir, sizeof dir) &&
+        lb_state_file_write(dir, (long)getpid(), pattern))
+        lb_state_file_path(dir, (long)getpid(), published, sizeof published);
+    else
+        lb_log("'leakbridge dump %ld' will need --output: cannot note where reports go (%s)",
+               (long)getpid(), strerror(errno));
+}
+
+static void unpublish_output(void)
+{
+    if (published[0])
+        unlink(published);
+}
+
 static void JNICALL on_vm_death(jvmtiEnv *jvmti, JNIEnv *jni)
 {
     (void)jvmti;
     (void)jni;
     lb_dumper_stop();
-    lb_dump("exit");
-    lb_dump_unpublish_output();
-    atomic_store(&lb_agent.phase, LB_PHASE_DEAD);
+    lb_dump(LB_DUMP_EXIT);
+    unpublish_output();
+    atomic_store(&lb_runtime.phase, LB_PHASE_DEAD);
 }
 
 static jint start(JavaVM *vm)
@@ -142,19 +172,20 @@ static jint start(JavaVM *vm)
         lb_log("this JVM offers no JVMTI 1.2 environment");
         return JNI_ERR;
     }
-    lb_agent.vm = vm;
-    lb_agent.jvmti = jvmti;
+    lb_runtime.vm = vm;
+    lb_runtime.jvmti = jvmti;
     lb_clock_start();
     pthread_atfork(NULL, NULL, forked_child);
     lb_dump_check_output();
-    lb_sampler_set_mean(lb_agent.options.sample);
-    lb_java_frames_init(jvmti);
+    lb_sampler_set_mean(lb_runtime.options.sample);
+    lb_java_names_init(jvmti);
 
-    /* Early VM start: without it the Unsafe natives are bound in the primordial phase, where
-     * the bind event cannot name the method (jvm-facts.md). A running JVM has bound them
+    /* Early VM start: without it the Unsafe natives are bound (by RegisterNatives, very early)
+     * in the primordial phase, where GetMethodName answers JVMTI_ERROR_WRONG_PHASE and the bind
+     * event cannot name the method (docs/design.md, Hooks). A running JVM has bound them
      * already: attach mode finds them another way. */
     jvmtiCapabilities caps = {0};
-    caps.can_generate_early_vmstart = !lb_agent.attached;
+    caps.can_generate_early_vmstart = !lb_runtime.attached;
     caps.can_generate_native_method_bind_events = 1;
     caps.can_generate_garbage_collection_events = 1;
     caps.can_get_line_numbers = 1;
@@ -197,7 +228,7 @@ static _Atomic bool active;
 static bool parse_options(const char *options)
 {
     char err[512];
-    if (lb_options_parse(options, &lb_agent.options, err, sizeof err))
+    if (lb_options_parse(options, &lb_runtime.options, err, sizeof err))
         return true;
     lb_log("%s", err);
     return false;
@@ -220,7 +251,7 @@ JNIEXPORT jint JNICALL Agent_OnAttach(JavaVM *vm, char *options, void *reserved)
     (void)reserved;
     if (atomic_load(&active)) {
         lb_log("already active in this JVM, options unchanged; writing a report");
-        lb_dumper_request("attach");
+        lb_dumper_request(LB_DUMP_ATTACH);
         return JNI_OK;
     }
     /* Bad options leave nothing behind: the user can attach again with good ones. */
@@ -232,8 +263,8 @@ JNIEXPORT jint JNICALL Agent_OnAttach(JavaVM *vm, char *options, void *reserved)
     }
     if (atomic_exchange(&active, true))
         return JNI_OK;
-    lb_agent.options = opts;
-    lb_agent.attached = true;
+    lb_runtime.options = opts;
+    lb_runtime.attached = true;
     if (start(vm) != JNI_OK)
         return JNI_ERR;
     JNIEnv *jni;
@@ -241,8 +272,8 @@ JNIEXPORT jint JNICALL Agent_OnAttach(JavaVM *vm, char *options, void *reserved)
         lb_log("attached thread has no JNI environment: not tracking");
         return JNI_ERR;
     }
-    go_live(lb_agent.jvmti, jni);
-    lb_dump_publish_output();
+    go_live(lb_runtime.jvmti, jni);
+    publish_output();
     lb_log("attached to the running JVM: tracking allocations from now on");
     return JNI_OK;
 }

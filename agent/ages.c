@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "live_table.h"
+#include "ptr_map.h"
 #include "sampler.h"
 
 struct age_entry {
@@ -12,52 +13,12 @@ struct age_entry {
     uint32_t snapshot; /* index in the snapshots */
 };
 
-/* Site -> snapshot index, keyed by the site's address: a few hundred kilobytes for 10,000
- * sites, where reading each block's site->id would touch a cache line of every site. */
-struct site_index {
-    size_t mask;
-    struct site_slot {
-        const struct lb_site *site;
-        uint32_t snapshot;
-    } * slots;
-};
-
-static size_t site_hash(const struct site_index *m, const struct lb_site *site)
-{
-    return (size_t)(((uintptr_t)site >> 6) * 0x9E3779B97F4A7C15ull >> 17) & m->mask;
-}
-
-static bool site_index_init(struct site_index *m, const struct lb_site_snapshot *snaps, size_t n)
-{
-    size_t slots = 64;
-    while (slots < 2 * n)
-        slots *= 2;
-    m->mask = slots - 1;
-    m->slots = calloc(slots, sizeof *m->slots);
-    if (!m->slots)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        size_t j = site_hash(m, snaps[i].site);
-        while (m->slots[j].site)
-            j = (j + 1) & m->mask;
-        m->slots[j] = (struct site_slot){snaps[i].site, (uint32_t)i};
-    }
-    return true;
-}
-
-static long site_index_get(const struct site_index *m, const struct lb_site *site)
-{
-    for (size_t j = site_hash(m, site);; j = (j + 1) & m->mask) {
-        if (m->slots[j].site == site)
-            return m->slots[j].snapshot;
-        if (!m->slots[j].site)
-            return -1;
-    }
-}
-
 /* The one pass over the live table: every block of a snapshotted site, in table order. */
 struct walk {
-    struct site_index index;
+    /* site -> its snapshot, keyed by the site's address: a few hundred kilobytes for 10,000
+     * sites, where reading each block's site->id would touch a cache line of every site. */
+    struct lb_ptr_map index;
+    const struct lb_snapshot *snaps;
     size_t *count; /* per snapshot */
     struct age_entry *entries;
     size_t n, cap;
@@ -68,9 +29,10 @@ static void collect_block(uintptr_t addr, const struct lb_block *b, void *ctx)
 {
     (void)addr;
     struct walk *w = ctx;
-    long i = site_index_get(&w->index, b->site);
-    if (i < 0 || w->failed)
+    const struct lb_snapshot *sn = lb_ptr_map_get(&w->index, b->site);
+    if (!sn || w->failed)
         return; /* a site interned after the snapshot */
+    size_t i = (size_t)(sn - w->snaps);
     if (w->n == w->cap) {
         size_t cap = w->cap * 2 + 1024;
         struct age_entry *more = realloc(w->entries, cap * sizeof *more);
@@ -112,7 +74,7 @@ static const struct age_entry *quantile(const struct age_entry *e, size_t n, uin
     return &e[n - 1];
 }
 
-static void summarize(struct lb_site_snapshot *sn, struct age_entry *e, size_t n, uint64_t now_ms,
+static void summarize(struct lb_snapshot *sn, struct age_entry *e, size_t n, uint64_t now_ms,
                       uint32_t epoch_now)
 {
     if (n == 0)
@@ -132,20 +94,27 @@ static void summarize(struct lb_site_snapshot *sn, struct age_entry *e, size_t n
     sn->gcs_survived_p50 = survived(epoch_now, p50->gc_epoch);
 }
 
-bool lb_ages_fill(struct lb_site_snapshot *snaps, size_t n, uint64_t now_ms, uint32_t gc_epoch)
+bool lb_ages_fill(struct lb_snapshot *snaps, size_t n, uint64_t now_ms, uint32_t gc_epoch)
 {
     struct walk w = {0};
-    struct lb_table_stats st;
-    lb_table_stats(&st);
+    struct lb_live_table_stats st;
+    lb_live_table_stats(&st);
     w.cap = st.live + st.live / 8 + 1024; /* room for blocks added during the walk, mostly */
     w.entries = malloc(w.cap * sizeof *w.entries);
     w.count = calloc(n + 1, sizeof *w.count);
     size_t *next = calloc(n + 1, sizeof *next);
     struct age_entry *grouped = NULL;
     bool ok = false;
-    if (!w.entries || !w.count || !next || !site_index_init(&w.index, snaps, n))
+    if (!w.entries || !w.count || !next || !lb_ptr_map_init(&w.index, n))
         goto out;
-    lb_table_foreach(collect_block, &w);
+    w.snaps = snaps;
+    for (size_t i = 0; i < n; i++) {
+        void **cell = lb_ptr_map_put(&w.index, snaps[i].site);
+        if (!cell)
+            goto out;
+        *cell = &snaps[i];
+    }
+    lb_live_table_foreach(collect_block, &w);
     if (w.failed)
         goto out;
     /* Grouped by snapshot, in one stable counting pass. */
@@ -164,7 +133,7 @@ bool lb_ages_fill(struct lb_site_snapshot *snaps, size_t n, uint64_t now_ms, uin
     }
     ok = true;
 out:
-    free(w.index.slots);
+    lb_ptr_map_free(&w.index);
     free(w.count);
     free(w.entries);
     free(next);

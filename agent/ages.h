@@ -6,12 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "report.h"
+#include "snapshot.h"
 
 /* Walks the live table once (without its locks) and fills the age fields of every snapshot whose
  * site has blocks in it: oldest, median and 90th percentile age (weighted by the blocks' estimated
  * counts) and the GCs they survived. now_ms is lb_clock_ms(), gc_epoch the GCs finished so far.
  * False when out of memory (ages are then left out). */
-bool lb_ages_fill(struct lb_site_snapshot *snaps, size_t n, uint64_t now_ms, uint32_t gc_epoch);
+bool lb_ages_fill(struct lb_snapshot *snaps, size_t n, uint64_t now_ms, uint32_t gc_epoch);
 
 #endif

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent.h"
+#include "clock.h"
+#include "runtime.h"
 #include "tracker.h"
 
 /* Frees arrive in bursts after a GC; this much quiet means reference processing is done. */
@@ -50,14 +51,14 @@ bool lb_gc_can_force_at_exit(void)
 void JNICALL lb_gc_on_finish(jvmtiEnv *jvmti)
 {
     (void)jvmti;
-    atomic_fetch_add_explicit(&lb_gc_epoch, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&lb_clock_gc_epoch, 1, memory_order_relaxed);
 }
 
 /* Frees of blocks older than the forced GC: they stop once the Cleaners and finalizers the
  * GC released have run, even while the program goes on allocating and freeing. */
 static uint64_t old_frees(void)
 {
-    return atomic_load_explicit(&lb_track_old_frees, memory_order_relaxed);
+    return atomic_load_explicit(&lb_tracker_old_frees, memory_order_relaxed);
 }
 
 static void sleep_ms(unsigned ms)
@@ -92,15 +93,15 @@ static void wait_for_reference_processing(JNIEnv *jni, uint64_t deadline_ms)
 
 bool lb_gc_force_and_settle(JNIEnv *jni, uint64_t max_wait_ms)
 {
-    jvmtiEnv *jvmti = lb_agent.jvmti;
+    jvmtiEnv *jvmti = lb_runtime.jvmti;
     uint64_t start = lb_clock_ms(), deadline = start + max_wait_ms;
     /* The clock ticks in milliseconds: a block of this very tick counts as new. */
-    atomic_store(&lb_track_old_before_ms, start);
+    atomic_store(&lb_tracker_old_before_ms, start);
     if ((*jvmti)->ForceGarbageCollection(jvmti) != JVMTI_ERROR_NONE) {
-        atomic_store(&lb_track_old_before_ms, 0);
+        atomic_store(&lb_tracker_old_before_ms, 0);
         return false;
     }
-    if (jni && atomic_load(&lb_agent.phase) == LB_PHASE_LIVE)
+    if (jni && atomic_load(&lb_runtime.phase) == LB_PHASE_LIVE)
         wait_for_reference_processing(jni, deadline);
     /* Finalizers and java.lang.ref.Cleaner run on their own threads: wait for quiet. */
     uint64_t last = old_frees(), quiet_since = lb_clock_ms();
@@ -112,6 +113,6 @@ bool lb_gc_force_and_settle(JNIEnv *jni, uint64_t max_wait_ms)
             quiet_since = lb_clock_ms();
         }
     }
-    atomic_store(&lb_track_old_before_ms, 0);
+    atomic_store(&lb_tracker_old_before_ms, 0);
     return true;
 }

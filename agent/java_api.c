@@ -14,15 +14,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent.h"
-#include "dumper.h"
+#include "clock.h"
+#include "dump.h"
+#include "frame_json.h"
 #include "gc.h"
-#include "java_frames.h"
 #include "live_table.h"
 #include "log.h"
+#include "runtime.h"
 #include "sampler.h"
 #include "sites.h"
-#include "symbols.h"
 #include "tracker.h"
 
 #define LB_API_CLASS "io/leakbridge/LeakBridge"
@@ -91,18 +91,15 @@ static int by_bytes(const void *a, const void *b)
     return x->site->id < y->site->id ? -1 : x->site->id > y->site->id;
 }
 
-static json_t *site_json(const struct site_sum *s, struct lb_java_resolver *java)
+static json_t *site_json(const struct site_sum *s, struct lb_frame_json *resolver)
 {
     json_t *frames = json_array();
-    for (int i = 0; frames && i < s->site->nframes; i++) {
-        const struct lb_frame *f = &s->site->frames[i];
-        json_array_append_new(frames, f->type == LB_FRAME_JAVA
-                                          ? lb_java_resolver_frame(java, f)
-                                          : lb_symbols_frame_json(f, s->site->module_gen));
-    }
+    for (int i = 0; frames && i < s->site->nframes; i++)
+        json_array_append_new(frames, lb_frame_json_get(resolver, s->site, &s->site->frames[i]));
     return json_pack("{s:I,s:s,s:I,s:I,s:o*}", "id", (json_int_t)s->site->id, "kind",
                      lb_kind_name((enum lb_kind)s->site->kind), "live_bytes", (json_int_t)s->bytes,
-                     "live_count", (json_int_t)lb_count_round(s->count_fp), "frames", frames);
+                     "live_count", (json_int_t)lb_sampler_count_round(s->count_fp), "frames",
+                     frames);
 }
 
 /* {"mark":M,"now":N,"sample":S,"missed_blocks":K,"sites":[site...]}, sites largest first. */
@@ -112,7 +109,7 @@ static json_t *live_since(uint64_t mark)
     c.by_id = calloc(c.cap, sizeof *c.by_id);
     if (!c.by_id)
         return NULL;
-    lb_table_foreach(collect_block, &c);
+    lb_live_table_foreach(collect_block, &c);
     size_t n = 0;
     for (size_t i = 0; i < c.cap; i++)
         if (c.by_id[i].site)
@@ -120,15 +117,16 @@ static json_t *live_since(uint64_t mark)
     qsort(c.by_id, n, sizeof *c.by_id, by_bytes);
 
     json_t *result = NULL, *sites = json_array();
-    struct lb_java_resolver *java = lb_java_resolver_new();
+    struct lb_frame_json *java = lb_frame_json_new();
     for (size_t i = 0; sites && java && i < n; i++)
         json_array_append_new(sites, site_json(&c.by_id[i], java));
     if (sites && java)
-        result = json_pack("{s:I,s:I,s:I,s:I,s:O}", "mark", (json_int_t)mark, "now",
-                           (json_int_t)lb_clock_ms(), "sample", (json_int_t)lb_agent.options.sample,
-                           "missed_blocks", (json_int_t)c.missed, "sites", sites);
+        result =
+            json_pack("{s:I,s:I,s:I,s:I,s:O}", "mark", (json_int_t)mark, "now",
+                      (json_int_t)lb_clock_ms(), "sample", (json_int_t)lb_runtime.options.sample,
+                      "missed_blocks", (json_int_t)c.missed, "sites", sites);
     json_decref(sites);
-    lb_java_resolver_free(java);
+    lb_frame_json_free(java);
     free(c.by_id);
     return result;
 }
@@ -169,7 +167,7 @@ static jstring JNICALL api_dump(JNIEnv *jni, jclass cls, jstring path, jboolean 
     if (path && !target)
         return NULL; /* OutOfMemoryError pending */
     char written[PATH_MAX + 1] = "";
-    bool ok = lb_dump_write("api", target, gc, written, sizeof written);
+    bool ok = lb_dump_write(LB_DUMP_API, target, gc, written, sizeof written);
     if (target)
         (*jni)->ReleaseStringUTFChars(jni, path, target);
     return ok ? (*jni)->NewStringUTF(jni, written) : NULL;
@@ -179,7 +177,7 @@ static jlong JNICALL api_sample(JNIEnv *jni, jclass cls)
 {
     (void)jni;
     (void)cls;
-    return (jlong)lb_agent.options.sample;
+    return (jlong)lb_runtime.options.sample;
 }
 
 static bool is_api_class(jvmtiEnv *jvmti, jclass klass)

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent.h"
 #include "got.h"
 #include "log.h"
 #include "malloc_hooks.h"

@@ -60,7 +60,7 @@ struct shard {
 
 static struct shard shards[SHARDS] = {[0 ... SHARDS - 1] = {PTHREAD_MUTEX_INITIALIZER, 0, NULL}};
 
-_Atomic uint16_t lb_table_filter[1u << LB_TABLE_FILTER_BITS];
+_Atomic uint16_t lb_live_table_filter[1u << LB_TABLE_FILTER_BITS];
 
 static inline uint64_t mix(uintptr_t addr)
 {
@@ -177,8 +177,8 @@ static bool ensure_room(struct shard *s)
     return true;
 }
 
-enum lb_insert_result lb_table_insert(uintptr_t addr, const struct lb_block *block,
-                                      struct lb_block *replaced)
+enum lb_insert_result lb_live_table_insert(uintptr_t addr, const struct lb_block *block,
+                                           struct lb_block *replaced)
 {
     uint64_t h = mix(addr);
     struct shard *s = shard_of(h);
@@ -195,7 +195,7 @@ enum lb_insert_result lb_table_insert(uintptr_t addr, const struct lb_block *blo
             if (atomic_load_explicit(&sl->key, memory_order_relaxed) == KEY_EMPTY)
                 t->used++;
             t->live++;
-            atomic_fetch_add_explicit(&lb_table_filter[lb_table_filter_index(addr)], 1,
+            atomic_fetch_add_explicit(&lb_live_table_filter[lb_live_table_filter_index(addr)], 1,
                                       memory_order_release);
         }
         /* A dump copying this slot without the lock reads key, block, key: the release fence
@@ -234,9 +234,9 @@ static bool maybe_recorded(struct shard *s, uintptr_t addr, uint64_t h)
     return hit || atomic_load_explicit(&s->seq, memory_order_relaxed) != seq;
 }
 
-bool lb_table_remove(uintptr_t addr, struct lb_block *removed)
+bool lb_live_table_remove(uintptr_t addr, struct lb_block *removed)
 {
-    if (!lb_table_may_hold(addr))
+    if (!lb_live_table_may_hold(addr))
         return false;
     uint64_t h = mix(addr);
     struct shard *s = shard_of(h);
@@ -249,7 +249,7 @@ bool lb_table_remove(uintptr_t addr, struct lb_block *removed)
     if (found) {
         *removed = block_get(&t->slots[i]);
         t->live--;
-        atomic_fetch_sub_explicit(&lb_table_filter[lb_table_filter_index(addr)], 1,
+        atomic_fetch_sub_explicit(&lb_live_table_filter[lb_live_table_filter_index(addr)], 1,
                                   memory_order_relaxed);
         if (atomic_load_explicit(&t->slots[(i + 1) & t->mask].key, memory_order_relaxed) ==
             KEY_EMPTY) {
@@ -280,7 +280,7 @@ static uint64_t monotonic_ns(void)
 
 static _Atomic uint64_t longest_hold_ns;
 
-uint64_t lb_table_foreach_longest_hold_ns(void)
+uint64_t lb_live_table_foreach_longest_hold_ns(void)
 {
     return atomic_exchange(&longest_hold_ns, 0);
 }
@@ -300,12 +300,12 @@ struct entry {
     struct lb_block block;
 };
 
-#ifdef LB_TABLE_TEST_HOOKS
+#ifdef LB_LIVE_TABLE_TEST_HOOKS
 /* Unit tests only: runs between a copy's first read of a slot's key and its read of the block,
- * where another thread may reuse the slot; lb_table_test_reuse writes such a reuse. */
-void (*lb_table_test_copy_hook)(uintptr_t key, void *slot);
+ * where another thread may reuse the slot; lb_live_table_test_reuse writes such a reuse. */
+void (*lb_live_table_test_copy_hook)(uintptr_t key, void *slot);
 
-void lb_table_test_reuse(void *slot, uintptr_t key, const struct lb_block *block)
+void lb_live_table_test_reuse(void *slot, uintptr_t key, const struct lb_block *block)
 {
     struct slot *sl = slot;
     atomic_store_explicit(&sl->key, KEY_TOMBSTONE, memory_order_release);
@@ -315,8 +315,8 @@ void lb_table_test_reuse(void *slot, uintptr_t key, const struct lb_block *block
 }
 #define COPY_HOOK(key, slot)                                                                       \
     do {                                                                                           \
-        if (lb_table_test_copy_hook)                                                               \
-            lb_table_test_copy_hook(key, slot);                                                    \
+        if (lb_live_table_test_copy_hook)                                                          \
+            lb_live_table_test_copy_hook(key, slot);                                               \
     } while (0)
 #else
 #define COPY_HOOK(key, slot) ((void)0)
@@ -370,8 +370,8 @@ static size_t copy_shard(struct shard *s, struct entry **buf, size_t *cap)
     }
 }
 
-void lb_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *block, void *ctx),
-                      void *ctx)
+void lb_live_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *block, void *ctx),
+                           void *ctx)
 {
     struct entry *buf = NULL;
     size_t cap = 0;
@@ -388,7 +388,7 @@ static size_t table_bytes(const struct table *t)
     return sizeof *t + (t->mask + 1) * sizeof(struct slot);
 }
 
-void lb_table_stats(struct lb_table_stats *stats)
+void lb_live_table_stats(struct lb_live_table_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
     for (unsigned n = 0; n < SHARDS; n++) {
@@ -406,10 +406,10 @@ void lb_table_stats(struct lb_table_stats *stats)
     }
 }
 
-void lb_table_reset(void)
+void lb_live_table_reset(void)
 {
     for (size_t i = 0; i < (1u << LB_TABLE_FILTER_BITS); i++)
-        atomic_store(&lb_table_filter[i], 0);
+        atomic_store(&lb_live_table_filter[i], 0);
     for (unsigned n = 0; n < SHARDS; n++) {
         struct table *t = atomic_exchange(&shards[n].table, NULL);
         while (t) {

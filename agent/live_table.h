@@ -3,7 +3,7 @@
  * Sharded open-addressing hash tables. Inserts and removals take the shard's lock; the question
  * "is this address recorded at all?", which every free of an unsampled block asks, takes no lock
  * and reads one or two slots. A table that grows is replaced, never changed in place, and the old
- * one is kept until lb_table_reset, so a lock-free reader never touches freed memory. */
+ * one is kept until lb_live_table_reset, so a lock-free reader never touches freed memory. */
 #ifndef LB_LIVE_TABLE_H
 #define LB_LIVE_TABLE_H
 
@@ -28,16 +28,16 @@ enum lb_insert_result {
     LB_INSERT_NO_MEMORY,
 };
 
-enum lb_insert_result lb_table_insert(uintptr_t addr, const struct lb_block *block,
-                                      struct lb_block *replaced);
+enum lb_insert_result lb_live_table_insert(uintptr_t addr, const struct lb_block *block,
+                                           struct lb_block *replaced);
 
 /* How many recorded addresses fall in each filter bucket: a free whose bucket is empty (nearly
  * every free, with sampling) is answered with one load from this small array, inlined into the
  * hook, instead of a chain of hash, shard, table and slot loads. */
 #define LB_TABLE_FILTER_BITS 16
-extern _Atomic uint16_t lb_table_filter[1u << LB_TABLE_FILTER_BITS];
+extern _Atomic uint16_t lb_live_table_filter[1u << LB_TABLE_FILTER_BITS];
 
-static inline size_t lb_table_filter_index(uintptr_t addr)
+static inline size_t lb_live_table_filter_index(uintptr_t addr)
 {
     /* Allocator addresses are 16-byte aligned; fold in high bits so that arenas differ. */
     return (size_t)((addr >> 4) ^ (addr >> 20) ^ (addr >> 36)) & ((1u << LB_TABLE_FILTER_BITS) - 1);
@@ -45,40 +45,40 @@ static inline size_t lb_table_filter_index(uintptr_t addr)
 
 /* False only if addr is certainly not recorded (exact for addresses whose insert happened
  * before: the caller got addr from an allocation that returned after it). */
-static inline bool lb_table_may_hold(uintptr_t addr)
+static inline bool lb_live_table_may_hold(uintptr_t addr)
 {
-    return atomic_load_explicit(&lb_table_filter[lb_table_filter_index(addr)],
+    return atomic_load_explicit(&lb_live_table_filter[lb_live_table_filter_index(addr)],
                                 memory_order_acquire) != 0;
 }
 
 /* Forgets addr. Returns false, after one lock-free lookup, when it was not recorded. */
-bool lb_table_remove(uintptr_t addr, struct lb_block *removed);
+bool lb_live_table_remove(uintptr_t addr, struct lb_block *removed);
 
 /* Calls fn for each live block. Each shard is copied under its lock, and fn runs on the copy
  * with no lock held, so allocating threads wait at most for one shard's copy. */
-void lb_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *block, void *ctx),
-                      void *ctx);
+void lb_live_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *block, void *ctx),
+                           void *ctx);
 
-/* The longest time one lb_table_foreach call held a shard's lock (during which allocations
+/* The longest time one lb_live_table_foreach call held a shard's lock (during which allocations
  * and frees of recorded blocks in that shard wait), since the last call; resets it. */
-uint64_t lb_table_foreach_longest_hold_ns(void);
+uint64_t lb_live_table_foreach_longest_hold_ns(void);
 
-struct lb_table_stats {
+struct lb_live_table_stats {
     size_t live;          /* blocks recorded now */
     size_t slots;         /* slots in the current tables */
     size_t bytes;         /* memory held by current tables */
     size_t retired_bytes; /* memory held by replaced tables kept for lock-free readers */
 };
-void lb_table_stats(struct lb_table_stats *stats);
+void lb_live_table_stats(struct lb_live_table_stats *stats);
 
 /* Frees everything. Only for tests and only when no other thread uses the table. */
-void lb_table_reset(void);
+void lb_live_table_reset(void);
 
-#ifdef LB_TABLE_TEST_HOOKS
+#ifdef LB_LIVE_TABLE_TEST_HOOKS
 /* Unit tests only (live_table.c): a hook run inside a dump's copy of each slot, and a way for
  * it to reuse that slot for another address as a concurrent free and insert would. */
-extern void (*lb_table_test_copy_hook)(uintptr_t key, void *slot);
-void lb_table_test_reuse(void *slot, uintptr_t key, const struct lb_block *block);
+extern void (*lb_live_table_test_copy_hook)(uintptr_t key, void *slot);
+void lb_live_table_test_reuse(void *slot, uintptr_t key, const struct lb_block *block);
 #endif
 
 #endif

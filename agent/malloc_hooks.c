@@ -8,10 +8,10 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include "agent.h"
 #include "got.h"
-#include "java_frames.h"
+#include "runtime.h"
 #include "sampler.h"
+#include "site_kind.h"
 #include "stacks.h"
 #include "tracker.h"
 
@@ -32,15 +32,15 @@ __attribute__((noinline, cold)) static void *record(void *p, size_t size, enum l
 {
     if (!p || in_hook)
         return p;
-    if (atomic_load_explicit(&lb_agent.phase, memory_order_relaxed) != LB_PHASE_LIVE)
+    if (atomic_load_explicit(&lb_runtime.phase, memory_order_relaxed) != LB_PHASE_LIVE)
         return p;
     in_hook = true;
-    int depth = lb_agent_depth();
+    int depth = lb_runtime_depth();
     void *pcs[depth + LB_STACK_AGENT_FRAMES];
     int npcs = unw_backtrace(pcs, depth + LB_STACK_AGENT_FRAMES);
     struct lb_frame frames[depth];
-    int n = lb_stack_mixed_pcs(lb_agent.vm, lb_agent.jvmti, pcs, npcs, frames, depth);
-    lb_track_alloc((uintptr_t)p, size, origin, frames, n, lb_java_classify);
+    int n = lb_stacks_mixed_pcs(lb_runtime.vm, lb_runtime.jvmti, pcs, npcs, frames, depth);
+    lb_tracker_alloc((uintptr_t)p, size, origin, frames, n, lb_site_kind_of);
     in_hook = false;
     return p;
 }
@@ -48,11 +48,11 @@ __attribute__((noinline, cold)) static void *record(void *p, size_t size, enum l
 static void forget(void *p)
 {
     if (p)
-        lb_track_free((uintptr_t)p); /* before the real free: the address may come back at once */
+        lb_tracker_free((uintptr_t)p); /* before the real free: the address may come back at once */
 }
 
 /* The real functions, found with dlsym: never the old slot value, which may be a lazy-binding
- * PLT stub that would re-resolve and overwrite the hook (jvm-facts.md). */
+ * PLT stub that would re-resolve and overwrite the hook on the first call through it. */
 static struct {
     void *(*malloc)(size_t);
     void *(*calloc)(size_t, size_t);
@@ -108,18 +108,18 @@ static void free_hook(void *p)
 static void *realloc_common(void *p, size_t size, bool track_new)
 {
     bool take_new = track_new && sampled(size);
-    if (!take_new && !lb_table_may_hold((uintptr_t)p))
+    if (!take_new && !lb_live_table_may_hold((uintptr_t)p))
         return real.realloc(p, size); /* neither block is recorded: the common case */
     struct lb_block old;
-    bool had = p && lb_track_take((uintptr_t)p, &old);
+    bool had = p && lb_tracker_take((uintptr_t)p, &old);
     void *q = real.realloc(p, size);
     if (!q && size != 0) {
         if (had)
-            lb_track_put_back((uintptr_t)p, &old);
+            lb_tracker_put_back((uintptr_t)p, &old);
         return q;
     }
     if (had)
-        lb_track_release(&old);
+        lb_tracker_release(&old);
     return take_new ? record(q, size, LB_ORIGIN_MALLOC) : q;
 }
 

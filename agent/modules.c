@@ -354,13 +354,13 @@ struct lb_module *lb_modules_by_path(const char *path)
     return NULL;
 }
 
-const char *lb_module_role_name(enum lb_module_role role)
+const char *lb_modules_role_name(enum lb_module_role role)
 {
     static const char *const names[] = {"jvm", "jni", "dependency", "runtime"};
     return (unsigned)role < 4 ? names[role] : "unknown";
 }
 
-const char *lb_module_tracking_name(enum lb_module_tracking tracking)
+const char *lb_modules_tracking_name(enum lb_module_tracking tracking)
 {
     static const char *const names[] = {"none", "frees", "all"};
     return (unsigned)tracking < 3 ? names[tracking] : "unknown";

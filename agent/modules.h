@@ -79,7 +79,7 @@ struct lb_module *const *lb_modules_all(size_t *count);
 /* The module with this exact path (the newest), or NULL. */
 struct lb_module *lb_modules_by_path(const char *path);
 
-const char *lb_module_role_name(enum lb_module_role role);
-const char *lb_module_tracking_name(enum lb_module_tracking tracking);
+const char *lb_modules_role_name(enum lb_module_role role);
+const char *lb_modules_tracking_name(enum lb_module_tracking tracking);
 
 #endif

@@ -50,7 +50,7 @@ static inline bool lb_sampler_take(size_t size)
 void lb_sampler_weight(size_t size, struct lb_weight *w);
 
 /* Rounds a fixed-point count to a whole number for reports. */
-static inline uint64_t lb_count_round(uint64_t count_fp)
+static inline uint64_t lb_sampler_count_round(uint64_t count_fp)
 {
     return (count_fp + LB_COUNT_ONE / 2) / LB_COUNT_ONE;
 }

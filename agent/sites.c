@@ -50,7 +50,7 @@ static struct lb_site *find(struct lb_site *_Atomic *bucket, uint64_t h, enum lb
 }
 
 struct lb_site *lb_sites_intern_at(enum lb_origin origin, const struct lb_frame *frames,
-                                   int nframes, lb_sites_classify_fn classify, uint32_t module_gen)
+                                   int nframes, lb_sites_kind_fn kind_of, uint32_t module_gen)
 {
     uint64_t h = hash_stack(origin, frames, nframes);
     struct lb_site *_Atomic *bucket = &buckets[h & (BUCKETS - 1)];
@@ -58,8 +58,8 @@ struct lb_site *lb_sites_intern_at(enum lb_origin origin, const struct lb_frame 
     if (site)
         return site;
 
-    /* New stack: classify before taking the lock (the classifier may call into the JVM). */
-    enum lb_kind kind = classify ? classify(origin, frames, nframes) : LB_KIND_MALLOC;
+    /* New stack: its kind is decided before taking the lock (kind_of may call into the JVM). */
+    enum lb_kind kind = kind_of ? kind_of(origin, frames, nframes) : LB_KIND_MALLOC;
     struct lb_site *fresh = lb_arena_calloc(site_bytes(nframes));
     if (!fresh)
         return NULL;

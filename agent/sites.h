@@ -16,7 +16,7 @@
 enum lb_frame_type { LB_FRAME_JAVA = 1, LB_FRAME_NATIVE = 2 };
 
 /* One frame as captured: no names. Java methods are looked up by the dumper thread when the
- * site is new (java_frames.c), native addresses when a report is written (symbols.c). */
+ * site is new (java_names.c), native addresses when a report is written (symbols.c). */
 struct lb_frame {
     uintptr_t id;  /* jmethodID for Java frames, return address for native frames */
     int32_t bci;   /* bytecode index of a Java frame, -1 when unknown */
@@ -36,7 +36,7 @@ struct lb_site {
     uint16_t nframes;
     uint32_t module_gen; /* lb_modules_generation when the stack was captured */
     /* Estimates as explained in sampler.h: bytes, and counts in units of 1/LB_COUNT_ONE. What
-     * is live is allocated - freed (lb_site_live_*): two atomic adds per sample, not four. */
+     * is live is allocated - freed (lb_sites_live_*): two atomic adds per sample, not four. */
     _Atomic uint64_t allocated_bytes;
     _Atomic uint64_t allocated_count_fp;
     _Atomic uint64_t freed_bytes;
@@ -46,27 +46,27 @@ struct lb_site {
 
 /* Decides a new site's kind from its frames (e.g. DirectByteBuffer.<init> among them). Called
  * without any lock held, only for stacks not seen before. */
-typedef enum lb_kind (*lb_sites_classify_fn)(enum lb_origin origin, const struct lb_frame *frames,
-                                             int nframes);
+typedef enum lb_kind (*lb_sites_kind_fn)(enum lb_origin origin, const struct lb_frame *frames,
+                                         int nframes);
 
 /* Returns the site for this stack, creating it if new; NULL only when out of memory.
  * module_gen says which loaded objects the native frames' addresses belong to (modules.h). */
 struct lb_site *lb_sites_intern_at(enum lb_origin origin, const struct lb_frame *frames,
-                                   int nframes, lb_sites_classify_fn classify, uint32_t module_gen);
+                                   int nframes, lb_sites_kind_fn kind_of, uint32_t module_gen);
 
 static inline struct lb_site *lb_sites_intern(enum lb_origin origin, const struct lb_frame *frames,
-                                              int nframes, lb_sites_classify_fn classify)
+                                              int nframes, lb_sites_kind_fn kind_of)
 {
-    return lb_sites_intern_at(origin, frames, nframes, classify, 0);
+    return lb_sites_intern_at(origin, frames, nframes, kind_of, 0);
 }
 
-static inline void lb_site_add(struct lb_site *site, const struct lb_weight *w)
+static inline void lb_sites_add(struct lb_site *site, const struct lb_weight *w)
 {
     atomic_fetch_add_explicit(&site->allocated_bytes, w->bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&site->allocated_count_fp, w->count_fp, memory_order_relaxed);
 }
 
-static inline void lb_site_sub(struct lb_site *site, const struct lb_weight *w)
+static inline void lb_sites_sub(struct lb_site *site, const struct lb_weight *w)
 {
     atomic_fetch_add_explicit(&site->freed_bytes, w->bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&site->freed_count_fp, w->count_fp, memory_order_relaxed);
@@ -74,21 +74,21 @@ static inline void lb_site_sub(struct lb_site *site, const struct lb_weight *w)
 
 /* Live = allocated - freed. The two loads are not one snapshot: a free counted between them
  * could make freed exceed allocated for a moment, which reads as 0 rather than wrapping. */
-static inline uint64_t lb_site_live_left(uint64_t allocated, uint64_t freed)
+static inline uint64_t lb_sites_live_left(uint64_t allocated, uint64_t freed)
 {
     return freed < allocated ? allocated - freed : 0;
 }
 
-static inline uint64_t lb_site_live_bytes(const struct lb_site *site)
+static inline uint64_t lb_sites_live_bytes(const struct lb_site *site)
 {
     uint64_t a = atomic_load_explicit(&site->allocated_bytes, memory_order_relaxed);
-    return lb_site_live_left(a, atomic_load_explicit(&site->freed_bytes, memory_order_relaxed));
+    return lb_sites_live_left(a, atomic_load_explicit(&site->freed_bytes, memory_order_relaxed));
 }
 
-static inline uint64_t lb_site_live_count_fp(const struct lb_site *site)
+static inline uint64_t lb_sites_live_count_fp(const struct lb_site *site)
 {
     uint64_t a = atomic_load_explicit(&site->allocated_count_fp, memory_order_relaxed);
-    return lb_site_live_left(a, atomic_load_explicit(&site->freed_count_fp, memory_order_relaxed));
+    return lb_sites_live_left(a, atomic_load_explicit(&site->freed_count_fp, memory_order_relaxed));
 }
 
 /* The newest site; follow all_next for the rest. Safe to walk while sites are added. */

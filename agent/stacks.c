@@ -5,8 +5,8 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include "modules.h"
 #include "leakbridge/options.h"
+#include "modules.h"
 
 static uintptr_t agent_start, agent_end; /* the agent's own code: hook frames */
 
@@ -79,7 +79,7 @@ static int java_frames_async(JNIEnv *env, struct lb_frame *out, int max)
     return trace.num_frames;
 }
 
-int lb_stack_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max)
+int lb_stacks_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max)
 {
     if (max > LB_DEPTH_MAX)
         max = LB_DEPTH_MAX;
@@ -124,8 +124,8 @@ static int native_frames(void *const *pcs, int got, struct lb_frame *out, int ma
     return n;
 }
 
-int lb_stack_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
-                       struct lb_frame *out, int max)
+int lb_stacks_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
+                        struct lb_frame *out, int max)
 {
     if (max > LB_DEPTH_MAX)
         max = LB_DEPTH_MAX;
@@ -133,11 +133,11 @@ int lb_stack_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
     JNIEnv *env;
     /* A library's own pthread is unknown to the JVM: native frames only. */
     if (n < max && (*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_6) == JNI_OK)
-        n += lb_stack_java(jvmti, env, out + n, max - n);
+        n += lb_stacks_java(jvmti, env, out + n, max - n);
     return n;
 }
 
-int lb_stack_java_async(JNIEnv *env, struct lb_frame *out, int max)
+int lb_stacks_java_async(JNIEnv *env, struct lb_frame *out, int max)
 {
     if (max > LB_DEPTH_MAX)
         max = LB_DEPTH_MAX;

@@ -18,11 +18,11 @@ void lb_stacks_prepare_class(jvmtiEnv *jvmti, jclass klass);
 /* Java frames of the calling thread (env is its JNIEnv), leaf first, at most max. Returns how
  * many were written: 0 on a thread the JVM does not know or outside the live phase. The thread
  * must be in native state: never call this from a hook running inside libjvm. */
-int lb_stack_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max);
+int lb_stacks_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max);
 
 /* The same through AsyncGetCallTrace only, which is safe in any thread state, even inside
  * libjvm; -1 when it cannot answer (no AsyncGetCallTrace, no Java frames, an id not made). */
-int lb_stack_java_async(JNIEnv *env, struct lb_frame *out, int max);
+int lb_stacks_java_async(JNIEnv *env, struct lb_frame *out, int max);
 
 /* Mixed stack for a hook inside a JNI library, from the return addresses the hook took itself
  * with libunwind's unw_backtrace (pcs[0..npcs), leaf first): native frames up to the first one
@@ -34,7 +34,7 @@ int lb_stack_java_async(JNIEnv *env, struct lb_frame *out, int max);
  * cache of how to step out of each return address, but every step still costs. Ask for
  * max + LB_STACK_AGENT_FRAMES addresses. */
 #define LB_STACK_AGENT_FRAMES 3
-int lb_stack_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
-                       struct lb_frame *out, int max);
+int lb_stacks_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
+                        struct lb_frame *out, int max);
 
 #endif

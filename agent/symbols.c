@@ -3,8 +3,8 @@
 #include <stdio.h>
 
 #include "elf_symbols.h"
+#include "json_text.h"
 #include "modules.h"
-#include "report.h"
 
 /* The module pc was in when the frame was captured (generation gen), even if it was unloaded
  * since (its symbols were kept) or another object now sits at that address. */
@@ -62,12 +62,13 @@ json_t *lb_symbols_modules_json(void)
         snprintf(base, sizeof base, "0x%llx", (unsigned long long)m->base);
         json_array_append_new(
             list,
-            json_pack("{s:o,s:s,s:I,s:o,s:b,s:b,s:s,s:s}", "path", lb_json_text(m->path), "base",
-                      base, "size", (json_int_t)(m->end - m->start), "build_id",
-                      m->build_id[0] ? json_string(m->build_id) : json_null(), "deleted",
-                      lb_modules_deleted(m), "loaded", atomic_load(&m->loaded), "role",
-                      lb_module_role_name((enum lb_module_role)atomic_load(&m->role)), "tracking",
-                      lb_module_tracking_name((enum lb_module_tracking)atomic_load(&m->tracking))));
+            json_pack(
+                "{s:o,s:s,s:I,s:o,s:b,s:b,s:s,s:s}", "path", lb_json_text(m->path), "base", base,
+                "size", (json_int_t)(m->end - m->start), "build_id",
+                m->build_id[0] ? json_string(m->build_id) : json_null(), "deleted",
+                lb_modules_deleted(m), "loaded", atomic_load(&m->loaded), "role",
+                lb_modules_role_name((enum lb_module_role)atomic_load(&m->role)), "tracking",
+                lb_modules_tracking_name((enum lb_module_tracking)atomic_load(&m->tracking))));
     }
     return list;
 }

@@ -1,33 +1,12 @@
 #include "tracker.h"
 
-#include <time.h>
-
+#include "clock.h"
 #include "modules.h"
 #include "sampler.h"
 
-_Atomic uint32_t lb_gc_epoch;
-static uint64_t clock_origin_ms;
-
-static uint64_t coarse_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-void lb_clock_start(void)
-{
-    clock_origin_ms = coarse_ms();
-}
-
-uint64_t lb_clock_ms(void)
-{
-    return coarse_ms() - clock_origin_ms;
-}
-
 static _Atomic bool stopped;
 
-void lb_track_stop(void)
+void lb_tracker_stop(void)
 {
     atomic_store(&stopped, true);
 }
@@ -35,30 +14,30 @@ void lb_track_stop(void)
 static void (*_Atomic on_new_site)(void);
 static _Atomic uint32_t newest_site_seen;
 
-void lb_track_on_new_site(void (*fn)(void))
+void lb_tracker_on_new_site(void (*fn)(void))
 {
     atomic_store(&on_new_site, fn);
 }
 
-_Atomic uint64_t lb_track_old_before_ms;
-_Atomic uint64_t lb_track_old_frees;
+_Atomic uint64_t lb_tracker_old_before_ms;
+_Atomic uint64_t lb_tracker_old_frees;
 
-void lb_track_release(const struct lb_block *block)
+void lb_tracker_release(const struct lb_block *block)
 {
-    if (block->time_ms < atomic_load_explicit(&lb_track_old_before_ms, memory_order_relaxed))
-        atomic_fetch_add_explicit(&lb_track_old_frees, 1, memory_order_relaxed);
+    if (block->time_ms < atomic_load_explicit(&lb_tracker_old_before_ms, memory_order_relaxed))
+        atomic_fetch_add_explicit(&lb_tracker_old_frees, 1, memory_order_relaxed);
     struct lb_weight w;
     lb_sampler_weight(block->size, &w);
-    lb_site_sub(block->site, &w);
+    lb_sites_sub(block->site, &w);
 }
 
-void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
-                    const struct lb_frame *frames, int nframes, lb_sites_classify_fn classify)
+void lb_tracker_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
+                      const struct lb_frame *frames, int nframes, lb_sites_kind_fn kind_of)
 {
     if (atomic_load_explicit(&stopped, memory_order_relaxed))
         return;
     struct lb_site *site =
-        lb_sites_intern_at(origin, frames, nframes, classify, lb_modules_generation());
+        lb_sites_intern_at(origin, frames, nframes, kind_of, lb_modules_generation());
     if (!site)
         return;
     uint32_t seen = atomic_load_explicit(&newest_site_seen, memory_order_relaxed);
@@ -67,7 +46,7 @@ void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
         if (fn)
             fn();
     }
-    uint32_t epoch = atomic_load_explicit(&lb_gc_epoch, memory_order_relaxed);
+    uint32_t epoch = atomic_load_explicit(&lb_clock_gc_epoch, memory_order_relaxed);
     struct lb_block block = {
         .size = size,
         .site = site,
@@ -75,34 +54,35 @@ void lb_track_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
         .gc_epoch = epoch > 0xFFFFFF ? 0xFFFFFF : epoch,
     };
     struct lb_block stale;
-    enum lb_insert_result r = lb_table_insert(addr, &block, &stale);
+    enum lb_insert_result r = lb_live_table_insert(addr, &block, &stale);
     if (r == LB_INSERT_NO_MEMORY)
         return; /* untracked rather than counted live forever */
     if (r == LB_INSERT_REPLACED)
-        lb_track_release(&stale);
+        lb_tracker_release(&stale);
     struct lb_weight w;
     lb_sampler_weight(size, &w);
-    lb_site_add(site, &w);
+    lb_sites_add(site, &w);
 }
 
-void lb_track_forget(uintptr_t addr)
+void lb_tracker_forget(uintptr_t addr)
 {
     struct lb_block block;
-    if (!atomic_load_explicit(&stopped, memory_order_relaxed) && lb_table_remove(addr, &block))
-        lb_track_release(&block);
+    if (!atomic_load_explicit(&stopped, memory_order_relaxed) && lb_live_table_remove(addr, &block))
+        lb_tracker_release(&block);
 }
 
-bool lb_track_take(uintptr_t addr, struct lb_block *block)
+bool lb_tracker_take(uintptr_t addr, struct lb_block *block)
 {
-    return !atomic_load_explicit(&stopped, memory_order_relaxed) && lb_table_remove(addr, block);
+    return !atomic_load_explicit(&stopped, memory_order_relaxed) &&
+           lb_live_table_remove(addr, block);
 }
 
-void lb_track_put_back(uintptr_t addr, const struct lb_block *block)
+void lb_tracker_put_back(uintptr_t addr, const struct lb_block *block)
 {
     struct lb_block stale;
-    enum lb_insert_result r = lb_table_insert(addr, block, &stale);
+    enum lb_insert_result r = lb_live_table_insert(addr, block, &stale);
     if (r == LB_INSERT_REPLACED)
-        lb_track_release(&stale);
+        lb_tracker_release(&stale);
     else if (r == LB_INSERT_NO_MEMORY)
-        lb_track_release(block);
+        lb_tracker_release(block);
 }

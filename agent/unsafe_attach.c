@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent.h"
 #include "got.h"
+#include "runtime.h"
 #include "sampler.h"
 #include "stacks.h"
 #include "tracker.h"
@@ -21,7 +21,7 @@ static jmethodID allocate_id, reallocate_id;
 static jmethodID buffer_constructors[CONSTRUCTORS_MAX];
 static int nconstructors;
 
-static enum lb_kind classify(enum lb_origin origin, const struct lb_frame *frames, int nframes)
+static enum lb_kind kind_of(enum lb_origin origin, const struct lb_frame *frames, int nframes)
 {
     (void)origin;
     for (int i = 0; i < nframes; i++)
@@ -36,18 +36,18 @@ static void record_if_unsafe(void *p, size_t size)
 {
     if (!p || !lb_sampler_take(size))
         return;
-    if (atomic_load_explicit(&lb_agent.phase, memory_order_relaxed) != LB_PHASE_LIVE)
+    if (atomic_load_explicit(&lb_runtime.phase, memory_order_relaxed) != LB_PHASE_LIVE)
         return;
     JNIEnv *env = NULL;
-    if ((*lb_agent.vm)->GetEnv(lb_agent.vm, (void **)&env, JNI_VERSION_1_6) != JNI_OK)
+    if ((*lb_runtime.vm)->GetEnv(lb_runtime.vm, (void **)&env, JNI_VERSION_1_6) != JNI_OK)
         return; /* a GC or compiler thread, not Unsafe */
-    int depth = lb_agent_depth();
+    int depth = lb_runtime_depth();
     struct lb_frame frames[depth];
-    int n = lb_stack_java_async(env, frames, depth);
+    int n = lb_stacks_java_async(env, frames, depth);
     if (n < 1 ||
         ((jmethodID)frames[0].id != allocate_id && (jmethodID)frames[0].id != reallocate_id))
         return;
-    lb_track_alloc((uintptr_t)p, size, LB_ORIGIN_UNSAFE, frames, n, classify);
+    lb_tracker_alloc((uintptr_t)p, size, LB_ORIGIN_UNSAFE, frames, n, kind_of);
 }
 
 static void *malloc_hook(size_t size)
@@ -60,15 +60,16 @@ static void *malloc_hook(size_t size)
 static void *realloc_hook(void *old, size_t size)
 {
     struct lb_block block;
-    bool had = old && lb_table_may_hold((uintptr_t)old) && lb_track_take((uintptr_t)old, &block);
+    bool had =
+        old && lb_live_table_may_hold((uintptr_t)old) && lb_tracker_take((uintptr_t)old, &block);
     void *p = real_realloc(old, size);
     if (!p && size) {
         if (had) /* failed: the old block is still the caller's */
-            lb_track_put_back((uintptr_t)old, &block);
+            lb_tracker_put_back((uintptr_t)old, &block);
         return p;
     }
     if (had)
-        lb_track_release(&block);
+        lb_tracker_release(&block);
     record_if_unsafe(p, size);
     return p;
 }
@@ -76,7 +77,7 @@ static void *realloc_hook(void *old, size_t size)
 static void free_hook(void *p)
 {
     if (p)
-        lb_track_free((uintptr_t)p); /* before the allocator can hand p out again */
+        lb_tracker_free((uintptr_t)p); /* before the allocator can hand p out again */
     real_free(p);
 }
 

@@ -3,9 +3,9 @@
 #include <jni.h>
 #include <string.h>
 
-#include "agent.h"
-#include "java_frames.h"
+#include "runtime.h"
 #include "sampler.h"
+#include "site_kind.h"
 #include "stacks.h"
 #include "tracker.h"
 
@@ -22,12 +22,12 @@ static void record(JNIEnv *env, jlong addr, jlong size)
 {
     if (addr == 0 || !lb_sampler_take((size_t)size))
         return;
-    if (atomic_load_explicit(&lb_agent.phase, memory_order_relaxed) == LB_PHASE_DEAD)
+    if (atomic_load_explicit(&lb_runtime.phase, memory_order_relaxed) == LB_PHASE_DEAD)
         return; /* the last report is written; JVMTI no longer answers */
-    int depth = lb_agent_depth();
+    int depth = lb_runtime_depth();
     struct lb_frame frames[depth];
-    int n = lb_stack_java(lb_agent.jvmti, env, frames, depth);
-    lb_track_alloc((uintptr_t)addr, (size_t)size, LB_ORIGIN_UNSAFE, frames, n, lb_java_classify);
+    int n = lb_stacks_java(lb_runtime.jvmti, env, frames, depth);
+    lb_tracker_alloc((uintptr_t)addr, (size_t)size, LB_ORIGIN_UNSAFE, frames, n, lb_site_kind_of);
 }
 
 static jlong JNICALL allocate_hook(JNIEnv *env, jobject unsafe, jlong size)
@@ -40,15 +40,15 @@ static jlong JNICALL allocate_hook(JNIEnv *env, jobject unsafe, jlong size)
 static jlong JNICALL reallocate_hook(JNIEnv *env, jobject unsafe, jlong addr, jlong size)
 {
     struct lb_block old;
-    bool had = addr != 0 && lb_track_take((uintptr_t)addr, &old);
+    bool had = addr != 0 && lb_tracker_take((uintptr_t)addr, &old);
     jlong fresh = real_reallocate(env, unsafe, addr, size);
     if (fresh == 0 && size != 0) {
         if (had) /* failed: the old block is still the caller's */
-            lb_track_put_back((uintptr_t)addr, &old);
+            lb_tracker_put_back((uintptr_t)addr, &old);
         return fresh;
     }
     if (had)
-        lb_track_release(&old);
+        lb_tracker_release(&old);
     record(env, fresh, size);
     return fresh;
 }
@@ -56,7 +56,7 @@ static jlong JNICALL reallocate_hook(JNIEnv *env, jobject unsafe, jlong addr, jl
 static void JNICALL free_hook(JNIEnv *env, jobject unsafe, jlong addr)
 {
     if (addr != 0)
-        lb_track_free((uintptr_t)addr); /* before the allocator can hand addr out again */
+        lb_tracker_free((uintptr_t)addr); /* before the allocator can hand addr out again */
     real_free(env, unsafe, addr);
 }
 

@@ -2,7 +2,7 @@
 #ifndef LBC_CLI_H
 #define LBC_CLI_H
 
-/* Exit codes (../shared/design/product.md). */
+/* Exit codes, the same for every subcommand (docs/cli.md). */
 enum {
     LBC_EXIT_OK = 0,    /* done; for check: no leak over the limit */
     LBC_EXIT_LEAKS = 1, /* check: leaks remain */

@@ -41,7 +41,7 @@ static bool block_matches(uintptr_t addr, const struct lb_block *b)
 static void insert_ok(uintptr_t addr)
 {
     struct lb_block b = make_block(addr), stale;
-    enum lb_insert_result r = lb_table_insert(addr, &b, &stale);
+    enum lb_insert_result r = lb_live_table_insert(addr, &b, &stale);
     UU_REQUIRE(r == LB_INSERT_ADDED, "insert of %#lx gave %d, not LB_INSERT_ADDED",
                (unsigned long)addr, (int)r);
 }
@@ -50,7 +50,7 @@ static void remove_ok(uintptr_t addr)
 {
     struct lb_block got;
     memset(&got, 0, sizeof got);
-    UU_REQUIRE(lb_table_remove(addr, &got), "address %#lx not found", (unsigned long)addr);
+    UU_REQUIRE(lb_live_table_remove(addr, &got), "address %#lx not found", (unsigned long)addr);
     UU_REQUIRE(block_matches(addr, &got), "address %#lx came back with another block",
                (unsigned long)addr);
 }
@@ -59,26 +59,26 @@ static void remove_ok(uintptr_t addr)
 static void remove_misses(uintptr_t addr)
 {
     struct lb_block got = make_block(12345), untouched = got;
-    UU_REQUIRE(!lb_table_remove(addr, &got), "address %#lx was found", (unsigned long)addr);
+    UU_REQUIRE(!lb_live_table_remove(addr, &got), "address %#lx was found", (unsigned long)addr);
     UU_REQUIRE(memcmp(&got, &untouched, sizeof got) == 0, "miss on %#lx wrote *removed",
                (unsigned long)addr);
 }
 
 static size_t live_now(void)
 {
-    struct lb_table_stats st;
-    lb_table_stats(&st);
+    struct lb_live_table_stats st;
+    lb_live_table_stats(&st);
     return st.live;
 }
 
 static void setup(void)
 {
-    lb_table_reset();
+    lb_live_table_reset();
 }
 
 static void teardown(void)
 {
-    lb_table_reset();
+    lb_live_table_reset();
 }
 
 /* --- basics --------------------------------------------------------------------------------- */
@@ -92,15 +92,15 @@ static void count_visit(uintptr_t addr, const struct lb_block *block, void *ctx)
 
 START_TEST(test_empty_table_holds_nothing)
 {
-    struct lb_table_stats st;
+    struct lb_live_table_stats st;
     memset(&st, 0xff, sizeof st);
-    lb_table_stats(&st);
+    lb_live_table_stats(&st);
     ck_assert_uint_eq(st.live, 0);
     ck_assert_uint_eq(st.slots, 0);
     ck_assert_uint_eq(st.bytes, 0);
     ck_assert_uint_eq(st.retired_bytes, 0);
     size_t visits = 0;
-    lb_table_foreach(count_visit, &visits);
+    lb_live_table_foreach(count_visit, &visits);
     ck_assert_uint_eq(visits, 0);
     remove_misses(addr_of(0, 1));
 }
@@ -159,11 +159,11 @@ START_TEST(test_insert_of_present_address_replaces_and_returns_stale_block)
     insert_ok(a);
     struct lb_block fresh = make_block(addr_of(5, 5)), stale;
     memset(&stale, 0, sizeof stale);
-    ck_assert_int_eq(lb_table_insert(a, &fresh, &stale), LB_INSERT_REPLACED);
+    ck_assert_int_eq(lb_live_table_insert(a, &fresh, &stale), LB_INSERT_REPLACED);
     ck_assert(block_matches(a, &stale)); /* the old block, for the caller to count freed */
     ck_assert_uint_eq(live_now(), 1);    /* one address, one record */
     struct lb_block got;
-    ck_assert(lb_table_remove(a, &got));
+    ck_assert(lb_live_table_remove(a, &got));
     ck_assert_mem_eq(&got, &fresh, sizeof got); /* the new block is the one kept */
     remove_misses(a);
 }
@@ -203,7 +203,7 @@ START_TEST(test_growth_past_200000_entries_keeps_every_entry)
 
     struct seen s = {calloc(GROW_N, 1), 0, 0};
     ck_assert_ptr_nonnull(s.hits);
-    lb_table_foreach(mark_visit, &s);
+    lb_live_table_foreach(mark_visit, &s);
     ck_assert_uint_eq(s.bad, 0);
     ck_assert_uint_eq(s.visits, GROW_N / 2);
     for (size_t i = 0; i < GROW_N; i++)
@@ -222,8 +222,8 @@ START_TEST(test_stats_describe_the_tables)
 {
     for (size_t i = 0; i < 50000; i++)
         insert_ok(addr_of(0, i));
-    struct lb_table_stats st;
-    lb_table_stats(&st);
+    struct lb_live_table_stats st;
+    lb_live_table_stats(&st);
     ck_assert_uint_eq(st.live, 50000);
     /* Open addressing at most 70% full, and each slot holds at least a key and a block. */
     ck_assert_uint_ge(st.slots * 7, st.live * 10);
@@ -240,8 +240,8 @@ END_TEST
 
 static void expect_small_footprint(const char *what)
 {
-    struct lb_table_stats st;
-    lb_table_stats(&st);
+    struct lb_live_table_stats st;
+    lb_live_table_stats(&st);
     ck_assert_msg(st.bytes + st.retired_bytes < CHURN_BOUND,
                   "%s: tables hold %zu bytes + %zu retired, bound %zu", what, st.bytes,
                   st.retired_bytes, CHURN_BOUND);
@@ -255,12 +255,12 @@ START_TEST(test_churn_of_few_addresses_keeps_memory_bounded)
     for (int round = 0; round < 600000; round++) {
         for (int i = 0; i < 4; i++) {
             struct lb_block b = make_block(a[i]), stale;
-            if (lb_table_insert(a[i], &b, &stale) != LB_INSERT_ADDED)
+            if (lb_live_table_insert(a[i], &b, &stale) != LB_INSERT_ADDED)
                 ck_abort_msg("round %d: insert of %#lx not added", round, (unsigned long)a[i]);
         }
         for (int i = 0; i < 4; i++) {
             struct lb_block got;
-            if (!lb_table_remove(a[i], &got) || !block_matches(a[i], &got))
+            if (!lb_live_table_remove(a[i], &got) || !block_matches(a[i], &got))
                 ck_abort_msg("round %d: remove of %#lx failed", round, (unsigned long)a[i]);
         }
     }
@@ -276,12 +276,12 @@ START_TEST(test_churn_of_fresh_addresses_keeps_memory_bounded)
     for (size_t i = 0; i < 1000000; i++) {
         uintptr_t a = addr_of(0, i);
         struct lb_block b = make_block(a), stale;
-        if (lb_table_insert(a, &b, &stale) != LB_INSERT_ADDED)
+        if (lb_live_table_insert(a, &b, &stale) != LB_INSERT_ADDED)
             ck_abort_msg("insert %zu not added", i);
         if (i >= 16) {
             struct lb_block got;
             uintptr_t old = addr_of(0, i - 16);
-            if (!lb_table_remove(old, &got) || !block_matches(old, &got))
+            if (!lb_live_table_remove(old, &got) || !block_matches(old, &got))
                 ck_abort_msg("remove %zu failed", i - 16);
         }
     }
@@ -298,17 +298,17 @@ START_TEST(test_bursts_of_fresh_addresses_keep_retired_tables_bounded)
      * live_table.c promises that retired tables stay below the size of the current ones. */
     size_t next = 0;
     size_t footprint_after_round_3 = 0;
-    struct lb_table_stats st;
+    struct lb_live_table_stats st;
     for (int round = 1; round <= 40; round++) {
         size_t first = next;
         for (int i = 0; i < 20000; i++)
             insert_ok(addr_of(0, next++));
         for (size_t i = first; i < next; i++) {
             struct lb_block got;
-            if (!lb_table_remove(addr_of(0, i), &got))
+            if (!lb_live_table_remove(addr_of(0, i), &got))
                 ck_abort_msg("round %d: address %zu lost", round, i);
         }
-        lb_table_stats(&st);
+        lb_live_table_stats(&st);
         UU_REQUIRE(st.live == 0, "round %d: %zu blocks left", round, st.live);
         if (round == 3)
             footprint_after_round_3 = st.bytes + st.retired_bytes;
@@ -333,11 +333,11 @@ START_TEST(test_foreach_visits_exactly_the_live_blocks_with_their_data)
         remove_ok(addr_of(0, i));
     /* A replaced block is visited once, with its new data. */
     struct lb_block fresh = make_block(addr_of(0, 1)), stale;
-    ck_assert_int_eq(lb_table_insert(addr_of(0, 1), &fresh, &stale), LB_INSERT_REPLACED);
+    ck_assert_int_eq(lb_live_table_insert(addr_of(0, 1), &fresh, &stale), LB_INSERT_REPLACED);
 
     struct seen s = {calloc(GROW_N, 1), 0, 0};
     ck_assert_ptr_nonnull(s.hits);
-    lb_table_foreach(mark_visit, &s);
+    lb_live_table_foreach(mark_visit, &s);
     ck_assert_uint_eq(s.bad, 0);
     ck_assert_uint_eq(s.visits, live_now());
     for (size_t i = 0; i < GROW_N; i++) {
@@ -359,7 +359,7 @@ static void reuse_slot_once(uintptr_t key, void *slot)
         return;
     uintptr_t other = addr_of(7, 1);
     struct lb_block b = make_block(other);
-    lb_table_test_reuse(slot, other, &b);
+    lb_live_table_test_reuse(slot, other, &b);
     reuse_victim = 0;
 }
 
@@ -374,10 +374,10 @@ START_TEST(test_copy_never_pairs_an_address_with_another_ones_block)
     for (size_t i = 0; i < 1000; i++)
         insert_ok(addr_of(0, i));
     reuse_victim = addr_of(0, 500);
-    lb_table_test_copy_hook = reuse_slot_once;
+    lb_live_table_test_copy_hook = reuse_slot_once;
     size_t torn = 0;
-    lb_table_foreach(check_pairs, &torn);
-    lb_table_test_copy_hook = NULL;
+    lb_live_table_foreach(check_pairs, &torn);
+    lb_live_table_test_copy_hook = NULL;
     ck_assert_msg(reuse_victim == 0, "the copy never read the victim's slot");
     ck_assert_uint_eq(torn, 0);
 }
@@ -387,9 +387,9 @@ START_TEST(test_reset_forgets_everything)
 {
     for (size_t i = 0; i < 10000; i++)
         insert_ok(addr_of(0, i));
-    lb_table_reset();
-    struct lb_table_stats st;
-    lb_table_stats(&st);
+    lb_live_table_reset();
+    struct lb_live_table_stats st;
+    lb_live_table_stats(&st);
     ck_assert_uint_eq(st.live, 0);
     ck_assert_uint_eq(st.bytes, 0);
     ck_assert_uint_eq(st.retired_bytes, 0);
@@ -429,14 +429,14 @@ static void writer_remove(struct worker *w, size_t i)
 {
     uintptr_t a = addr_of(w->range, i);
     struct lb_block got;
-    if (!lb_table_remove(a, &got)) {
+    if (!lb_live_table_remove(a, &got)) {
         w->lost++;
         return;
     }
     w->removed++;
     if (!block_matches(a, &got))
         w->wrong_data++;
-    if (i % 64 == 0 && lb_table_remove(a, &got))
+    if (i % 64 == 0 && lb_live_table_remove(a, &got))
         w->double_removes++;
 }
 
@@ -444,7 +444,7 @@ static void writer_insert(struct worker *w, size_t i)
 {
     uintptr_t a = addr_of(w->range, i);
     struct lb_block b = make_block(a), stale;
-    if (lb_table_insert(a, &b, &stale) != LB_INSERT_ADDED)
+    if (lb_live_table_insert(a, &b, &stale) != LB_INSERT_ADDED)
         w->not_added++;
     w->inserted++;
 }
@@ -511,12 +511,12 @@ static void *reader(void *arg)
             uintptr_t a = (r & 1) ? addr_of((unsigned)((r >> 1) % WRITERS), (r >> 8) % 300000) + 8
                                   : addr_of(WRITERS + 1, (r >> 8) % 1000000);
             struct lb_block got;
-            if (lb_table_remove(a, &got))
+            if (lb_live_table_remove(a, &got))
                 w->false_hits++;
             w->misses_checked++;
         }
         memset(w->resident_seen, 0, RESIDENTS);
-        lb_table_foreach(check_visit, w);
+        lb_live_table_foreach(check_visit, w);
         w->foreach_calls++;
         for (size_t i = 0; i < RESIDENTS; i++) {
             w->residents_missed += w->resident_seen[i] == 0;
@@ -573,7 +573,7 @@ START_TEST(test_concurrent_writers_and_reader_keep_the_table_exact)
 
     ck_assert_uint_eq(live_now(), 0);
     size_t visits = 0;
-    lb_table_foreach(count_visit, &visits);
+    lb_live_table_foreach(count_visit, &visits);
     ck_assert_uint_eq(visits, 0);
 }
 END_TEST

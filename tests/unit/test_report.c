@@ -1,6 +1,6 @@
-/* Unit tests for agent/report.c: file name patterns, writing a report whole, the snapshot of
- * site counters, the JSON document built from it, and text sanitising. */
-#include "leakbridge/output_path.h"
+/* Unit tests for the modules a report goes through: file name patterns (common/output_path.c),
+ * the snapshot of site counters (snapshot.c), the JSON document built from it (report.c),
+ * writing it whole (report_writer.c), and text sanitising (json_text.c). */
 #include "report.h"
 
 #include <check.h>
@@ -16,7 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json_text.h"
+#include "leakbridge/output_path.h"
 #include "leakbridge/report_format.h"
+#include "report_writer.h"
 #include "unit_util.h"
 
 /* 2023-11-14T22:13:20Z */
@@ -146,7 +149,7 @@ START_TEST(test_write_produces_a_file_that_loads_back_equal)
     char path[512], err[512] = "";
     snprintf(path, sizeof path, "%s/report.json", tmpdir);
     json_t *report = sample_report(1);
-    ck_assert_msg(lb_report_write(report, path, err, sizeof err), "write failed: %s", err);
+    ck_assert_msg(lb_report_writer_write(report, path, err, sizeof err), "write failed: %s", err);
 
     json_error_t jerr;
     json_t *back = json_load_file(path, 0, &jerr);
@@ -161,7 +164,7 @@ START_TEST(test_write_produces_a_file_that_loads_back_equal)
 
     /* Writing again replaces the report whole. */
     json_t *second = sample_report(100);
-    ck_assert_msg(lb_report_write(second, path, err, sizeof err), "rewrite failed: %s", err);
+    ck_assert_msg(lb_report_writer_write(second, path, err, sizeof err), "rewrite failed: %s", err);
     back = json_load_file(path, 0, &jerr);
     ck_assert_ptr_nonnull(back);
     ck_assert(json_equal(back, second));
@@ -202,7 +205,7 @@ START_TEST(test_write_streams_the_same_text_as_json_dumps)
     json_t *report = json_pack("{s:s,s:{s:s},s:o,s:[]}", "format", LB_REPORT_FORMAT, "agent",
                                "note", huge, "sites", sites, "after");
     free(huge);
-    ck_assert_msg(lb_report_write(report, path, err, sizeof err), "write failed: %s", err);
+    ck_assert_msg(lb_report_writer_write(report, path, err, sizeof err), "write failed: %s", err);
 
     char *want = json_dumps(report, JSON_COMPACT);
     ck_assert_ptr_nonnull(want);
@@ -233,7 +236,7 @@ START_TEST(test_write_to_a_bare_file_name_uses_the_current_directory)
     ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
     ck_assert_int_eq(chdir(tmpdir), 0);
     json_t *report = sample_report(3);
-    bool ok = lb_report_write(report, "bare.json", err, sizeof err);
+    bool ok = lb_report_writer_write(report, "bare.json", err, sizeof err);
     ck_assert_int_eq(chdir(cwd), 0);
     ck_assert_msg(ok, "write failed: %s", err);
     char path[512], names[1024];
@@ -255,7 +258,7 @@ START_TEST(test_write_into_missing_directory_fails_with_one_line_and_creates_not
     snprintf(path, sizeof path, "%s/missing/report.json", tmpdir);
     memset(err, 0, sizeof err);
     json_t *report = sample_report(1);
-    ck_assert(!lb_report_write(report, path, err, sizeof err));
+    ck_assert(!lb_report_writer_write(report, path, err, sizeof err));
     ck_assert_msg(strstr(err, path) != NULL, "message does not name the path: '%s'", err);
     ck_assert_ptr_null(strchr(err, '\n'));
     ck_assert_msg(strstr(err, strerror(ENOENT)) != NULL, "message does not say why: '%s'", err);
@@ -274,7 +277,7 @@ START_TEST(test_write_over_a_directory_fails_and_leaves_no_temporary_file)
     snprintf(path, sizeof path, "%s/taken", tmpdir);
     ck_assert_int_eq(mkdir(path, 0755), 0);
     json_t *report = sample_report(1);
-    ck_assert(!lb_report_write(report, path, err, sizeof err));
+    ck_assert(!lb_report_writer_write(report, path, err, sizeof err));
     ck_assert_msg(strstr(err, path) != NULL, "message does not name the path: '%s'", err);
     ck_assert_ptr_null(strchr(err, '\n'));
     ck_assert_int_eq(dir_entries(tmpdir, names, sizeof names), 1);
@@ -287,8 +290,7 @@ END_TEST
 /* --- snapshot and build --------------------------------------------------------------------- */
 
 /* Kind from the leaf: methods 0xD000.. are direct buffers, 0xE000.. unsafe, native frames mmap. */
-static enum lb_kind classify_by_leaf(enum lb_origin origin, const struct lb_frame *frames,
-                                     int nframes)
+static enum lb_kind kind_by_leaf(enum lb_origin origin, const struct lb_frame *frames, int nframes)
 {
     (void)origin;
     if (nframes == 0)
@@ -319,14 +321,14 @@ static void alloc_n(struct lb_site *s, int n, uint64_t size)
 {
     struct lb_weight w = {size, LB_COUNT_ONE};
     for (int i = 0; i < n; i++)
-        lb_site_add(s, &w);
+        lb_sites_add(s, &w);
 }
 
 static void free_n(struct lb_site *s, int n, uint64_t size)
 {
     struct lb_weight w = {size, LB_COUNT_ONE};
     for (int i = 0; i < n; i++)
-        lb_site_sub(s, &w);
+        lb_sites_sub(s, &w);
 }
 
 static const struct lb_frame f_direct[2] = {{0xD010, 5, LB_FRAME_JAVA}, {0x9000, 1, LB_FRAME_JAVA}};
@@ -347,12 +349,12 @@ static struct lb_site *sites[7];
 
 static void make_sites(void)
 {
-    sites[1] = lb_sites_intern(LB_ORIGIN_UNSAFE, f_direct, 2, classify_by_leaf);
-    sites[2] = lb_sites_intern(LB_ORIGIN_MALLOC, f_gone, 1, classify_by_leaf);
-    sites[3] = lb_sites_intern(LB_ORIGIN_MALLOC, f_malloc, 3, classify_by_leaf);
-    sites[4] = lb_sites_intern(LB_ORIGIN_UNSAFE, f_unsafe, 1, classify_by_leaf);
-    sites[5] = lb_sites_intern(LB_ORIGIN_MMAP, f_mmap, 2, classify_by_leaf);
-    sites[6] = lb_sites_intern(LB_ORIGIN_UNSAFE, f_unsafe2, 1, classify_by_leaf);
+    sites[1] = lb_sites_intern(LB_ORIGIN_UNSAFE, f_direct, 2, kind_by_leaf);
+    sites[2] = lb_sites_intern(LB_ORIGIN_MALLOC, f_gone, 1, kind_by_leaf);
+    sites[3] = lb_sites_intern(LB_ORIGIN_MALLOC, f_malloc, 3, kind_by_leaf);
+    sites[4] = lb_sites_intern(LB_ORIGIN_UNSAFE, f_unsafe, 1, kind_by_leaf);
+    sites[5] = lb_sites_intern(LB_ORIGIN_MMAP, f_mmap, 2, kind_by_leaf);
+    sites[6] = lb_sites_intern(LB_ORIGIN_UNSAFE, f_unsafe2, 1, kind_by_leaf);
     for (int i = 1; i <= 6; i++) {
         ck_assert_ptr_nonnull(sites[i]);
         ck_assert_uint_eq(sites[i]->id, (uint32_t)i);
@@ -401,8 +403,8 @@ static struct lb_report_meta test_meta(const struct lb_options *o)
 /* Builds the report of the current sites through lb_report_snapshot. */
 static json_t *build(const struct lb_report_meta *meta, struct frame_ctx *fc)
 {
-    struct lb_site_snapshot *snaps = NULL;
-    size_t n = lb_report_snapshot(&snaps);
+    struct lb_snapshot *snaps = NULL;
+    size_t n = lb_snapshot_take(&snaps);
     ck_assert_ptr_nonnull(snaps);
     json_t *r = lb_report_build(meta, snaps, n, fake_frame_json, fc);
     free(snaps);
@@ -614,7 +616,7 @@ START_TEST(test_built_report_survives_write_and_load)
     json_t *r = build(&m, &fc);
     char path[512], err[512] = "";
     snprintf(path, sizeof path, "%s/leakbridge-4321-3.json", tmpdir);
-    ck_assert_msg(lb_report_write(r, path, err, sizeof err), "write failed: %s", err);
+    ck_assert_msg(lb_report_writer_write(r, path, err, sizeof err), "write failed: %s", err);
     json_t *back = json_load_file(path, 0, NULL);
     ck_assert_ptr_nonnull(back);
     ck_assert(json_equal(back, r));
@@ -631,30 +633,30 @@ START_TEST(test_snapshot_reads_counters_with_live_equal_to_allocated_minus_freed
     make_sites();
     /* Estimated weights: fractional counts, rounded to whole blocks in the snapshot. */
     struct lb_weight w = {3333, LB_COUNT_ONE * 13 / 10}; /* 1.3 blocks */
-    lb_site_add(sites[6], &w);
-    lb_site_add(sites[6], &w);
-    lb_site_sub(sites[6], &w);
+    lb_sites_add(sites[6], &w);
+    lb_sites_add(sites[6], &w);
+    lb_sites_sub(sites[6], &w);
 
-    struct lb_site_snapshot *snaps = NULL;
-    size_t n = lb_report_snapshot(&snaps);
+    struct lb_snapshot *snaps = NULL;
+    size_t n = lb_snapshot_take(&snaps);
     ck_assert_uint_eq(n, 6);
     bool seen[7] = {false};
     for (size_t i = 0; i < n; i++) {
-        const struct lb_site_snapshot *sn = &snaps[i];
+        const struct lb_snapshot *sn = &snaps[i];
         uint32_t id = sn->site->id;
         ck_assert(id >= 1 && id <= 6 && !seen[id]);
         seen[id] = true;
         ck_assert_ptr_eq(sn->site, sites[id]);
         ck_assert_uint_eq(sn->live_bytes, sn->allocated_bytes - sn->freed_bytes);
         ck_assert_uint_eq(sn->live_count, sn->allocated_count - sn->freed_count);
-        ck_assert_uint_eq(sn->live_bytes, lb_site_live_bytes(sites[id]));
+        ck_assert_uint_eq(sn->live_bytes, lb_sites_live_bytes(sites[id]));
         ck_assert_uint_eq(sn->allocated_bytes, atomic_load(&sites[id]->allocated_bytes));
     }
     free(snaps);
 
-    n = lb_report_snapshot(&snaps);
+    n = lb_snapshot_take(&snaps);
     for (size_t i = 0; i < n; i++) {
-        const struct lb_site_snapshot *sn = &snaps[i];
+        const struct lb_snapshot *sn = &snaps[i];
         switch (sn->site->id) {
         case 3: /* 2 x 200 allocated, 1 freed */
             ck_assert_uint_eq(sn->allocated_bytes, 400);
@@ -689,8 +691,8 @@ START_TEST(test_snapshot_of_counters_caught_mid_update_still_adds_up)
     struct lb_site *s = sites[4];
     atomic_store(&s->freed_bytes, 6000);
     atomic_store(&s->freed_count_fp, 2 * LB_COUNT_ONE);
-    struct lb_site_snapshot *snaps = NULL;
-    size_t n = lb_report_snapshot(&snaps);
+    struct lb_snapshot *snaps = NULL;
+    size_t n = lb_snapshot_take(&snaps);
     bool found = false;
     for (size_t i = 0; i < n; i++) {
         if (snaps[i].site != s)

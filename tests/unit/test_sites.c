@@ -300,8 +300,8 @@ END_TEST
 static void expect_counters(const struct lb_site *s, uint64_t live_b, uint64_t live_c,
                             uint64_t alloc_b, uint64_t alloc_c, uint64_t freed_b, uint64_t freed_c)
 {
-    ck_assert_uint_eq(lb_site_live_bytes(s), live_b);
-    ck_assert_uint_eq(lb_site_live_count_fp(s), live_c);
+    ck_assert_uint_eq(lb_sites_live_bytes(s), live_b);
+    ck_assert_uint_eq(lb_sites_live_count_fp(s), live_c);
     ck_assert_uint_eq(atomic_load(&s->allocated_bytes), alloc_b);
     ck_assert_uint_eq(atomic_load(&s->allocated_count_fp), alloc_c);
     ck_assert_uint_eq(atomic_load(&s->freed_bytes), freed_b);
@@ -314,16 +314,16 @@ START_TEST(test_add_and_sub_keep_live_equal_to_allocated_minus_freed)
     struct lb_site *s = intern(LB_ORIGIN_UNSAFE, f, 1);
     expect_counters(s, 0, 0, 0, 0, 0, 0);
     struct lb_weight a = {100, LB_COUNT_ONE}, b = {5000, 3 * LB_COUNT_ONE / 2};
-    lb_site_add(s, &a);
+    lb_sites_add(s, &a);
     expect_counters(s, 100, LB_COUNT_ONE, 100, LB_COUNT_ONE, 0, 0);
-    lb_site_add(s, &b);
-    lb_site_add(s, &a);
+    lb_sites_add(s, &b);
+    lb_sites_add(s, &a);
     expect_counters(s, 5200, 7 * LB_COUNT_ONE / 2, 5200, 7 * LB_COUNT_ONE / 2, 0, 0);
-    lb_site_sub(s, &b);
+    lb_sites_sub(s, &b);
     expect_counters(s, 200, 2 * LB_COUNT_ONE, 5200, 7 * LB_COUNT_ONE / 2, 5000,
                     3 * LB_COUNT_ONE / 2);
-    lb_site_sub(s, &a);
-    lb_site_sub(s, &a);
+    lb_sites_sub(s, &a);
+    lb_sites_sub(s, &a);
     expect_counters(s, 0, 0, 5200, 7 * LB_COUNT_ONE / 2, 5200, 7 * LB_COUNT_ONE / 2);
 }
 END_TEST
@@ -369,9 +369,9 @@ static void *intern_many(void *arg)
             it->failures++;
             continue;
         }
-        lb_site_add(s, &w);
+        lb_sites_add(s, &w);
         if (r % 2)
-            lb_site_sub(s, &w);
+            lb_sites_sub(s, &w);
         if (!it->got[k])
             it->got[k] = s;
         else if (it->got[k] != s)
@@ -414,8 +414,8 @@ START_TEST(test_concurrent_interning_makes_one_site_per_stack)
         /* Counters added from four threads at once still add up. */
         uint64_t alloc = atomic_load(&s->allocated_bytes), freed = atomic_load(&s->freed_bytes);
         ck_assert_uint_ge(alloc, freed);
-        ck_assert_uint_eq(lb_site_live_bytes(s), alloc - freed);
-        ck_assert_uint_eq(lb_site_live_count_fp(s),
+        ck_assert_uint_eq(lb_sites_live_bytes(s), alloc - freed);
+        ck_assert_uint_eq(lb_sites_live_count_fp(s),
                           atomic_load(&s->allocated_count_fp) - atomic_load(&s->freed_count_fp));
         ck_assert_uint_eq(alloc % ((uint64_t)k + 1), 0);
     }

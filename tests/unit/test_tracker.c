@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "unit_util.h"
 
 #define ADDR(i) ((uintptr_t)0x7f0000000000ULL + (uintptr_t)(i)*64)
@@ -18,7 +19,7 @@ static const struct lb_frame stack_a[2] = {{0x1000, 3, LB_FRAME_JAVA}, {0x2000, 
 static const struct lb_frame stack_b[2] = {{0x3000, 1, LB_FRAME_JAVA}, {0x2000, 9, LB_FRAME_JAVA}};
 static const struct lb_frame stack_c[1] = {{0x401000, -1, LB_FRAME_NATIVE}};
 
-/* The site lb_track_alloc uses for a stack (interning is idempotent). */
+/* The site lb_tracker_alloc uses for a stack (interning is idempotent). */
 static struct lb_site *site_of(enum lb_origin origin, const struct lb_frame *frames, int n)
 {
     struct lb_site *s = lb_sites_intern(origin, frames, n, NULL);
@@ -34,12 +35,9 @@ struct counters {
 static struct counters read_counters(const struct lb_site *s)
 {
     struct counters c = {
-        lb_site_live_bytes(s),
-        lb_site_live_count_fp(s),
-        atomic_load(&s->allocated_bytes),
-        atomic_load(&s->allocated_count_fp),
-        atomic_load(&s->freed_bytes),
-        atomic_load(&s->freed_count_fp),
+        lb_sites_live_bytes(s),           lb_sites_live_count_fp(s),
+        atomic_load(&s->allocated_bytes), atomic_load(&s->allocated_count_fp),
+        atomic_load(&s->freed_bytes),     atomic_load(&s->freed_count_fp),
     };
     return c;
 }
@@ -59,36 +57,36 @@ static void expect_exact(const struct lb_site *s, uint64_t alloc_n, uint64_t all
 
 static size_t tracked_blocks(void)
 {
-    struct lb_table_stats st;
-    lb_table_stats(&st);
+    struct lb_live_table_stats st;
+    lb_live_table_stats(&st);
     return st.live;
 }
 
 static void setup(void)
 {
-    lb_table_reset();
+    lb_live_table_reset();
     lb_sites_reset();
     lb_sampler_set_mean(0);
-    atomic_store(&lb_gc_epoch, 0);
+    atomic_store(&lb_clock_gc_epoch, 0);
     lb_clock_start();
 }
 
 static void teardown(void)
 {
-    lb_table_reset();
+    lb_live_table_reset();
     lb_sites_reset();
-    atomic_store(&lb_gc_epoch, 0);
+    atomic_store(&lb_clock_gc_epoch, 0);
 }
 
 /* --- alloc and free ------------------------------------------------------------------------- */
 
 START_TEST(test_alloc_then_free_leaves_site_with_nothing_live)
 {
-    lb_track_alloc(ADDR(1), 1000, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
+    lb_tracker_alloc(ADDR(1), 1000, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
     struct lb_site *s = site_of(LB_ORIGIN_UNSAFE, stack_a, 2);
     expect_exact(s, 1, 1000, 0, 0);
     ck_assert_uint_eq(tracked_blocks(), 1);
-    lb_track_free(ADDR(1));
+    lb_tracker_free(ADDR(1));
     expect_exact(s, 1, 1000, 1, 1000);
     ck_assert_uint_eq(tracked_blocks(), 0);
     ck_assert_uint_eq(lb_sites_count(), 1);
@@ -97,14 +95,14 @@ END_TEST
 
 START_TEST(test_free_of_unknown_address_changes_nothing)
 {
-    lb_track_alloc(ADDR(1), 1000, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
+    lb_tracker_alloc(ADDR(1), 1000, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
     struct lb_site *s = site_of(LB_ORIGIN_UNSAFE, stack_a, 2);
-    lb_track_free(ADDR(2));
-    lb_track_free(ADDR(1) + 8);
+    lb_tracker_free(ADDR(2));
+    lb_tracker_free(ADDR(1) + 8);
     expect_exact(s, 1, 1000, 0, 0);
     ck_assert_uint_eq(tracked_blocks(), 1);
-    lb_track_free(ADDR(1));
-    lb_track_free(ADDR(1)); /* the second free of the address is unknown too */
+    lb_tracker_free(ADDR(1));
+    lb_tracker_free(ADDR(1)); /* the second free of the address is unknown too */
     expect_exact(s, 1, 1000, 1, 1000);
     ck_assert_uint_eq(tracked_blocks(), 0);
 }
@@ -112,22 +110,22 @@ END_TEST
 
 START_TEST(test_block_records_size_site_and_gc_epoch)
 {
-    atomic_store(&lb_gc_epoch, 5);
-    lb_track_alloc(ADDR(3), 4242, LB_ORIGIN_MALLOC, stack_c, 1, NULL);
+    atomic_store(&lb_clock_gc_epoch, 5);
+    lb_tracker_alloc(ADDR(3), 4242, LB_ORIGIN_MALLOC, stack_c, 1, NULL);
     struct lb_block b;
-    ck_assert(lb_track_take(ADDR(3), &b));
+    ck_assert(lb_tracker_take(ADDR(3), &b));
     ck_assert_uint_eq(b.size, 4242);
     ck_assert_ptr_eq(b.site, site_of(LB_ORIGIN_MALLOC, stack_c, 1));
     ck_assert_uint_eq(b.gc_epoch, 5);
     ck_assert_uint_le(b.time_ms, lb_clock_ms());
-    lb_track_release(&b);
+    lb_tracker_release(&b);
 
     /* An epoch beyond the 24-bit field is kept at its maximum, not wrapped to a small one. */
-    atomic_store(&lb_gc_epoch, 0x1000005);
-    lb_track_alloc(ADDR(4), 1, LB_ORIGIN_MALLOC, stack_c, 1, NULL);
-    ck_assert(lb_track_take(ADDR(4), &b));
+    atomic_store(&lb_clock_gc_epoch, 0x1000005);
+    lb_tracker_alloc(ADDR(4), 1, LB_ORIGIN_MALLOC, stack_c, 1, NULL);
+    ck_assert(lb_tracker_take(ADDR(4), &b));
     ck_assert_uint_eq(b.gc_epoch, 0xFFFFFF);
-    lb_track_release(&b);
+    lb_tracker_release(&b);
 }
 END_TEST
 
@@ -141,9 +139,9 @@ static enum lb_kind always_direct(enum lb_origin origin, const struct lb_frame *
 
 START_TEST(test_site_kind_comes_from_classify_or_is_malloc)
 {
-    lb_track_alloc(ADDR(1), 10, LB_ORIGIN_UNSAFE, stack_a, 2, always_direct);
-    lb_track_alloc(ADDR(2), 10, LB_ORIGIN_UNSAFE, stack_b, 2, NULL);
-    lb_track_alloc(ADDR(3), 10, LB_ORIGIN_MMAP, stack_c, 1, NULL);
+    lb_tracker_alloc(ADDR(1), 10, LB_ORIGIN_UNSAFE, stack_a, 2, always_direct);
+    lb_tracker_alloc(ADDR(2), 10, LB_ORIGIN_UNSAFE, stack_b, 2, NULL);
+    lb_tracker_alloc(ADDR(3), 10, LB_ORIGIN_MMAP, stack_c, 1, NULL);
     ck_assert_uint_eq(site_of(LB_ORIGIN_UNSAFE, stack_a, 2)->kind, LB_KIND_DIRECT_BUFFER);
     ck_assert_uint_eq(site_of(LB_ORIGIN_UNSAFE, stack_b, 2)->kind, LB_KIND_MALLOC);
     ck_assert_uint_eq(site_of(LB_ORIGIN_MMAP, stack_c, 1)->kind, LB_KIND_MALLOC);
@@ -155,20 +153,20 @@ END_TEST
 
 START_TEST(test_take_then_put_back_restores_the_block)
 {
-    lb_track_alloc(ADDR(1), 300, LB_ORIGIN_MALLOC, stack_a, 2, NULL);
+    lb_tracker_alloc(ADDR(1), 300, LB_ORIGIN_MALLOC, stack_a, 2, NULL);
     struct lb_site *s = site_of(LB_ORIGIN_MALLOC, stack_a, 2);
     struct lb_block b;
-    ck_assert(lb_track_take(ADDR(1), &b));
+    ck_assert(lb_tracker_take(ADDR(1), &b));
     ck_assert_uint_eq(b.size, 300);
     ck_assert_ptr_eq(b.site, s);
     ck_assert_uint_eq(tracked_blocks(), 0);
     expect_exact(s, 1, 300, 0, 0); /* taken is not freed */
 
-    lb_track_put_back(ADDR(1), &b); /* the realloc failed */
+    lb_tracker_put_back(ADDR(1), &b); /* the realloc failed */
     ck_assert_uint_eq(tracked_blocks(), 1);
     expect_exact(s, 1, 300, 0, 0);
     /* The block is recorded as before: a free finds it and counts it once. */
-    lb_track_free(ADDR(1));
+    lb_tracker_free(ADDR(1));
     expect_exact(s, 1, 300, 1, 300);
     ck_assert_uint_eq(tracked_blocks(), 0);
 }
@@ -176,29 +174,29 @@ END_TEST
 
 START_TEST(test_take_then_release_counts_the_block_freed)
 {
-    lb_track_alloc(ADDR(1), 300, LB_ORIGIN_MALLOC, stack_a, 2, NULL);
+    lb_tracker_alloc(ADDR(1), 300, LB_ORIGIN_MALLOC, stack_a, 2, NULL);
     struct lb_site *s = site_of(LB_ORIGIN_MALLOC, stack_a, 2);
     struct lb_block b;
-    ck_assert(lb_track_take(ADDR(1), &b));
-    lb_track_release(&b); /* the realloc moved it */
+    ck_assert(lb_tracker_take(ADDR(1), &b));
+    lb_tracker_release(&b); /* the realloc moved it */
     expect_exact(s, 1, 300, 1, 300);
     ck_assert_uint_eq(tracked_blocks(), 0);
-    lb_track_free(ADDR(1)); /* no longer recorded: not counted twice */
+    lb_tracker_free(ADDR(1)); /* no longer recorded: not counted twice */
     expect_exact(s, 1, 300, 1, 300);
 }
 END_TEST
 
 START_TEST(test_take_of_unknown_address_is_a_miss)
 {
-    lb_track_alloc(ADDR(1), 300, LB_ORIGIN_MALLOC, stack_a, 2, NULL);
+    lb_tracker_alloc(ADDR(1), 300, LB_ORIGIN_MALLOC, stack_a, 2, NULL);
     struct lb_block b, untouched;
     memset(&b, 0x5c, sizeof b);
     untouched = b;
-    ck_assert(!lb_track_take(ADDR(2), &b));
+    ck_assert(!lb_tracker_take(ADDR(2), &b));
     ck_assert_mem_eq(&b, &untouched, sizeof b);
-    ck_assert(lb_track_take(ADDR(1), &b));
-    ck_assert(!lb_track_take(ADDR(1), &b)); /* taken already */
-    lb_track_release(&b);
+    ck_assert(lb_tracker_take(ADDR(1), &b));
+    ck_assert(!lb_tracker_take(ADDR(1), &b)); /* taken already */
+    lb_tracker_release(&b);
 }
 END_TEST
 
@@ -206,17 +204,17 @@ START_TEST(test_put_back_over_a_block_recorded_meanwhile_counts_that_block_freed
 {
     /* Between take and put_back the address was handed out again through a path whose free no
      * hook saw. The address can only hold one block: the one put back stays, the other is freed. */
-    lb_track_alloc(ADDR(1), 300, LB_ORIGIN_MALLOC, stack_a, 2, NULL);
+    lb_tracker_alloc(ADDR(1), 300, LB_ORIGIN_MALLOC, stack_a, 2, NULL);
     struct lb_site *sa = site_of(LB_ORIGIN_MALLOC, stack_a, 2);
     struct lb_block b;
-    ck_assert(lb_track_take(ADDR(1), &b));
-    lb_track_alloc(ADDR(1), 70, LB_ORIGIN_MALLOC, stack_b, 2, NULL);
+    ck_assert(lb_tracker_take(ADDR(1), &b));
+    lb_tracker_alloc(ADDR(1), 70, LB_ORIGIN_MALLOC, stack_b, 2, NULL);
     struct lb_site *sb = site_of(LB_ORIGIN_MALLOC, stack_b, 2);
-    lb_track_put_back(ADDR(1), &b);
+    lb_tracker_put_back(ADDR(1), &b);
     expect_exact(sb, 1, 70, 1, 70);
     expect_exact(sa, 1, 300, 0, 0);
     ck_assert_uint_eq(tracked_blocks(), 1);
-    lb_track_free(ADDR(1));
+    lb_tracker_free(ADDR(1));
     expect_exact(sa, 1, 300, 1, 300);
     expect_exact(sb, 1, 70, 1, 70);
 }
@@ -228,22 +226,22 @@ START_TEST(test_second_alloc_at_same_address_counts_the_first_freed)
 {
     /* The first block's free went by where no hook saw it; the allocator handed the address
      * out again. The first block is counted freed, not leaked forever. */
-    lb_track_alloc(ADDR(1), 100, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
-    lb_track_alloc(ADDR(1), 200, LB_ORIGIN_UNSAFE, stack_b, 2, NULL);
+    lb_tracker_alloc(ADDR(1), 100, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
+    lb_tracker_alloc(ADDR(1), 200, LB_ORIGIN_UNSAFE, stack_b, 2, NULL);
     struct lb_site *sa = site_of(LB_ORIGIN_UNSAFE, stack_a, 2);
     struct lb_site *sb = site_of(LB_ORIGIN_UNSAFE, stack_b, 2);
     expect_exact(sa, 1, 100, 1, 100);
     expect_exact(sb, 1, 200, 0, 0);
     ck_assert_uint_eq(tracked_blocks(), 1);
-    lb_track_free(ADDR(1));
+    lb_tracker_free(ADDR(1));
     expect_exact(sa, 1, 100, 1, 100);
     expect_exact(sb, 1, 200, 1, 200);
 
     /* Also when both blocks come from the same site. */
-    lb_track_alloc(ADDR(2), 50, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
-    lb_track_alloc(ADDR(2), 60, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
+    lb_tracker_alloc(ADDR(2), 50, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
+    lb_tracker_alloc(ADDR(2), 60, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
     expect_exact(sa, 3, 210, 2, 150);
-    lb_track_free(ADDR(2));
+    lb_tracker_free(ADDR(2));
     expect_exact(sa, 3, 210, 3, 210);
     ck_assert_uint_eq(tracked_blocks(), 0);
 }
@@ -265,7 +263,7 @@ START_TEST(test_counts_are_exact_with_mean_zero)
     for (size_t i = 0; i < EXACT_BLOCKS; i++) {
         int k = (int)(i % 3);
         sizes[i] = (size_t)(uu_rand(&rng) % 100000);
-        lb_track_alloc(ADDR(i), sizes[i], origin[k], stacks[k], depth[k], NULL);
+        lb_tracker_alloc(ADDR(i), sizes[i], origin[k], stacks[k], depth[k], NULL);
         alloc_n[k]++;
         alloc_b[k] += sizes[i];
     }
@@ -273,7 +271,7 @@ START_TEST(test_counts_are_exact_with_mean_zero)
         if (uu_rand(&rng) % 4 == 0)
             continue; /* a quarter stays live */
         int k = (int)(i % 3);
-        lb_track_free(ADDR(i));
+        lb_tracker_free(ADDR(i));
         freed_n[k]++;
         freed_b[k] += sizes[i];
     }
@@ -281,7 +279,8 @@ START_TEST(test_counts_are_exact_with_mean_zero)
     for (int k = 0; k < 3; k++) {
         struct lb_site *s = site_of(origin[k], stacks[k], depth[k]);
         expect_exact(s, alloc_n[k], alloc_b[k], freed_n[k], freed_b[k]);
-        ck_assert_uint_eq(lb_count_round(lb_site_live_count_fp(s)), alloc_n[k] - freed_n[k]);
+        ck_assert_uint_eq(lb_sampler_count_round(lb_sites_live_count_fp(s)),
+                          alloc_n[k] - freed_n[k]);
         live += alloc_n[k] - freed_n[k];
     }
     ck_assert_uint_eq(tracked_blocks(), live);
@@ -302,7 +301,7 @@ START_TEST(test_free_subtracts_exactly_what_alloc_added_when_sampling)
         lb_sampler_weight(size, &w);
         want_bytes += w.bytes;
         want_count += w.count_fp;
-        lb_track_alloc(ADDR(i), size, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
+        lb_tracker_alloc(ADDR(i), size, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
     }
     struct lb_site *s = site_of(LB_ORIGIN_UNSAFE, stack_a, 2);
     struct counters c = read_counters(s);
@@ -310,7 +309,7 @@ START_TEST(test_free_subtracts_exactly_what_alloc_added_when_sampling)
     ck_assert_uint_eq(c.allocated_count_fp, want_count);
     ck_assert_uint_eq(c.live_bytes, want_bytes);
     for (size_t i = 0; i < 5000; i++)
-        lb_track_free(ADDR(i));
+        lb_tracker_free(ADDR(i));
     c = read_counters(s);
     ck_assert_uint_eq(c.live_bytes, 0);
     ck_assert_uint_eq(c.live_count_fp, 0);
@@ -339,12 +338,12 @@ static void *alloc_and_free(void *arg)
         uintptr_t a = ADDR((uintptr_t)w->index * 1000000 + r);
         size_t size = 1 + (r % 1000);
         w->bytes += size;
-        lb_track_alloc(a, size, LB_ORIGIN_MALLOC, r % 2 ? stack_a : stack_b, 2, NULL);
+        lb_tracker_alloc(a, size, LB_ORIGIN_MALLOC, r % 2 ? stack_a : stack_b, 2, NULL);
         if (r >= 100) /* keep up to 100 live per thread */
-            lb_track_free(ADDR((uintptr_t)w->index * 1000000 + r - 100));
+            lb_tracker_free(ADDR((uintptr_t)w->index * 1000000 + r - 100));
     }
     for (unsigned r = TRACK_ROUNDS - 100; r < TRACK_ROUNDS; r++)
-        lb_track_free(ADDR((uintptr_t)w->index * 1000000 + r));
+        lb_tracker_free(ADDR((uintptr_t)w->index * 1000000 + r));
     return NULL;
 }
 
@@ -382,13 +381,13 @@ END_TEST
  * counted live. */
 START_TEST(test_after_stop_nothing_is_recorded_or_forgotten)
 {
-    lb_track_alloc(ADDR(1), 1000, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
+    lb_tracker_alloc(ADDR(1), 1000, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
     struct lb_site *s = site_of(LB_ORIGIN_UNSAFE, stack_a, 2);
-    lb_track_stop();
-    lb_track_alloc(ADDR(2), 500, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
-    lb_track_free(ADDR(1));
+    lb_tracker_stop();
+    lb_tracker_alloc(ADDR(2), 500, LB_ORIGIN_UNSAFE, stack_a, 2, NULL);
+    lb_tracker_free(ADDR(1));
     struct lb_block block;
-    ck_assert(!lb_track_take(ADDR(1), &block));
+    ck_assert(!lb_tracker_take(ADDR(1), &block));
     expect_exact(s, 1, 1000, 0, 0);
     ck_assert_uint_eq(tracked_blocks(), 1);
 }

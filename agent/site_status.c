@@ -1,16 +1,16 @@
-#include "classify.h"
+#include "site_status.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static bool ensure(struct lb_history *h, uint32_t max_id)
+static bool ensure(struct lb_site_status_history *h, uint32_t max_id)
 {
     if (max_id < h->cap)
         return true;
     size_t cap = h->cap ? h->cap : 64;
     while (cap <= max_id)
         cap *= 2;
-    struct lb_history_entry *p = realloc(h->by_id, cap * sizeof *p);
+    struct lb_site_status_entry *p = realloc(h->by_id, cap * sizeof *p);
     if (!p)
         return false;
     memset(p + h->cap, 0, (cap - h->cap) * sizeof *p);
@@ -19,7 +19,7 @@ static bool ensure(struct lb_history *h, uint32_t max_id)
     return true;
 }
 
-static void judge(struct lb_site_snapshot *sn)
+static void judge(struct lb_snapshot *sn)
 {
     uint64_t before = sn->live_bytes + sn->released_bytes;
     if (sn->has_released && sn->released_bytes > 0 &&
@@ -40,7 +40,8 @@ static void judge(struct lb_site_snapshot *sn)
     }
 }
 
-bool lb_classify(struct lb_history *h, struct lb_site_snapshot *snaps, size_t n, unsigned sequence)
+bool lb_site_status_judge(struct lb_site_status_history *h, struct lb_snapshot *snaps, size_t n,
+                          unsigned sequence)
 {
     uint32_t max_id = 0;
     for (size_t i = 0; i < n; i++)
@@ -48,9 +49,9 @@ bool lb_classify(struct lb_history *h, struct lb_site_snapshot *snaps, size_t n,
             max_id = snaps[i].site->id;
     bool ok = ensure(h, max_id);
     for (size_t i = 0; i < n; i++) {
-        struct lb_site_snapshot *sn = &snaps[i];
+        struct lb_snapshot *sn = &snaps[i];
         if (ok) {
-            struct lb_history_entry *e = &h->by_id[sn->site->id];
+            struct lb_site_status_entry *e = &h->by_id[sn->site->id];
             if (h->sequence) {
                 bool grew = sn->live_bytes > e->live_bytes;
                 sn->has_growth = true;
@@ -69,7 +70,7 @@ bool lb_classify(struct lb_history *h, struct lb_site_snapshot *snaps, size_t n,
     return ok;
 }
 
-void lb_history_free(struct lb_history *h)
+void lb_site_status_history_free(struct lb_site_status_history *h)
 {
     free(h->by_id);
     memset(h, 0, sizeof *h);

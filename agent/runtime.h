@@ -1,7 +1,8 @@
-/* The agent's one global state, started in Agent_OnLoad and never torn down: hooks may still
- * run on daemon threads after VMDeath, so nothing they reach is ever freed. */
-#ifndef LB_AGENT_H
-#define LB_AGENT_H
+/* The agent's one global state, on the ground floor: the VM, the JVMTI environment, the
+ * options and the phase, set by agent.c at load and read by every module above. Never torn
+ * down: hooks may still run on daemon threads after VMDeath, so nothing they reach is freed. */
+#ifndef LB_RUNTIME_H
+#define LB_RUNTIME_H
 
 #include <jvmti.h>
 #include <stdatomic.h>
@@ -11,7 +12,7 @@
 
 enum lb_phase { LB_PHASE_ONLOAD = 0, LB_PHASE_LIVE, LB_PHASE_DEAD };
 
-struct lb_agent {
+struct lb_runtime {
     JavaVM *vm;
     jvmtiEnv *jvmti;
     struct lb_options options;
@@ -22,14 +23,14 @@ struct lb_agent {
     bool attached; /* loaded into a running JVM (Agent_OnAttach) */
 };
 
-extern struct lb_agent lb_agent;
+extern struct lb_runtime lb_runtime;
 
 /* Frames per stack, from depth=, as a bound for the stack arrays of the sampling path: they
  * are sized by it (not by LB_DEPTH_MAX) because a hook runs on whatever stack the allocating
  * thread has, and a library's own thread may have a small one. */
-static inline int lb_agent_depth(void)
+static inline int lb_runtime_depth(void)
 {
-    int d = (int)lb_agent.options.depth;
+    int d = (int)lb_runtime.options.depth;
     return d < 1 ? 1 : d > LB_DEPTH_MAX ? LB_DEPTH_MAX : d;
 }
 

@@ -1,12 +1,13 @@
-/* Unit tests for agent/classify.c (growth between reports, the status rules) and agent/ages.c
+/* Unit tests for agent/site_status.c (growth between reports, the status rules) and agent/ages.c
  * (block ages per site from the live table). */
-#include "classify.h"
+#include "site_status.h"
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ages.h"
+#include "clock.h"
 #include "live_table.h"
 #include "sampler.h"
 #include "unit_util.h"
@@ -19,23 +20,23 @@ static struct lb_site *site_with_id(uint32_t id)
     return &sites[id];
 }
 
-static struct lb_site_snapshot snap(uint32_t id, uint64_t live_bytes, uint64_t live_count)
+static struct lb_snapshot snap(uint32_t id, uint64_t live_bytes, uint64_t live_count)
 {
-    return (struct lb_site_snapshot){
+    return (struct lb_snapshot){
         .site = site_with_id(id), .live_bytes = live_bytes, .live_count = live_count};
 }
 
 START_TEST(test_first_report_has_no_growth_and_later_ones_count_streaks)
 {
-    struct lb_history h = {0};
-    struct lb_site_snapshot s[2] = {snap(1, 100, 1), snap(2, 50, 1)};
-    ck_assert(lb_classify(&h, s, 2, 1));
+    struct lb_site_status_history h = {0};
+    struct lb_snapshot s[2] = {snap(1, 100, 1), snap(2, 50, 1)};
+    ck_assert(lb_site_status_judge(&h, s, 2, 1));
     ck_assert(!s[0].has_growth && !s[1].has_growth);
     ck_assert_str_eq(s[0].status, "live");
     ck_assert_str_eq(s[0].status_rule, "default");
 
-    struct lb_site_snapshot t[3] = {snap(3, 10, 1), snap(1, 300, 3), snap(2, 20, 1)};
-    ck_assert(lb_classify(&h, t, 3, 2));
+    struct lb_snapshot t[3] = {snap(3, 10, 1), snap(1, 300, 3), snap(2, 20, 1)};
+    ck_assert(lb_site_status_judge(&h, t, 3, 2));
     ck_assert(t[1].has_growth);
     ck_assert_int_eq(t[1].growth_bytes, 200);
     ck_assert_int_eq(t[1].growth_count, 2);
@@ -46,89 +47,90 @@ START_TEST(test_first_report_has_no_growth_and_later_ones_count_streaks)
     ck_assert_uint_eq(t[0].growth_streak, 1);
     ck_assert_uint_eq(h.sequence, 2);
 
-    struct lb_site_snapshot u[1] = {snap(1, 300, 3)};
-    ck_assert(lb_classify(&h, u, 1, 3));
+    struct lb_snapshot u[1] = {snap(1, 300, 3)};
+    ck_assert(lb_site_status_judge(&h, u, 1, 3));
     ck_assert_int_eq(u[0].growth_bytes, 0);
     ck_assert_uint_eq(u[0].growth_streak, 0); /* no growth ends the streak */
-    lb_history_free(&h);
+    lb_site_status_history_free(&h);
 }
 END_TEST
 
-static void grow_three_times(struct lb_history *h, struct lb_site_snapshot *last, bool survived)
+static void grow_three_times(struct lb_site_status_history *h, struct lb_snapshot *last,
+                             bool survived)
 {
     for (unsigned r = 1; r <= 3; r++) {
         *last = snap(1, 100 * r, r);
         last->has_age = true;
         last->gcs_survived_max = survived ? 1 : 0;
-        ck_assert(lb_classify(h, last, 1, r));
+        ck_assert(lb_site_status_judge(h, last, 1, r));
     }
 }
 
 START_TEST(test_growing_in_two_reports_after_surviving_a_gc_is_leak_suspect)
 {
-    struct lb_history h = {0};
-    struct lb_site_snapshot s;
+    struct lb_site_status_history h = {0};
+    struct lb_snapshot s;
     grow_three_times(&h, &s, true);
     ck_assert_uint_eq(s.growth_streak, 2);
     ck_assert_str_eq(s.status, "leak-suspect");
     ck_assert_str_eq(s.status_rule, "growing");
-    lb_history_free(&h);
+    lb_site_status_history_free(&h);
 
     /* The same growth without any GC survived may be memory waiting for one. */
     grow_three_times(&h, &s, false);
     ck_assert_str_eq(s.status, "live");
-    lb_history_free(&h);
+    lb_site_status_history_free(&h);
 }
 END_TEST
 
 START_TEST(test_forced_gc_releasing_half_is_gc_deferred_and_wins_over_growth)
 {
-    struct lb_history h = {0};
-    struct lb_site_snapshot s;
+    struct lb_site_status_history h = {0};
+    struct lb_snapshot s;
     grow_three_times(&h, &s, true);
     s = snap(1, 400, 4);
     s.has_released = true;
     s.released_bytes = 400; /* 800 before the GC, half released */
     s.has_age = true;
     s.gcs_survived_max = 2;
-    ck_assert(lb_classify(&h, &s, 1, 4));
+    ck_assert(lb_site_status_judge(&h, &s, 1, 4));
     ck_assert_str_eq(s.status, "gc-deferred");
     ck_assert_str_eq(s.status_rule, "forced-gc-released");
 
     s = snap(1, 401, 4);
     s.has_released = true;
     s.released_bytes = 399; /* just under half */
-    ck_assert(lb_classify(&h, &s, 1, 5));
+    ck_assert(lb_site_status_judge(&h, &s, 1, 5));
     ck_assert_str_ne(s.status, "gc-deferred");
 
     s = snap(1, 0, 0); /* everything released: still listed, as gc-deferred */
     s.has_released = true;
     s.released_bytes = 1000;
-    ck_assert(lb_classify(&h, &s, 1, 6));
+    ck_assert(lb_site_status_judge(&h, &s, 1, 6));
     ck_assert_str_eq(s.status, "gc-deferred");
-    lb_history_free(&h);
+    lb_site_status_history_free(&h);
 }
 END_TEST
 
 START_TEST(test_old_survivors_need_both_age_and_gcs)
 {
-    struct lb_history h = {0};
-    struct lb_site_snapshot s = snap(1, 100, 1);
+    struct lb_site_status_history h = {0};
+    struct lb_snapshot s = snap(1, 100, 1);
     s.has_age = true;
     s.age_p50_ms = LB_OLD_AGE_MS;
     s.gcs_survived_p50 = LB_OLD_GCS;
-    ck_assert(lb_classify(&h, &s, 1, 1));
+    ck_assert(lb_site_status_judge(&h, &s, 1, 1));
     ck_assert_str_eq(s.status_rule, "old-survivors");
     ck_assert_str_eq(s.status, "leak-suspect");
 
     s.age_p50_ms = LB_OLD_AGE_MS - 1;
-    ck_assert(lb_classify(&h, &s, 1, 2));
+    ck_assert(lb_site_status_judge(&h, &s, 1, 2));
     ck_assert_str_eq(s.status, "live");
     s.age_p50_ms = LB_OLD_AGE_MS;
     s.gcs_survived_p50 = LB_OLD_GCS - 1;
-    ck_assert(lb_classify(&h, &s, 1, 3));
+    ck_assert(lb_site_status_judge(&h, &s, 1, 3));
     ck_assert_str_eq(s.status, "live");
-    lb_history_free(&h);
+    lb_site_status_history_free(&h);
 }
 END_TEST
 
@@ -139,19 +141,19 @@ static void put(uintptr_t addr, uint32_t site, uint64_t time_ms, uint32_t epoch)
     struct lb_block b = {
         .size = 64, .site = site_with_id(site), .time_ms = time_ms, .gc_epoch = epoch};
     struct lb_block old;
-    ck_assert_int_eq(lb_table_insert(addr, &b, &old), LB_INSERT_ADDED);
+    ck_assert_int_eq(lb_live_table_insert(addr, &b, &old), LB_INSERT_ADDED);
 }
 
 START_TEST(test_ages_give_oldest_median_and_gcs_per_site)
 {
     lb_sampler_set_mean(0);
-    lb_table_reset();
+    lb_live_table_reset();
     /* Site 1: ten blocks allocated at 0, 100, ..., 900 ms, after 0..9 GCs. */
     for (uint32_t i = 0; i < 10; i++)
         put(0x10000 + 64 * i, 1, 100 * i, i);
     /* Site 2: one block; site 3 has none in the table. */
     put(0x90000, 2, 500, 4);
-    struct lb_site_snapshot s[3] = {snap(1, 640, 10), snap(2, 64, 1), snap(3, 0, 0)};
+    struct lb_snapshot s[3] = {snap(1, 640, 10), snap(2, 64, 1), snap(3, 0, 0)};
     ck_assert(lb_ages_fill(s, 3, 1000, 10));
     ck_assert(s[0].has_age);
     ck_assert_uint_eq(s[0].age_oldest_ms, 1000);
@@ -163,7 +165,7 @@ START_TEST(test_ages_give_oldest_median_and_gcs_per_site)
     ck_assert_uint_eq(s[1].age_oldest_ms, 500);
     ck_assert_uint_eq(s[1].gcs_survived_max, 6);
     ck_assert(!s[2].has_age);
-    lb_table_reset();
+    lb_live_table_reset();
 }
 END_TEST
 
@@ -173,9 +175,9 @@ START_TEST(test_ages_of_many_sites_come_from_their_own_blocks_only)
 {
     enum { SITES = 3000 };
     lb_sampler_set_mean(0);
-    lb_table_reset();
+    lb_live_table_reset();
     struct lb_site **sites = calloc(SITES + 1, sizeof *sites);
-    struct lb_site_snapshot *s = calloc(SITES, sizeof *s);
+    struct lb_snapshot *s = calloc(SITES, sizeof *s);
     ck_assert(sites && s);
     uintptr_t addr = 0x100000;
     for (uint32_t i = 0; i <= SITES; i++) {
@@ -187,11 +189,11 @@ START_TEST(test_ages_of_many_sites_come_from_their_own_blocks_only)
             struct lb_block b = {
                 .size = 64, .site = sites[i], .time_ms = i < SITES ? i + 10 * k : 0, .gc_epoch = k};
             struct lb_block old;
-            ck_assert_int_eq(lb_table_insert(addr, &b, &old), LB_INSERT_ADDED);
+            ck_assert_int_eq(lb_live_table_insert(addr, &b, &old), LB_INSERT_ADDED);
             addr += 64;
         }
         if (i < SITES)
-            s[i] = (struct lb_site_snapshot){.site = sites[i]};
+            s[i] = (struct lb_snapshot){.site = sites[i]};
     }
     ck_assert(lb_ages_fill(s, SITES, 100000, 50));
     for (uint32_t i = 0; i < SITES; i++) {
@@ -201,7 +203,7 @@ START_TEST(test_ages_of_many_sites_come_from_their_own_blocks_only)
         /* The youngest block is at i + 10 * (i % 7): the 90% point is never younger. */
         ck_assert_uint_ge(s[i].age_p90_ms, 100000 - i - 10 * (i % 7));
     }
-    lb_table_reset();
+    lb_live_table_reset();
     for (uint32_t i = 0; i <= SITES; i++)
         free(sites[i]);
     free(sites);

@@ -8,28 +8,28 @@
  *  3. old-survivors: half of the site's blocks are LB_OLD_AGE_MS old or older and have
  *     survived LB_OLD_GCS GCs or more -> leak-suspect.
  *  4. default: live. */
-#ifndef LB_CLASSIFY_H
-#define LB_CLASSIFY_H
+#ifndef LB_SITE_STATUS_H
+#define LB_SITE_STATUS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "report.h"
+#include "snapshot.h"
 
 #define LB_DEFERRED_SHARE 0.5
 #define LB_GROWING_REPORTS 2
 #define LB_OLD_AGE_MS (10u * 60u * 1000u)
 #define LB_OLD_GCS 3
 
-struct lb_history_entry {
+struct lb_site_status_entry {
     uint64_t live_bytes, live_count; /* as of the previous report */
     uint32_t streak;
 };
 
 /* What the dumper remembers from one report to the next. Zero-initialized: no report yet. */
-struct lb_history {
-    struct lb_history_entry *by_id; /* indexed by site id */
+struct lb_site_status_history {
+    struct lb_site_status_entry *by_id; /* indexed by site id */
     size_t cap;
     unsigned sequence; /* the previous report's; 0 before the first */
 };
@@ -37,8 +37,9 @@ struct lb_history {
 /* Sets growth (against the previous report, if any), status and status_rule of every
  * snapshot, then remembers this report as the previous one. The released_* and age fields
  * must be filled in already. False when out of memory (growth is then left out). */
-bool lb_classify(struct lb_history *h, struct lb_site_snapshot *snaps, size_t n, unsigned sequence);
+bool lb_site_status_judge(struct lb_site_status_history *h, struct lb_snapshot *snaps, size_t n,
+                          unsigned sequence);
 
-void lb_history_free(struct lb_history *h);
+void lb_site_status_history_free(struct lb_site_status_history *h);
 
 #endif

@@ -1,0 +1,237 @@
+#include "dump.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ages.h"
+#include "arena.h"
+#include "clock.h"
+#include "frame_json.h"
+#include "gc.h"
+#include "leakbridge/output_path.h"
+#include "leakbridge/state_file.h"
+#include "leakbridge/units.h"
+#include "leakbridge/version.h"
+#include "live_table.h"
+#include "log.h"
+#include "report.h"
+#include "report_writer.h"
+#include "runtime.h"
+#include "site_status.h"
+#include "symbols.h"
+#include "tracker.h"
+
+/* How long a forced GC may wait for Cleaners and finalizers before the dump goes on. */
+#define GC_SETTLE_MAX_MS 3000
+
+const char *lb_dump_reason_name(enum lb_dump_reason reason)
+{
+    static const char *const names[] = {"exit", "jcmd", "interval", "api", "attach"};
+    return (unsigned)reason < sizeof names / sizeof names[0] ? names[reason] : "unknown";
+}
+
+/* Held for a whole dump: dumps are serialized, hooks never take it. */
+static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned dump_sequence;
+static struct lb_site_status_history history;
+
+static json_t *agent_facts(uint64_t held_us)
+{
+    struct lb_live_table_stats ts;
+    lb_live_table_stats(&ts);
+    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "version", LB_VERSION, "mode",
+                     lb_runtime.attached ? "attach" : "startup", "tracked_blocks",
+                     (json_int_t)ts.live, "live_table_bytes", (json_int_t)ts.bytes,
+                     "live_table_retired_bytes", (json_int_t)ts.retired_bytes, "arena_bytes",
+                     (json_int_t)lb_arena_mapped_bytes(), "dump_longest_lock_us",
+                     (json_int_t)held_us);
+}
+
+static JNIEnv *current_jni(void)
+{
+    JNIEnv *jni = NULL;
+    if ((*lb_runtime.vm)->GetEnv(lb_runtime.vm, (void **)&jni, JNI_VERSION_1_6) != JNI_OK)
+        return NULL;
+    return jni;
+}
+
+/* Forces a GC and sets each site's released_* to what its live figures dropped by. */
+static struct lb_snapshot *gc_and_snapshot(JNIEnv *jni, size_t *n, json_t **gc_json)
+{
+    struct lb_snapshot *before = NULL, *after = NULL;
+    size_t nbefore = lb_snapshot_take(&before);
+    uint64_t start = lb_clock_ms();
+    bool forced = lb_gc_force_and_settle(jni, GC_SETTLE_MAX_MS);
+    uint64_t waited = lb_clock_ms() - start;
+    *n = lb_snapshot_take(&after);
+    uint64_t released_bytes = 0, released_count = 0;
+    if (forced && before && after) {
+        /* Snapshots list sites newest first, and sites are only ever added. */
+        size_t skip = *n - nbefore;
+        for (size_t i = 0; i < nbefore; i++) {
+            struct lb_snapshot *a = &after[skip + i], *b = &before[i];
+            if (a->site != b->site)
+                break;
+            a->has_released = true;
+            a->released_bytes = b->live_bytes > a->live_bytes ? b->live_bytes - a->live_bytes : 0;
+            a->released_count = b->live_count > a->live_count ? b->live_count - a->live_count : 0;
+            released_bytes += a->released_bytes;
+            released_count += a->released_count;
+        }
+    }
+    free(before);
+    *gc_json =
+        json_pack("{s:I,s:b,s:I,s:I,s:I}", "cycles", (json_int_t)atomic_load(&lb_clock_gc_epoch),
+                  "forced", forced, "wait_ms", (json_int_t)waited, "released_bytes",
+                  (json_int_t)released_bytes, "released_count", (json_int_t)released_count);
+    return after;
+}
+
+static void say_written(json_t *report, const char *shown, enum lb_dump_reason reason, uint64_t ms)
+{
+    json_t *totals = json_object_get(report, "totals");
+    char live[LB_UNITS_MAX];
+    lb_units_bytes(json_integer_value(json_object_get(totals, "live_bytes")), live);
+    size_t suspects = 0, i;
+    json_t *site;
+    json_array_foreach(json_object_get(report, "sites"), i, site)
+    {
+        const char *status = json_string_value(json_object_get(site, "status"));
+        suspects += status && strcmp(status, "leak-suspect") == 0;
+    }
+    char suspect_text[64] = "";
+    if (suspects)
+        snprintf(suspect_text, sizeof suspect_text, ", %zu leak-suspect", suspects);
+    lb_log("report written to %s (%s) in %llu ms: %s live in %lld blocks at %lld sites%s%s", shown,
+           lb_dump_reason_name(reason), (unsigned long long)ms, live,
+           (long long)json_integer_value(json_object_get(totals, "live_count")),
+           (long long)json_integer_value(json_object_get(totals, "sites")), suspect_text,
+           lb_runtime.options.sample ? ", estimated from samples" : "");
+}
+
+/* The exit report waits this long for a dump in progress, then gives up: a dump stuck in a
+ * forced GC that the exiting JVM will never run must not hang the exit too. */
+#define EXIT_WAIT_S 10
+
+static bool lock_for(enum lb_dump_reason reason)
+{
+    if (reason != LB_DUMP_EXIT) {
+        pthread_mutex_lock(&dump_lock);
+        return true;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += EXIT_WAIT_S;
+    if (pthread_mutex_timedlock(&dump_lock, &until) == 0)
+        return true;
+    lb_log("no exit report: the dump in progress did not finish within %d s", EXIT_WAIT_S);
+    return false;
+}
+
+bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool force_gc,
+                   char *written, size_t written_len)
+{
+    if (!lock_for(reason))
+        return false;
+    uint64_t started = lb_clock_ms();
+    bool ok = false;
+    /* A dump that waited for the exit report to finish has nothing left to say. */
+    if (atomic_load(&lb_runtime.phase) != LB_PHASE_LIVE)
+        goto out;
+    unsigned seq = ++dump_sequence;
+    time_t now = time(NULL);
+    char path[LB_OUTPUT_MAX], shown[LB_OUTPUT_MAX + PATH_MAX + 2], err[LB_OUTPUT_MAX + 256];
+    if (path_wanted) {
+        if (snprintf(path, sizeof path, "%s", path_wanted) >= (int)sizeof path) {
+            lb_log("cannot write report: path '%.200s...' is too long", path_wanted);
+            goto out;
+        }
+    } else if (!lb_output_path_expand(
+                   lb_runtime.options.output,
+                   &(struct lb_output_path_values){(long)getpid(), now, seq, NULL}, path,
+                   sizeof path)) {
+        lb_log("cannot write report: output path '%s' is too long", lb_runtime.options.output);
+        goto out;
+    }
+    lb_output_path_absolute(path, shown, sizeof shown);
+
+    struct lb_snapshot *snaps = NULL;
+    size_t n;
+    json_t *gc = NULL;
+    bool exiting = reason == LB_DUMP_EXIT;
+    if ((force_gc || lb_runtime.options.gc) && (!exiting || lb_gc_can_force_at_exit())) {
+        /* At exit, no Java code is run: a Cleaner that blocks must not hang the JVM's exit. */
+        snaps = gc_and_snapshot(exiting ? NULL : current_jni(), &n, &gc);
+    } else {
+        n = lb_snapshot_take(&snaps);
+        gc = json_pack("{s:I,s:b}", "cycles", (json_int_t)atomic_load(&lb_clock_gc_epoch), "forced",
+                       false);
+    }
+    lb_live_table_foreach_longest_hold_ns();
+    if (snaps)
+        lb_ages_fill(snaps, n, lb_clock_ms(), atomic_load(&lb_clock_gc_epoch));
+    uint64_t held_us = lb_live_table_foreach_longest_hold_ns() / 1000;
+    unsigned previous = history.sequence;
+    if (snaps)
+        lb_site_status_judge(&history, snaps, n, seq);
+    struct lb_frame_json *java = lb_frame_json_new();
+    struct lb_report_meta meta = {
+        .reason = lb_dump_reason_name(reason),
+        .pid = (long)getpid(),
+        .wall_time = now,
+        .uptime_ms = lb_clock_ms(),
+        .sequence = seq,
+        .jvm_version = lb_runtime.jvm_version,
+        .jvm_vendor = lb_runtime.jvm_vendor,
+        .jvm_name = lb_runtime.jvm_name,
+        .options = &lb_runtime.options,
+        .modules = lb_symbols_modules_json(),
+        .agent = agent_facts(held_us),
+        .gc = gc,
+        .previous_sequence = previous,
+    };
+    json_t *report =
+        java && snaps ? lb_report_build(&meta, snaps, n, lb_frame_json_get, java) : NULL;
+    if (!report) {
+        json_decref(meta.modules);
+        json_decref(meta.agent);
+        json_decref(meta.gc);
+    }
+    lb_frame_json_free(java);
+    free(snaps);
+    if (!report) {
+        lb_log("cannot write report to %s: out of memory", shown);
+        goto out;
+    }
+    ok = lb_report_writer_write(report, path, err, sizeof err);
+    if (ok) {
+        say_written(report, shown, reason, lb_clock_ms() - started);
+        if (written)
+            snprintf(written, written_len, "%s", shown);
+    } else {
+        lb_log("%s", err);
+    }
+    json_decref(report);
+out:
+    pthread_mutex_unlock(&dump_lock);
+    return ok;
+}
+
+void lb_dump_check_output(void)
+{
+    char why[LB_OUTPUT_MAX + 256];
+    if (!lb_output_path_check(lb_runtime.options.output, why, sizeof why))
+        lb_log("%s", why);
+}
+
+bool lb_dump(enum lb_dump_reason reason)
+{
+    return lb_dump_write(reason, NULL, false, NULL, 0);
+}

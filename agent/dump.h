@@ -1,0 +1,39 @@
+/* One dump, from start to end: snapshot the sites (forcing a GC first with gc=on), their ages,
+ * growth and status, resolve their frames, build the report, write it whole, and say in one line
+ * where it went. Dumps are serialized by one lock that no hook ever takes. */
+#ifndef LB_DUMP_H
+#define LB_DUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Why a report was written: its "reason" field. */
+enum lb_dump_reason {
+    LB_DUMP_EXIT,     /* VMDeath */
+    LB_DUMP_JCMD,     /* jcmd PID JVMTI.data_dump, or SIGQUIT */
+    LB_DUMP_INTERVAL, /* interval= */
+    LB_DUMP_API,      /* io.leakbridge.LeakBridge.dump */
+    LB_DUMP_ATTACH,   /* a second agent_load into this JVM */
+};
+
+/* "exit", "jcmd", "interval", "api", "attach". */
+const char *lb_dump_reason_name(enum lb_dump_reason reason);
+
+/* Writes one report now, to the output option's pattern. Allocating threads go on meanwhile.
+ * Must run on a thread attached to the JVM, in the live phase. Returns false, after one line on
+ * stderr, if the report could not be written. The exit report waits at most 10 s for a dump in
+ * progress, then gives up with one line: the JVM's exit never hangs on the agent. */
+bool lb_dump(enum lb_dump_reason reason);
+
+/* As lb_dump, to path instead of the output option's pattern when path is not NULL; with
+ * gc=on (or force_gc) first forces a GC (gc.h). On success copies the absolute path written
+ * into written (if not NULL). */
+bool lb_dump_write(enum lb_dump_reason reason, const char *path, bool force_gc, char *written,
+                   size_t written_len);
+
+/* Says in one line, when the agent starts, that reports cannot be written where output=
+ * points (no such directory, not writable, a directory itself), rather than only at the first
+ * dump, which may come late or never (a container killed first). Tracking goes on. */
+void lb_dump_check_output(void);
+
+#endif

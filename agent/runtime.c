@@ -1,0 +1,3 @@
+#include "runtime.h"
+
+struct lb_runtime lb_runtime;

@@ -1,0 +1,12 @@
+/* A new site's kind (leakbridge/report_format.h), decided once when the site is interned: its
+ * origin (which hook) and, for Unsafe memory, whether java.nio.DirectByteBuffer.<init> is among
+ * its frames. */
+#ifndef LB_SITE_KIND_H
+#define LB_SITE_KIND_H
+
+#include "sites.h"
+
+/* An lb_sites_kind_fn for the hooks. */
+enum lb_kind lb_site_kind_of(enum lb_origin origin, const struct lb_frame *frames, int nframes);
+
+#endif
