@@ -54,8 +54,11 @@ static inline bool lb_live_table_may_hold(uintptr_t addr)
 /* Forgets addr. Returns false, after one lock-free lookup, when it was not recorded. */
 bool lb_live_table_remove(uintptr_t addr, struct lb_block *removed);
 
-/* Calls fn for each live block. Each shard is copied under its lock, and fn runs on the copy
- * with no lock held, so allocating threads wait at most for one shard's copy. */
+/* Calls fn for each live block. Each shard is copied without its lock (key, block, key again per
+ * slot; a rebuild during the copy restarts the shard, and after 4 restarts it is copied under
+ * the lock), and fn runs on the copy with no lock held, so allocating threads never wait on a
+ * dump but in that last case, and then for one shard's copy. Every block live throughout is
+ * seen once; blocks allocated or freed meanwhile may or may not be. */
 void lb_live_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *block, void *ctx),
                            void *ctx);
 
