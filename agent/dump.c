@@ -179,8 +179,15 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool for
         lb_ages_fill(snaps, n, lb_clock_ms(), atomic_load(&lb_clock_gc_epoch));
     uint64_t held_us = lb_live_table_foreach_longest_hold_ns() / 1000;
     unsigned previous = history.sequence;
-    if (snaps)
-        lb_site_status_judge(&history, snaps, n, seq);
+    json_t *window_json = NULL;
+    if (snaps) {
+        struct lb_site_status_window window;
+        lb_site_status_judge(&history, snaps, n, seq, lb_clock_ms(),
+                             lb_runtime.options.leak_window_ms, lb_runtime.options.sample, &window);
+        window_json = json_pack("{s:I,s:I,s:i,s:b}", "window_ms", (json_int_t)window.window_ms,
+                                "observed_ms", (json_int_t)window.observed_ms, "reports",
+                                (int)window.reports, "decidable", window.decidable);
+    }
     struct lb_frame_json *java = lb_frame_json_new();
     struct lb_report_meta meta = {
         .reason = lb_dump_reason_name(reason),
@@ -195,6 +202,7 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool for
         .modules = lb_symbols_modules_json(),
         .agent = agent_facts(held_us),
         .gc = gc,
+        .leak_window = window_json,
         .previous_sequence = previous,
     };
     json_t *report =
@@ -203,6 +211,7 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool for
         json_decref(meta.modules);
         json_decref(meta.agent);
         json_decref(meta.gc);
+        json_decref(meta.leak_window);
     }
     lb_frame_json_free(java);
     free(snaps);

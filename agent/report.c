@@ -22,9 +22,10 @@ static json_t *amounts(uint64_t live_bytes, uint64_t live_count)
 
 static json_t *options_json(const struct lb_options *o)
 {
-    return json_pack("{s:o,s:I,s:I,s:i,s:b,s:b}", "output", lb_json_text(o->output), "sample",
+    return json_pack("{s:o,s:I,s:I,s:i,s:b,s:b,s:I}", "output", lb_json_text(o->output), "sample",
                      (json_int_t)o->sample, "interval_ms", (json_int_t)o->interval_ms, "depth",
-                     (int)o->depth, "gc", o->gc, "native", o->native);
+                     (int)o->depth, "gc", o->gc, "native", o->native, "leak_window_ms",
+                     (json_int_t)o->leak_window_ms);
 }
 
 static json_t *site_json(const struct lb_snapshot *sn, lb_report_frame_fn frame_json, void *ctx)
@@ -130,6 +131,8 @@ json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_snapshot *s
     json_object_set_new(report, "modules", meta->modules ? meta->modules : json_array());
     if (meta->gc)
         json_object_set_new(report, "gc", meta->gc);
+    if (meta->leak_window)
+        json_object_set_new(report, "leak_window", meta->leak_window);
     if (meta->agent)
         json_object_set_new(report, "agent", meta->agent);
     json_object_set_new(report, "sites", sites);

@@ -13,10 +13,19 @@
 /* Longest piece of user text quoted in a message, so a long path leaves room for the rest. */
 #define QUOTE_MAX 80
 
-enum { OPT_OUTPUT, OPT_SAMPLE, OPT_INTERVAL, OPT_DEPTH, OPT_GC, OPT_NATIVE, OPT_COUNT };
+enum {
+    OPT_OUTPUT,
+    OPT_SAMPLE,
+    OPT_INTERVAL,
+    OPT_DEPTH,
+    OPT_GC,
+    OPT_NATIVE,
+    OPT_LEAK_WINDOW,
+    OPT_COUNT
+};
 
-static const char *const option_names[OPT_COUNT] = {"output", "sample", "interval",
-                                                    "depth",  "gc",     "native"};
+static const char *const option_names[OPT_COUNT] = {"output", "sample", "interval",   "depth",
+                                                    "gc",     "native", "leak_window"};
 
 void lb_options_defaults(struct lb_options *opts)
 {
@@ -27,6 +36,7 @@ void lb_options_defaults(struct lb_options *opts)
     opts->depth = 64;
     opts->gc = false;
     opts->native = true;
+    opts->leak_window_ms = LB_LEAK_WINDOW_DEFAULT_MS;
 }
 
 static bool equals(const char *s, size_t n, const char *word)
@@ -160,8 +170,12 @@ static const char *set_value(struct lb_options *opts, int key, const char *s, si
         return NULL;
     case OPT_GC:
         return parse_switch(s, n, &opts->gc) ? NULL : "on or off";
-    default:
+    case OPT_NATIVE:
         return parse_switch(s, n, &opts->native) ? NULL : "on or off";
+    default:
+        if (!parse_duration(s, n, &opts->leak_window_ms) || opts->leak_window_ms == 0)
+            return "a duration longer than 0, such as 10s, 1m or 5m";
+        return NULL;
     }
 }
 
@@ -218,7 +232,7 @@ bool lb_options_parse(const char *text, struct lb_options *opts, char *err, size
         while (key < OPT_COUNT && !equals(item, key_len, option_names[key]))
             key++;
         if (key == OPT_COUNT) {
-            char known[64] = "";
+            char known[160] = "";
             for (int k = 0; k < OPT_COUNT; k++) {
                 if (k > 0)
                     strcat(known, ", ");

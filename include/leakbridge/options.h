@@ -13,6 +13,11 @@
  * blocks is still estimated within about 10%. */
 #define LB_SAMPLE_DEFAULT (2u * 1024u * 1024u)
 
+/* leak-suspect means "kept growing over this window" (docs/report-format.md#status): long
+ * enough that a buffer pool filling up at start is not a leak, short enough that a test JVM of
+ * a few tens of seconds with interval dumps gets a verdict. */
+#define LB_LEAK_WINDOW_DEFAULT_MS 10000u
+
 struct lb_options {
     char output[LB_OUTPUT_MAX]; /* path pattern with %p %t %n %% */
     uint64_t sample;            /* mean bytes between samples; 0 = record every allocation */
@@ -20,6 +25,7 @@ struct lb_options {
     uint32_t depth;             /* frames per stack, 1..LB_DEPTH_MAX */
     bool gc;                    /* force a GC before each dump */
     bool native;                /* track the malloc family in JNI libraries */
+    uint64_t leak_window_ms;    /* growth over this long makes a leak-suspect; > 0 */
 };
 
 void lb_options_defaults(struct lb_options *opts);

@@ -1,7 +1,10 @@
 """gc=on: before each dump the agent forces a GC and waits for reference processing, then
 classifies each site. Unclosed ZstdInputStream (freed by its finalizer) and direct buffers
 dropped but not yet collected are gc-deferred; ZstdInputStreamNoFinalizer kept reachable and
-growing over three dumps is leak-suspect, and nothing else is."""
+growing over three dumps spanning the leak window (1 s here) is leak-suspect, and nothing else
+is."""
+import time
+
 import lbtest
 from lbtest import check
 
@@ -15,7 +18,7 @@ def site_of(report, method, symbol=None):
 
 
 def test(env):
-    s = lbtest.Session(env, "gc", options="sample=0,gc=on")
+    s = lbtest.Session(env, "gc", options="sample=0,gc=on,leak_window=1s")
     try:
         dumps = []
         for step in range(3):
@@ -24,6 +27,7 @@ def test(env):
                 s.do("zstd-drop 300")
                 s.do("dbb-drop 64 1048576")
             dumps.append(s.dump())
+            time.sleep(0.6)  # three dumps over more than the window: a baseline for the last
         s.quit()
     finally:
         s.kill()

@@ -17,6 +17,7 @@ static void expect_defaults(const struct lb_options *o)
     ck_assert_uint_eq(o->depth, 64);
     ck_assert(!o->gc);
     ck_assert(o->native);
+    ck_assert_uint_eq(o->leak_window_ms, 10000);
 }
 
 static struct lb_options parse_ok(const char *text)
@@ -362,6 +363,20 @@ START_TEST(test_null_duration_is_rejected)
 }
 END_TEST
 
+START_TEST(test_leak_window_takes_a_duration_longer_than_zero)
+{
+    ck_assert_uint_eq(parse_ok("leak_window=30s").leak_window_ms, 30000);
+    ck_assert_uint_eq(parse_ok("leak_window:5m").leak_window_ms, 300000);
+    ck_assert_uint_eq(parse_ok("leak_window=1500ms").leak_window_ms, 1500);
+    expect_error(
+        "leak_window=0",
+        "option 'leak_window=0': expected a duration longer than 0, such as 10s, 1m or 5m");
+    expect_error("leak_window=10",
+                 "option 'leak_window=10': expected a duration longer than 0, such as 10s, 1m or "
+                 "5m");
+}
+END_TEST
+
 START_TEST(test_interval_option_takes_a_duration)
 {
     ck_assert_uint_eq(parse_ok("interval=250ms").interval_ms, 250);
@@ -474,12 +489,17 @@ END_TEST
 START_TEST(test_unknown_key_is_rejected_and_named)
 {
     expect_error("colour=red",
-                 "unknown option 'colour' (known: output, sample, interval, depth, gc, native)");
+                 "unknown option 'colour' (known: output, sample, interval, depth, gc, native, "
+                 "leak_window)");
     expect_error("gc=on,Depth=2",
-                 "unknown option 'Depth' (known: output, sample, interval, depth, gc, native)");
-    expect_error("=on", "unknown option '' (known: output, sample, interval, depth, gc, native)");
-    expect_error("gc =on",
-                 "unknown option 'gc ' (known: output, sample, interval, depth, gc, native)");
+                 "unknown option 'Depth' (known: output, sample, interval, depth, gc, native, "
+                 "leak_window)");
+    expect_error(
+        "=on",
+        "unknown option '' (known: output, sample, interval, depth, gc, native, leak_window)");
+    expect_error(
+        "gc =on",
+        "unknown option 'gc ' (known: output, sample, interval, depth, gc, native, leak_window)");
 }
 END_TEST
 
@@ -543,6 +563,7 @@ static Suite *options_suite(void)
 
     tc = tcase_create("defaults");
     tcase_add_test(tc, test_defaults_match_the_design);
+    tcase_add_test(tc, test_leak_window_takes_a_duration_longer_than_zero);
     tcase_add_test(tc, test_null_text_gives_defaults);
     tcase_add_test(tc, test_empty_text_gives_defaults);
     tcase_add_test(tc, test_unset_options_keep_defaults_even_over_stale_contents);
