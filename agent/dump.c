@@ -109,10 +109,12 @@ static void say_written(json_t *report, const char *shown, enum lb_dump_reason r
     char suspect_text[64] = "";
     if (suspects)
         snprintf(suspect_text, sizeof suspect_text, ", %zu leak-suspect", suspects);
-    lb_log("report written to %s (%s) in %llu ms: %s live in %lld blocks at %lld sites%s%s", shown,
-           lb_dump_reason_name(reason), (unsigned long long)ms, live,
-           (long long)json_integer_value(json_object_get(totals, "live_count")),
-           (long long)json_integer_value(json_object_get(totals, "sites")), suspect_text,
+    json_int_t blocks = json_integer_value(json_object_get(totals, "live_count"));
+    json_int_t sites = json_integer_value(json_object_get(totals, "sites"));
+    lb_log("report written to %s (%s) in %llu ms: %s live in %lld %s at %lld %s%s%s", shown,
+           lb_dump_reason_name(reason), (unsigned long long)ms, live, (long long)blocks,
+           lb_units_plural(blocks, "block", "blocks"), (long long)sites,
+           lb_units_plural(sites, "site", "sites"), suspect_text,
            lb_runtime.options.sample ? ", estimated from samples" : "");
 }
 

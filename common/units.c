@@ -21,3 +21,8 @@ const char *lb_units_bytes(int64_t bytes, char buf[LB_UNITS_MAX])
     snprintf(buf, LB_UNITS_MAX, "%s%.1f %s", sign, v, units[u]);
     return buf;
 }
+
+const char *lb_units_plural(int64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}

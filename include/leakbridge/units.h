@@ -10,4 +10,7 @@
 /* bytes in binary units, with a '-' when negative; returns buf. */
 const char *lb_units_bytes(int64_t bytes, char buf[LB_UNITS_MAX]);
 
+/* one if n is 1, else many: "1 site", "2 sites". */
+const char *lb_units_plural(int64_t n, const char *one, const char *many);
+
 #endif
