@@ -42,6 +42,17 @@ static void release(void *p)
         (*jvmti)->Deallocate(jvmti, (unsigned char *)p);
 }
 
+/* A class from GetMethodDeclaringClass is a local reference of the calling thread: in a hook it
+ * fills the JNI native's frame (-Xcheck:jni warns past 32), and the dumper thread's frame never
+ * returns. Each is deleted at once. */
+static void drop_local(jclass klass)
+{
+    JNIEnv *env = NULL;
+    if (klass && lb_runtime.vm &&
+        (*lb_runtime.vm)->GetEnv(lb_runtime.vm, (void **)&env, JNI_VERSION_1_6) == JNI_OK)
+        (*env)->DeleteLocalRef(env, klass);
+}
+
 bool lb_java_names_method(jmethodID method, char *cls, size_t cls_len, char *name, size_t name_len)
 {
     char *mname = NULL, *csig = NULL;
@@ -53,6 +64,7 @@ bool lb_java_names_method(jmethodID method, char *cls, size_t cls_len, char *nam
         dotted(csig, cls, cls_len);
         copy_str(name, name_len, mname);
     }
+    drop_local(klass);
     release(mname);
     release(csig);
     return ok;
@@ -84,12 +96,7 @@ static void look_up(struct lb_java_method *mi)
             mi->lines = NULL;
         }
     }
-    /* The class is a local reference of the calling thread: the dumper thread's frame never
-     * returns, so it must not pile up there. */
-    JNIEnv *env = NULL;
-    if (klass && lb_runtime.vm &&
-        (*lb_runtime.vm)->GetEnv(lb_runtime.vm, (void **)&env, JNI_VERSION_1_6) == JNI_OK)
-        (*env)->DeleteLocalRef(env, klass);
+    drop_local(klass);
     release(mname);
     release(msig);
     release(csig);

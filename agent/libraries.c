@@ -21,9 +21,9 @@ static _Atomic bool started;
 static bool is_runtime(const char *path)
 {
     static const char *const prefixes[] = {
-        "ld-linux",    "libc.so",     "libleakbridge", "libjansson", "libunwind",  "liblzma",
-        "libjemalloc", "libtcmalloc", "linux-vdso",    "libgcc_s",   "libpthread", "libdl.so",
-        "libm.so",     "librt.so",    "libasan",       "libubsan",   "libsubunit", "libcheck",
+        "ld-linux",    "libc.so",     "libleakbridge", "libjansson", "libunwind", "liblzma",
+        "libjemalloc", "libtcmalloc", "linux-vdso",    "libpthread", "libdl.so",  "libm.so",
+        "librt.so",    "libasan",     "libubsan",      "libsubunit", "libcheck",
     };
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
@@ -133,12 +133,18 @@ static void on_new_module(struct lb_module *m)
     atomic_store(&m->role, role);
     if (role == LB_ROLE_RUNTIME)
         return;
-    if (role == LB_ROLE_JVM) {
+    /* libjvm allocates with its own malloc slots, which stay the JVM's (NMT's territory): only
+     * its frees are seen, for blocks handed to it. Every other library gets every hook; for
+     * the JDK's and those loaded before the agent, the hooks record only what Java code asks
+     * for (stacks.h). */
+    if (m->jvm_itself) {
         lb_malloc_hooks_install(m, LB_TRACK_FREES);
         return;
     }
-    /* Read the symbols now: the file may be deleted right after loading. */
-    lb_modules_symbols(m);
+    /* A JNI library's symbols are read now: its file may be deleted right after loading. The
+     * JDK's and the system's stay on disk: read when a report needs them. */
+    if (role != LB_ROLE_JVM)
+        lb_modules_symbols(m);
     lb_malloc_hooks_install(m, LB_TRACK_ALL);
 }
 

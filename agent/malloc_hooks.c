@@ -2,13 +2,17 @@
 
 #include <dlfcn.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "file_paths.h"
 #include "got.h"
+#include "modules.h"
 #include "runtime.h"
 #include "sampler.h"
 #include "site_kind.h"
@@ -19,6 +23,18 @@
  * those allocations must not be recorded in turn. initial-exec: no allocation on first use. */
 static __thread bool in_hook __attribute__((tls_model("initial-exec")));
 
+/* The kept path of the file open as fd, from /proc/self/fd ("<unknown file>" if unreadable). */
+static const char *file_path(int fd)
+{
+    char link[64], path[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    if (n <= 0)
+        return lb_file_paths_intern("<unknown file>");
+    path[n] = '\0';
+    return lb_file_paths_intern(path);
+}
+
 /* Every allocating hook decides first, with the thread-local countdown alone, whether this
  * allocation is sampled; an unsampled one is then a tail call to the real function, and only a
  * sampled one calls it and records the result here, out of line. Hooks end in a tail call to
@@ -28,7 +44,8 @@ static inline bool sampled(size_t size)
     return __builtin_expect(lb_sampler_take(size), 0);
 }
 
-__attribute__((noinline, cold)) static void *record(void *p, size_t size, enum lb_origin origin)
+__attribute__((noinline, cold)) static void *record_file(void *p, size_t size,
+                                                         enum lb_origin origin, int fd)
 {
     if (!p || in_hook)
         return p;
@@ -40,9 +57,17 @@ __attribute__((noinline, cold)) static void *record(void *p, size_t size, enum l
     int npcs = unw_backtrace(pcs, depth + LB_STACK_AGENT_FRAMES);
     struct lb_frame frames[depth];
     int n = lb_stacks_mixed_pcs(lb_runtime.vm, lb_runtime.jvmti, pcs, npcs, frames, depth);
-    lb_tracker_alloc((uintptr_t)p, size, origin, frames, n, lb_site_kind_of);
+    if (n >= 0) {
+        const char *file = fd >= 0 ? file_path(fd) : NULL;
+        lb_tracker_alloc_file((uintptr_t)p, size, origin, frames, n, lb_site_kind_of, file);
+    }
     in_hook = false;
     return p;
+}
+
+__attribute__((noinline, cold)) static void *record(void *p, size_t size, enum lb_origin origin)
+{
+    return record_file(p, size, origin, -1);
 }
 
 static void forget(void *p)
@@ -182,12 +207,26 @@ static char *strndup_hook(const char *s, size_t n)
     return p;
 }
 
+/* Whether a file mapping made from pc is one the JDK makes for a Java object (FileChannel.map
+ * in libnio): JNI libraries map files for their own use (a database maps all of its files,
+ * often far larger than what it touches), which is not memory Java code holds. */
+static bool for_java(void *pc)
+{
+    const struct lb_module *m = lb_modules_find((uintptr_t)pc - 1);
+    return m && atomic_load_explicit(&m->role, memory_order_relaxed) == LB_ROLE_JVM;
+}
+
+/* Anonymous mappings are native memory; a file mapped for Java is its own kind, named by its
+ * file. */
 static void *mmap_hook(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    if (!(flags & MAP_ANONYMOUS) || !sampled(len))
+    bool file = !(flags & MAP_ANONYMOUS) && fd >= 0 && for_java(__builtin_return_address(0));
+    if ((!file && !(flags & MAP_ANONYMOUS)) || !sampled(len))
         return real.mmap(addr, len, prot, flags, fd, off);
     void *p = real.mmap(addr, len, prot, flags, fd, off);
-    return p == MAP_FAILED ? p : record(p, len, LB_ORIGIN_MMAP);
+    if (p == MAP_FAILED)
+        return p;
+    return file ? record_file(p, len, LB_ORIGIN_MAPPED_FILE, fd) : record(p, len, LB_ORIGIN_MMAP);
 }
 
 static int munmap_hook(void *addr, size_t len)

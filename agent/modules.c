@@ -163,6 +163,7 @@ static struct lb_module *register_module(const struct seen *s, enum lb_module_ro
     const char *slash = strrchr(m->path, '/');
     const char *base = slash ? slash + 1 : m->path;
     m->cxx_runtime = strncmp(base, "libstdc++", 9) == 0 || strncmp(base, "libc++", 6) == 0;
+    m->jvm_itself = strcmp(base, "libjvm.so") == 0;
     m->loaded_gen = gen;
     atomic_store(&m->unloaded_gen, UINT_MAX);
     struct stat st;

@@ -15,7 +15,8 @@
 struct lb_elf_symbols;
 
 enum lb_module_role {
-    LB_ROLE_JVM,        /* loaded before the agent started, or part of the JDK */
+    LB_ROLE_JVM,        /* loaded before the agent started, or part of the JDK: libjvm, libzip,
+                           libz, libstdc++... only what Java code asks of them is recorded */
     LB_ROLE_JNI,        /* loaded by System.load / System.loadLibrary */
     LB_ROLE_DEPENDENCY, /* pulled in by a JNI library (DT_NEEDED or its own dlopen) */
     LB_ROLE_RUNTIME,    /* the C runtime, the dynamic linker, the agent and its libraries */
@@ -38,6 +39,7 @@ struct lb_module {
     ino_t ino;
     bool has_file_id;     /* dev/ino were read at registration */
     bool cxx_runtime;     /* libstdc++ or libc++: operator new's own code */
+    bool jvm_itself;      /* libjvm.so: its frames mark what the JVM allocates for itself */
     _Atomic int role;     /* enum lb_module_role */
     _Atomic int tracking; /* enum lb_module_tracking */
     _Atomic bool loaded;  /* still listed by the dynamic linker */

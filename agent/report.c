@@ -45,6 +45,8 @@ static json_t *site_json(const struct lb_snapshot *sn, lb_report_frame_fn frame_
     }
     if (sn->status_rule)
         json_object_set_new(site, "status_rule", json_string(sn->status_rule));
+    if (sn->site->file)
+        json_object_set_new(site, "file", lb_json_text(sn->site->file));
     if (sn->has_growth)
         json_object_set_new(site, "growth",
                             json_pack("{s:I,s:I,s:I}", "bytes", (json_int_t)sn->growth_bytes,
@@ -79,19 +81,20 @@ json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_snapshot *s
 
     uint64_t live_bytes = 0, live_count = 0, alloc_bytes = 0, alloc_count = 0, freed_count = 0;
     uint64_t kind_bytes[LB_KIND_COUNT] = {0}, kind_count[LB_KIND_COUNT] = {0};
-    size_t live_sites = 0;
+    size_t live_sites = 0, seen = 0;
     json_t *sites = json_array();
     for (size_t i = 0; i < nsnaps; i++) {
         const struct lb_snapshot *sn = &snaps[i];
+        if (sn->site->kind >= LB_KIND_COUNT)
+            continue; /* the JDK's own (sites.h): nothing is recorded there */
+        seen++;
         live_bytes += sn->live_bytes;
         live_count += sn->live_count;
         alloc_bytes += sn->allocated_bytes;
         alloc_count += sn->allocated_count;
         freed_count += sn->freed_count;
-        if (sn->site->kind < LB_KIND_COUNT) {
-            kind_bytes[sn->site->kind] += sn->live_bytes;
-            kind_count[sn->site->kind] += sn->live_count;
-        }
+        kind_bytes[sn->site->kind] += sn->live_bytes;
+        kind_count[sn->site->kind] += sn->live_count;
         bool live = sn->live_count > 0 || sn->live_bytes > 0;
         if (live)
             live_sites++;
@@ -125,7 +128,7 @@ json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_snapshot *s
                                (json_int_t)live_bytes, "live_count", (json_int_t)live_count,
                                "allocated_bytes", (json_int_t)alloc_bytes, "allocated_count",
                                (json_int_t)alloc_count, "freed_count", (json_int_t)freed_count,
-                               "sites", (json_int_t)live_sites, "sites_seen", (json_int_t)nsnaps);
+                               "sites", (json_int_t)live_sites, "sites_seen", (json_int_t)seen);
     json_object_set_new(totals, "by_kind", by_kind);
     json_object_set_new(report, "totals", totals);
     json_object_set_new(report, "modules", meta->modules ? meta->modules : json_array());

@@ -6,7 +6,8 @@
 
 #include "sites.h"
 
-/* An lb_sites_kind_fn for the hooks. */
+/* An lb_sites_kind_fn for the hooks. Memory the JDK holds for itself through its own libraries
+ * (no JNI library and no Java frame outside the JDK) is LB_KIND_JDK_INTERNAL: not recorded. */
 enum lb_kind lb_site_kind_of(enum lb_origin origin, const struct lb_frame *frames, int nframes);
 
 #endif

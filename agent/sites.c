@@ -15,9 +15,10 @@ static struct lb_site *_Atomic all_sites;
 static _Atomic size_t site_count;
 static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t hash_stack(enum lb_origin origin, const struct lb_frame *frames, int n)
+static uint64_t hash_stack(enum lb_origin origin, const struct lb_frame *frames, int n,
+                           const char *file)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)origin;
+    uint64_t h = (0xcbf29ce484222325ULL ^ (uint64_t)origin) + (uint64_t)(uintptr_t)file;
     for (int i = 0; i < n; i++) {
         uint64_t v =
             (uint64_t)frames[i].id ^ ((uint64_t)(uint32_t)frames[i].bci << 32) ^ frames[i].type;
@@ -33,28 +34,29 @@ static size_t site_bytes(int nframes)
 }
 
 static bool same_stack(const struct lb_site *s, uint64_t h, enum lb_origin origin,
-                       const struct lb_frame *frames, int n)
+                       const struct lb_frame *frames, int n, const char *file)
 {
-    return s->hash == h && s->origin == origin && s->nframes == n &&
+    return s->hash == h && s->origin == origin && s->nframes == n && s->file == file &&
            memcmp(s->frames, frames, (size_t)n * sizeof *frames) == 0;
 }
 
 static struct lb_site *find(struct lb_site *_Atomic *bucket, uint64_t h, enum lb_origin origin,
-                            const struct lb_frame *frames, int n)
+                            const struct lb_frame *frames, int n, const char *file)
 {
     for (struct lb_site *s = atomic_load_explicit(bucket, memory_order_acquire); s;
          s = atomic_load_explicit(&s->bucket_next, memory_order_acquire))
-        if (same_stack(s, h, origin, frames, n))
+        if (same_stack(s, h, origin, frames, n, file))
             return s;
     return NULL;
 }
 
 struct lb_site *lb_sites_intern_at(enum lb_origin origin, const struct lb_frame *frames,
-                                   int nframes, lb_sites_kind_fn kind_of, uint32_t module_gen)
+                                   int nframes, lb_sites_kind_fn kind_of, uint32_t module_gen,
+                                   const char *file)
 {
-    uint64_t h = hash_stack(origin, frames, nframes);
+    uint64_t h = hash_stack(origin, frames, nframes, file);
     struct lb_site *_Atomic *bucket = &buckets[h & (BUCKETS - 1)];
-    struct lb_site *site = find(bucket, h, origin, frames, nframes);
+    struct lb_site *site = find(bucket, h, origin, frames, nframes, file);
     if (site)
         return site;
 
@@ -68,11 +70,12 @@ struct lb_site *lb_sites_intern_at(enum lb_origin origin, const struct lb_frame 
     fresh->kind = (uint8_t)kind;
     fresh->nframes = (uint16_t)nframes;
     fresh->module_gen = module_gen;
+    fresh->file = file;
     if (nframes > 0)
         memcpy(fresh->frames, frames, (size_t)nframes * sizeof *frames);
 
     pthread_mutex_lock(&intern_lock);
-    site = find(bucket, h, origin, frames, nframes); /* another thread may have won */
+    site = find(bucket, h, origin, frames, nframes, file); /* another thread may have won */
     if (!site) {
         site = fresh;
         fresh = NULL;

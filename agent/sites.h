@@ -23,8 +23,12 @@ struct lb_frame {
     uint32_t type; /* enum lb_frame_type */
 };
 
+/* A site kind of the agent's own, beyond the report's: memory the JDK holds for itself
+ * (site_kind.h). The tracker records nothing at such a site. */
+#define LB_KIND_JDK_INTERNAL LB_KIND_COUNT
+
 /* Which hook recorded the allocation: part of the site's identity. */
-enum lb_origin { LB_ORIGIN_UNSAFE = 0, LB_ORIGIN_MALLOC, LB_ORIGIN_MMAP };
+enum lb_origin { LB_ORIGIN_UNSAFE = 0, LB_ORIGIN_MALLOC, LB_ORIGIN_MMAP, LB_ORIGIN_MAPPED_FILE };
 
 struct lb_site {
     struct lb_site *_Atomic bucket_next; /* chain in the hash bucket */
@@ -35,6 +39,7 @@ struct lb_site {
     uint8_t kind; /* enum lb_kind, decided when the site is created */
     uint16_t nframes;
     uint32_t module_gen; /* lb_modules_generation when the stack was captured */
+    const char *file;    /* a mapped file's path (file_paths.h), part of the identity; or NULL */
     /* Estimates as explained in sampler.h: bytes, and counts in units of 1/LB_COUNT_ONE. What
      * is live is allocated - freed (lb_sites_live_*): two atomic adds per sample, not four. */
     _Atomic uint64_t allocated_bytes;
@@ -49,15 +54,17 @@ struct lb_site {
 typedef enum lb_kind (*lb_sites_kind_fn)(enum lb_origin origin, const struct lb_frame *frames,
                                          int nframes);
 
-/* Returns the site for this stack, creating it if new; NULL only when out of memory.
- * module_gen says which loaded objects the native frames' addresses belong to (modules.h). */
+/* Returns the site for this stack (and file: a kept path, compared by pointer, or NULL),
+ * creating it if new; NULL only when out of memory. module_gen says which loaded objects the
+ * native frames' addresses belong to (modules.h). */
 struct lb_site *lb_sites_intern_at(enum lb_origin origin, const struct lb_frame *frames,
-                                   int nframes, lb_sites_kind_fn kind_of, uint32_t module_gen);
+                                   int nframes, lb_sites_kind_fn kind_of, uint32_t module_gen,
+                                   const char *file);
 
 static inline struct lb_site *lb_sites_intern(enum lb_origin origin, const struct lb_frame *frames,
                                               int nframes, lb_sites_kind_fn kind_of)
 {
-    return lb_sites_intern_at(origin, frames, nframes, kind_of, 0);
+    return lb_sites_intern_at(origin, frames, nframes, kind_of, 0, NULL);
 }
 
 static inline void lb_sites_add(struct lb_site *site, const struct lb_weight *w)

@@ -106,21 +106,29 @@ int lb_stacks_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max)
 /* unw_backtrace stops by itself after the first JIT frame (which has no unwind tables); the
  * frames from there on are cut off here: the first PC outside every loaded ELF object ends the
  * native part. The agent's own frames are left out, and so are the C++ runtime's at the top
- * (operator new calling malloc, basic_string growing): the leaf is the code that asked. */
-static int native_frames(void *const *pcs, int got, struct lb_frame *out, int max)
+ * (operator new calling malloc, basic_string growing): the leaf is the code that asked.
+ * *java_s tells whose the allocation is (see lb_stacks_mixed_pcs). */
+static int native_frames(void *const *pcs, int got, struct lb_frame *out, int max, bool *java_s)
 {
     int n = 0;
-    for (int i = 0; i < got && n < max; i++) {
+    bool foreign = false, jvm = false, reached_java = false;
+    for (int i = 0; i < got; i++) {
         uintptr_t pc = (uintptr_t)pcs[i];
         if (pc >= agent_start && pc < agent_end)
             continue;
         const struct lb_module *m = pc ? lb_modules_find(pc - 1) : NULL;
-        if (!m)
+        if (!m) {
+            reached_java = pc != 0;
             break;
-        if (n == 0 && m->cxx_runtime)
+        }
+        int role = atomic_load_explicit(&m->role, memory_order_relaxed);
+        foreign |= role == LB_ROLE_JNI || role == LB_ROLE_DEPENDENCY;
+        jvm |= m->jvm_itself;
+        if (n == max || (n == 0 && m->cxx_runtime))
             continue;
         out[n++] = (struct lb_frame){.id = pc, .bci = -1, .type = LB_FRAME_NATIVE};
     }
+    *java_s = foreign || (reached_java && !jvm);
     return n;
 }
 
@@ -129,7 +137,10 @@ int lb_stacks_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
 {
     if (max > LB_DEPTH_MAX)
         max = LB_DEPTH_MAX;
-    int n = native_frames(pcs, npcs, out, max);
+    bool java_s;
+    int n = native_frames(pcs, npcs, out, max, &java_s);
+    if (!java_s)
+        return -1; /* the JVM's own: no JVMTI call may be made, nothing is recorded */
     JNIEnv *env;
     /* A library's own pthread is unknown to the JVM: native frames only. */
     if (n < max && (*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_6) == JNI_OK)

@@ -32,7 +32,14 @@ int lb_stacks_java_async(JNIEnv *env, struct lb_frame *out, int max);
  * The hook walks, not this function, so that the walk starts in the hook's frame instead of
  * stepping through frames of the agent only to drop them: unw_backtrace keeps a per-thread
  * cache of how to step out of each return address, but every step still costs. Ask for
- * max + LB_STACK_AGENT_FRAMES addresses. */
+ * max + LB_STACK_AGENT_FRAMES addresses.
+ *
+ * Returns -1, having made no JVM call, when the allocation is not one to record: its native
+ * frames are all in the JDK's libraries and those loaded before the agent (libzip, libz,
+ * libstdc++...; no JNI library or dependency among them) and either pass through libjvm (the
+ * JVM allocating for itself: class loading, CDS, the JIT, with the thread in VM state, where
+ * JVMTI must not be called) or never reach Java code (a thread the JVM does not run Java on,
+ * or a walk cut short: whose it is cannot be told). */
 #define LB_STACK_AGENT_FRAMES 3
 int lb_stacks_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
                         struct lb_frame *out, int max);

@@ -31,14 +31,15 @@ void lb_tracker_release(const struct lb_block *block)
     lb_sites_sub(block->site, &w);
 }
 
-void lb_tracker_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
-                      const struct lb_frame *frames, int nframes, lb_sites_kind_fn kind_of)
+void lb_tracker_alloc_file(uintptr_t addr, size_t size, enum lb_origin origin,
+                           const struct lb_frame *frames, int nframes, lb_sites_kind_fn kind_of,
+                           const char *file)
 {
     if (atomic_load_explicit(&stopped, memory_order_relaxed))
         return;
     struct lb_site *site =
-        lb_sites_intern_at(origin, frames, nframes, kind_of, lb_modules_generation());
-    if (!site)
+        lb_sites_intern_at(origin, frames, nframes, kind_of, lb_modules_generation(), file);
+    if (!site || site->kind == LB_KIND_JDK_INTERNAL)
         return;
     uint32_t seen = atomic_load_explicit(&newest_site_seen, memory_order_relaxed);
     if (site->id > seen && atomic_compare_exchange_strong(&newest_site_seen, &seen, site->id)) {

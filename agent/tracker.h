@@ -26,9 +26,16 @@ void lb_tracker_on_new_site(void (*fn)(void));
  * threads that may hold the tracker's locks do not exist. */
 void lb_tracker_stop(void);
 
-/* Records a sampled allocation. */
-void lb_tracker_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
-                      const struct lb_frame *frames, int nframes, lb_sites_kind_fn kind_of);
+/* Records a sampled allocation; a file mapping names its file (a path from file_paths.h). */
+void lb_tracker_alloc_file(uintptr_t addr, size_t size, enum lb_origin origin,
+                           const struct lb_frame *frames, int nframes, lb_sites_kind_fn kind_of,
+                           const char *file);
+static inline void lb_tracker_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
+                                    const struct lb_frame *frames, int nframes,
+                                    lb_sites_kind_fn kind_of)
+{
+    lb_tracker_alloc_file(addr, size, origin, frames, nframes, kind_of, NULL);
+}
 
 /* Forgets addr, if recorded, and counts it freed. Call before the memory is really freed, so
  * that no other thread can be handed the same address while it is still in the table. The

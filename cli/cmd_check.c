@@ -29,14 +29,15 @@ static const char usage[] =
     "                       site is suppressed when PATTERN matches a frame's class.method,\n"
     "                       native symbol or module path ('*' any text, '^' and '$' anchor\n"
     "                       at the start and end, else a substring); may be repeated\n"
-    "  --kind KIND          only sites of this kind: direct_buffer, unsafe, malloc, mmap;\n"
+    "  --kind KIND          only sites of this kind: direct_buffer, unsafe, malloc, mmap,\n"
+    "                       mapped_file;\n"
     "                       a comma list, may be repeated\n"
     "  --junit FILE         also write JUnit XML: one test case per site, failed if it leaks\n"
     "  -h, --help           this text\n"
     "\n"
     "Exit status: 0 within the limit, 1 leaks over it, 2 bad input or options.\n";
 
-static const char *const kinds[] = {"direct_buffer", "unsafe", "malloc", "mmap"};
+static const char *const kinds[] = {"direct_buffer", "unsafe", "malloc", "mmap", "mapped_file"};
 static const char *const statuses[] = {"live", "leak-suspect", "gc-deferred"};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 #define NSTATUSES (sizeof statuses / sizeof statuses[0])
@@ -263,8 +264,8 @@ int lbc_check_main(int argc, char **argv)
             set.any_kind = false;
             if (!parse_list(optarg, kinds, NKINDS, set.kind, &bad)) {
                 lbc_usage_error("check",
-                                "--kind: '%s' is not direct_buffer, unsafe, malloc or "
-                                "mmap",
+                                "--kind: '%s' is not direct_buffer, unsafe, malloc, mmap or "
+                                "mapped_file",
                                 bad);
                 goto out;
             }

@@ -16,12 +16,14 @@ enum lb_kind {
     LB_KIND_UNSAFE,            /* any other Unsafe.allocateMemory */
     LB_KIND_MALLOC,            /* malloc family inside JNI libraries */
     LB_KIND_MMAP,              /* anonymous mmap inside JNI libraries */
+    LB_KIND_MAPPED_FILE,       /* a file mapped for Java code (FileChannel.map) or a library */
     LB_KIND_COUNT
 };
 
 static inline const char *lb_kind_name(enum lb_kind kind)
 {
-    static const char *const names[LB_KIND_COUNT] = {"direct_buffer", "unsafe", "malloc", "mmap"};
+    static const char *const names[LB_KIND_COUNT] = {"direct_buffer", "unsafe", "malloc", "mmap",
+                                                     "mapped_file"};
     return (unsigned)kind < LB_KIND_COUNT ? names[kind] : "unknown";
 }
 

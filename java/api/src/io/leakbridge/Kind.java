@@ -6,10 +6,15 @@ public enum Kind {
     DIRECT_BUFFER("direct_buffer"),
     /** Any other {@code Unsafe.allocateMemory} / {@code reallocateMemory}. */
     UNSAFE("unsafe"),
-    /** The malloc family called from JNI libraries and the libraries they load. */
+    /**
+     * The malloc family called from JNI libraries and the libraries they load, and from the JDK's
+     * own native libraries when Java code asked (zlib for {@code Inflater} and {@code Deflater}).
+     */
     MALLOC("malloc"),
     /** Anonymous {@code mmap} called from JNI libraries and the libraries they load. */
-    MMAP("mmap");
+    MMAP("mmap"),
+    /** A file mapping: {@code FileChannel.map} (a {@code MappedByteBuffer}), or a library's. */
+    MAPPED_FILE("mapped_file");
 
     private final String reportName;
 
@@ -17,7 +22,10 @@ public enum Kind {
         this.reportName = reportName;
     }
 
-    /** The name the report uses: {@code direct_buffer}, {@code unsafe}, {@code malloc}, {@code mmap}. */
+    /**
+     * The name the report uses: {@code direct_buffer}, {@code unsafe}, {@code malloc}, {@code mmap},
+     * {@code mapped_file}.
+     */
     public String reportName() {
         return reportName;
     }
