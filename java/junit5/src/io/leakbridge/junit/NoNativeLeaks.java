@@ -17,8 +17,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * mixed Java and native stack.
  *
  * <p>On a class it applies to every test method; on a method it overrides the class's. Needs the
- * leakbridge agent ({@code -agentpath:.../libleakbridge.so=sample=0}; with sampling the figures
- * are estimates). Tests must run one at a time: with
+ * leakbridge agent with exact recording ({@code -agentpath:.../libleakbridge.so=sample=0}). When
+ * the agent samples (its default, {@code sample=2m}) a leak smaller than the sampling mean is
+ * most likely not seen, so a test in which no leak was found fails, saying why, unless
+ * {@link #whenSampled()} (or {@code leakbridge.junit.when-sampled=warn}) asks for a warning; a
+ * leak that is seen fails the test either way. Tests must run one at a time: with
  * {@code junit.jupiter.execution.parallel.enabled=true} the extension refuses to run (the agent
  * cannot tell which concurrent test allocated a block). Allocations made by static initializers
  * ({@code <clinit>}) are not counted against a test. See docs/java-api.md.
@@ -54,6 +57,17 @@ public @interface NoNativeLeaks {
      * configuration parameter {@code leakbridge.junit.require-agent=true} sets it for every test.
      */
     boolean failWithoutAgent() default false;
+
+    /**
+     * What to do with a test in which no leak was found while the agent samples ({@code sample}
+     * not 0), so that a leak below the sampling resolution could have been missed:
+     * {@link WhenSampled#FAIL} the test (the default), or {@link WhenSampled#WARN} and judge on
+     * what was sampled. {@link WhenSampled#DEFAULT} takes the configuration parameter
+     * {@code leakbridge.junit.when-sampled} ({@code fail} or {@code warn}), else fails. The
+     * extension never switches the agent to exact recording: run the test JVM with
+     * {@code sample=0} for that.
+     */
+    WhenSampled whenSampled() default WhenSampled.DEFAULT;
 
     /** How long at most to wait for Cleaners and finalizers after the forced GC. */
     long gcWaitMillis() default 10_000;

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -28,13 +29,21 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * The extension behind {@link NoNativeLeaks}: a mark before each test (before its
  * {@code @BeforeEach} methods), and after its {@code @AfterEach} methods a forced GC and the
- * sites allocated since the mark that are still live.
+ * sites allocated since the mark that are still live. When none is over the tolerance and the
+ * agent samples, the verdict could have missed a leak: the test then fails, or passes with a
+ * warning, as {@link NoNativeLeaks#whenSampled()} says.
  */
 public class NoNativeLeaksExtension implements BeforeEachCallback, AfterEachCallback {
     /** Configuration parameter (or system property): fail every test when the agent is absent. */
     public static final String REQUIRE_AGENT = "leakbridge.junit.require-agent";
     /** Configuration parameter (or system property): a suppressions file for every test. */
     public static final String SUPPRESSIONS = "leakbridge.junit.suppressions";
+    /**
+     * Configuration parameter (or system property), {@code fail} or {@code warn}: what to do with
+     * a test in which no leak was found while the agent samples, for every test whose annotation
+     * leaves {@link NoNativeLeaks#whenSampled()} at {@link WhenSampled#DEFAULT}.
+     */
+    public static final String WHEN_SAMPLED = "leakbridge.junit.when-sampled";
     static final String PARALLEL = "junit.jupiter.execution.parallel.enabled";
 
     /**
@@ -47,15 +56,21 @@ public class NoNativeLeaksExtension implements BeforeEachCallback, AfterEachCall
     private static final ExtensionContext.Namespace NS =
             ExtensionContext.Namespace.create(NoNativeLeaksExtension.class);
     private static volatile boolean warnedAbsent;
+    private static volatile boolean warnedSampled;
 
     private static final class Scope {
         final NoNativeLeaks config;
         final Suppressions suppressions;
+        final long sampleMean;
+        final WhenSampled whenSampled;
         final Mark mark;
 
-        Scope(NoNativeLeaks config, Suppressions suppressions, Mark mark) {
+        Scope(NoNativeLeaks config, Suppressions suppressions, long sampleMean,
+                WhenSampled whenSampled, Mark mark) {
             this.config = config;
             this.suppressions = suppressions;
+            this.sampleMean = sampleMean;
+            this.whenSampled = whenSampled;
             this.mark = mark;
         }
     }
@@ -84,9 +99,11 @@ public class NoNativeLeaksExtension implements BeforeEachCallback, AfterEachCall
             context.publishReportEntry("leakbridge", "agent not loaded: nothing checked");
             return;
         }
+        WhenSampled whenSampled = whenSampled(config, context);
         // Read files before the mark: the I/O itself must not count against the test.
         Suppressions suppressions = suppressions(config, context);
-        context.getStore(NS).put(Scope.class, new Scope(config, suppressions, LeakBridge.mark()));
+        context.getStore(NS).put(Scope.class, new Scope(config, suppressions,
+                LeakBridge.sampleMean(), whenSampled, LeakBridge.mark()));
     }
 
     @Override
@@ -110,9 +127,86 @@ public class NoNativeLeaksExtension implements BeforeEachCallback, AfterEachCall
         if (!suppressed.isEmpty())
             context.publishReportEntry("leakbridge.suppressed", String.join("; ", suppressed));
         long bytes = LeakBridge.totalBytes(leaked);
-        if (leaked.isEmpty() || bytes <= config.toleratedBytes())
+        if (!leaked.isEmpty() && bytes > config.toleratedBytes()) // a leak seen is a leak
+            throw new AssertionError(message(context, leaked, bytes, config, suppressed.size()));
+        if (scope.sampleMean <= 0)
+            return; // exact: nothing over the tolerance means nothing over the tolerance
+        // Sampled: a leak far below the mean is most likely not seen, so this proves nothing.
+        if (scope.whenSampled == WhenSampled.WARN) {
+            if (!warnedSampled) {
+                warnedSampled = true;
+                System.err.println("leakbridge: warning: " + sampledWarning(scope.sampleMean));
+            }
+            context.publishReportEntry("leakbridge.sampled", "no leak seen, but the agent"
+                    + " samples (sample=" + sizeOption(scope.sampleMean) + "): a leak much"
+                    + " smaller than " + sizeText(scope.sampleMean) + " is most likely not seen");
             return;
-        throw new AssertionError(message(context, leaked, bytes, config, suppressed.size()));
+        }
+        throw new ExtensionConfigurationException(sampledFailure(context, scope.sampleMean,
+                config.toleratedBytes()));
+    }
+
+    /** Why a test under a sampling agent fails (policy FAIL), and what to do. */
+    static String sampledFailure(ExtensionContext context, long mean, long tolerated) {
+        return "@NoNativeLeaks found no leak" + (tolerated > 0 ? " over the tolerated "
+                + tolerated + " bytes" : "") + " in " + testName(context) + ", but cannot vouch"
+                + " for it: " + samplingText(mean) + ". Run the test JVM with the agent's"
+                + " sample=0 (-agentpath:/path/to/libleakbridge.so=sample=0) to record every"
+                + " allocation exactly, or accept a verdict on what was sampled with"
+                + " @NoNativeLeaks(whenSampled = WhenSampled.WARN) or the configuration"
+                + " parameter " + WHEN_SAMPLED + "=warn (docs/java-api.md)";
+    }
+
+    /** The warning printed once per JVM under policy WARN. */
+    static String sampledWarning(long mean) {
+        return samplingText(mean) + ": @NoNativeLeaks judges on what was sampled"
+                + " (whenSampled = WARN) and passes a test whose leak no sample fell on. Run"
+                + " the test JVM with the agent's sample=0 for exact verdicts";
+    }
+
+    private static String samplingText(long mean) {
+        return "the leakbridge agent samples (sample=" + sizeOption(mean) + ": about one"
+                + " allocation recorded per " + sizeText(mean) + " allocated), so a leak much"
+                + " smaller than " + sizeText(mean) + " is most likely not seen";
+    }
+
+    /** The mean as the agent's option would spell it: 2m, 512k, 1000. */
+    static String sizeOption(long bytes) {
+        String[] units = {"g", "m", "k"};
+        for (int i = 0; i < units.length; i++) {
+            long unit = 1L << (30 - 10 * i);
+            if (bytes % unit == 0)
+                return bytes / unit + units[i];
+        }
+        return Long.toString(bytes);
+    }
+
+    /** The mean for people: 2 MiB, 512 KiB, 1000 bytes. */
+    static String sizeText(long bytes) {
+        String[] units = {" GiB", " MiB", " KiB"};
+        for (int i = 0; i < units.length; i++) {
+            long unit = 1L << (30 - 10 * i);
+            if (bytes % unit == 0)
+                return bytes / unit + units[i];
+        }
+        return bytes + " bytes";
+    }
+
+    /** The annotation's policy, else the configuration parameter's, else FAIL. */
+    static WhenSampled whenSampled(NoNativeLeaks config, ExtensionContext context) {
+        if (config.whenSampled() != WhenSampled.DEFAULT)
+            return config.whenSampled();
+        String value = context.getConfigurationParameter(WHEN_SAMPLED).orElse("").trim();
+        switch (value.toLowerCase(Locale.ROOT)) {
+        case "":
+        case "fail":
+            return WhenSampled.FAIL;
+        case "warn":
+            return WhenSampled.WARN;
+        default:
+            throw new ExtensionConfigurationException("@NoNativeLeaks: " + WHEN_SAMPLED + "="
+                    + value + " is neither fail nor warn");
+        }
     }
 
     static String message(ExtensionContext context, List<Site> leaked, long bytes,
@@ -129,7 +223,8 @@ public class NoNativeLeaksExtension implements BeforeEachCallback, AfterEachCall
         if (config.toleratedBytes() > 0)
             b.append(" (tolerated: ").append(config.toleratedBytes()).append(" bytes)");
         if (estimated)
-            b.append(" (estimated from samples: run the agent with sample=0 for exact figures)");
+            b.append(" (estimated from samples: run the agent with sample=0 for exact figures,"
+                    + " and for leaks no sample fell on)");
         String testClass = context.getTestClass().map(Class::getName).orElse(null);
         for (Site s : leaked)
             b.append("\n\n").append(s.describe(framesToShow(s, testClass)));
