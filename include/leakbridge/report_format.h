@@ -16,7 +16,7 @@ enum lb_kind {
     LB_KIND_UNSAFE,            /* any other Unsafe.allocateMemory */
     LB_KIND_MALLOC,            /* malloc family inside JNI libraries */
     LB_KIND_MMAP,              /* anonymous mmap inside JNI libraries */
-    LB_KIND_MAPPED_FILE,       /* a file mapped for Java code (FileChannel.map) or a library */
+    LB_KIND_MAPPED_FILE,       /* a file the JDK mapped for Java code (FileChannel.map) */
     LB_KIND_COUNT
 };
 

@@ -51,6 +51,7 @@ public final class Bench {
         WORKLOADS.put("direct-buffers", DirectBuffers::new);
         WORKLOADS.put("jni-malloc-churn", MallocChurn::new);
         WORKLOADS.put("zstd-streams", ZstdStreams::new);
+        WORKLOADS.put("gzip-pages", GzipPages::new);
     }
 
     /** malloc/free pairs of 64 B to 64 KiB inside a JNI library (libbenchnative.so); one op =
@@ -93,6 +94,42 @@ public final class Bench {
             long sum = 0;
             for (int i = 0; i < ops; i++) {
                 try (java.io.InputStream in = new com.github.luben.zstd.ZstdInputStreamNoFinalizer(
+                        new java.io.ByteArrayInputStream(compressed))) {
+                    for (int n; (n = in.read(out)) > 0;) {
+                        sum += n + out[n - 1];
+                    }
+                }
+            }
+            return sum;
+        }
+    }
+
+    /** The JDK's own zlib as a GZIP codec uses it (Parquet, HTTP bodies): a GZIPInputStream over
+     * an in-memory gzip of a 64 KiB page, read fully, closed. One op = one page: an Inflater
+     * each, whose zlib state and window libzip allocates and frees (malloc from Java through
+     * the JDK's native libraries, which the agent tracks since issue 13). */
+    static final class GzipPages implements Workload {
+        private byte[] compressed;
+        private final byte[] out = new byte[16 * 1024];
+
+        @Override
+        public void setUp() throws java.io.IOException {
+            byte[] page = new byte[64 * 1024];
+            for (int i = 0; i < page.length; i++) {
+                page[i] = (byte) ((i * 31) % 251 ^ (i >> 7));
+            }
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+                gz.write(page);
+            }
+            compressed = bytes.toByteArray();
+        }
+
+        @Override
+        public long run(int ops) throws java.io.IOException {
+            long sum = 0;
+            for (int i = 0; i < ops; i++) {
+                try (java.io.InputStream in = new java.util.zip.GZIPInputStream(
                         new java.io.ByteArrayInputStream(compressed))) {
                     for (int n; (n = in.read(out)) > 0;) {
                         sum += n + out[n - 1];

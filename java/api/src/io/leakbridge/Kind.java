@@ -13,7 +13,7 @@ public enum Kind {
     MALLOC("malloc"),
     /** Anonymous {@code mmap} called from JNI libraries and the libraries they load. */
     MMAP("mmap"),
-    /** A file mapping: {@code FileChannel.map} (a {@code MappedByteBuffer}), or a library's. */
+    /** A file the JDK mapped for Java code: {@code FileChannel.map} (a {@code MappedByteBuffer}). */
     MAPPED_FILE("mapped_file");
 
     private final String reportName;
