@@ -13,12 +13,13 @@ from lbtest import check  # noqa: E402,F401
 CLI = os.environ.get("LEAKBRIDGE_CLI", "")
 
 
-def run(args, expect=0, cwd=None, timeout=120):
-    """Runs leakbridge ARGS; checks its exit status; returns the CompletedProcess."""
+def run(args, expect=0, cwd=None, timeout=120, env=None):
+    """Runs leakbridge ARGS (in env, a whole environment, if given); checks its exit status;
+    returns the CompletedProcess."""
     check(os.path.isfile(CLI), "no leakbridge command at %r (set LEAKBRIDGE_CLI)" % CLI)
     cmd = [CLI] + [str(a) for a in args]
     print("$ " + " ".join(cmd), flush=True)
-    p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout)
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env)
     sys.stdout.write(p.stdout)
     sys.stdout.write(p.stderr)
     check(p.returncode >= 0, "leakbridge %s was killed by signal %d" % (" ".join(cmd[1:2]),
