@@ -218,7 +218,7 @@ static json_t *merge_sites(struct lbc_report *const *reports, size_t n)
 {
     struct lbc_match_entry *e;
     size_t count, nsites = 0;
-    if (!lbc_match(reports, n, &e, &count))
+    if (!lbc_match(reports, n, 0, &e, &count))
         return NULL;
     json_t **sites = calloc(count ? count : 1, sizeof *sites), *array = json_array();
     bool ok = sites && array;

@@ -81,6 +81,24 @@ def run_report(env, tag, main, args, options="sample=0", **kwargs):
     return report_path(env, tag), report
 
 
+def live_dumps(env, tag, steps):
+    """Runs LiveDumps (lbtest.Session); for each step, its commands, then a jcmd dump; then it
+    quits, which writes the exit report. Returns the paths of every report, oldest first."""
+    s = lbtest.Session(env, tag)
+    try:
+        for commands in steps:
+            for c in commands:
+                s.do(c)
+            s.dump()
+        s.quit()
+    finally:
+        s.kill()
+    paths = s.report_paths()
+    check(len(paths) == len(steps) + 1, "%s: expected %d reports, found %d" % (
+        tag, len(steps) + 1, len(paths)))
+    return paths
+
+
 def site_with_symbol(report, symbol):
     sites = lbtest.sites_with_symbol(report, symbol)
     check(len(sites) == 1, "expected one site of %s, found %d" % (symbol, len(sites)))
