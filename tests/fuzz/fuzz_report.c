@@ -7,6 +7,7 @@
 
 #include "match.h"
 #include "report_reader.h"
+#include "runs.h"
 #include "stack.h"
 #include "units.h"
 
@@ -34,6 +35,9 @@ static void exercise(struct lbc_report *r)
         }
     }
     struct lbc_report *both[2] = {r, r};
+    bool keep[2];
+    if (lbc_runs_latest(both, 2, keep) != (r->merged_inputs || !r->has_start ? 0u : 1u))
+        abort(); /* a report is of its own run, unless merged or without a start */
     struct lbc_match_entry *entries;
     size_t count;
     if (lbc_match(both, 2, LBC_KEY_SYMBOLS, &entries, &count)) {
