@@ -49,7 +49,7 @@ def test(env):
     check("merged from 3 reports" in top, "top does not say the report is merged")
     line_with(top, clitest.human(stream["live_bytes"]), " 300 ", "ZSTD_createDStream")
     check_out = clitest.run(["check", out], expect=1).stdout
-    check("in 2 merged reports" in line_with(check_out, "leak of %d byte(s)" % stream["live_bytes"]),
+    check("in 2 merged reports" in line_with(check_out, "leak of %d bytes" % stream["live_bytes"]),
           "check does not say the site was in 2 reports")
 
     # Merging the merged report with another: inputs add up.
