@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "jcmd.h"
+#include "units.h"
 #include "leakbridge/report_format.h"
 #include "leakbridge/options.h"
 
@@ -36,7 +37,8 @@ static const char dump_usage[] =
     "usage: leakbridge dump PID [--wait] [--timeout SECONDS] [--output PATTERN]\n"
     "\n"
     "Makes the leakbridge agent in the running JVM PID write a report now (jcmd PID\n"
-    "JVMTI.data_dump). With --wait, waits for the new report and prints its path.\n"
+    "JVMTI.data_dump; without a jcmd, as in a JRE, SIGQUIT, on which the JVM also prints a\n"
+    "thread dump). With --wait, waits for the new report and prints its path.\n"
     "The report's path pattern is the agent's output= option, read from the JVM's command\n"
     "line (-agentpath:...libleakbridge.so=...) or JAVA_TOOL_OPTIONS, or remembered by\n"
     "'leakbridge attach' for this JVM; the agent's default leakbridge-%p-%n.json in the\n"
@@ -135,6 +137,11 @@ int lbc_attach_main(int argc, char **argv)
     struct lbc_jvm jvm;
     if (!find_agent(agent_given, agent) || !lbc_jvm_open(argv[optind], &jvm))
         return LBC_EXIT_BAD;
+    if (!jvm.jcmd[0])
+        return lbc_error("%s: loading an agent into a running JVM needs a JDK's jcmd (or another "
+                         "client of the attach API); install a JDK and set JAVA_HOME, or start "
+                         "the JVM with -agentpath:%s=OPTIONS",
+                         lbc_jvm_no_jcmd(&jvm, err, sizeof err), agent);
 
     /* jcmd cuts an unquoted argument at '=': the options go in double quotes. */
     char *absolute = absolute_output(text), *quoted = NULL, *output = NULL;
@@ -248,6 +255,29 @@ static int wait_report(const char *pattern, const struct seen *before, long time
     }
 }
 
+/* jcmd PID JVMTI.data_dump; without a jcmd (a JRE), SIGQUIT, on which the agent dumps too. */
+static bool ask_for_report(const struct lbc_jvm *jvm, bool agent_on_cmdline)
+{
+    char why[128], *output = NULL;
+    if (!jvm->jcmd[0]) {
+        if (!lbc_jvm_sigquit(jvm, agent_on_cmdline))
+            return false;
+        fprintf(stderr,
+                "leakbridge: %s: sent SIGQUIT instead (the JVM prints a thread dump on "
+                "its stdout too)\n",
+                lbc_jvm_no_jcmd(jvm, why, sizeof why));
+        return true;
+    }
+    const char *args[] = {"JVMTI.data_dump", NULL};
+    bool ok = lbc_jvm_jcmd(jvm, args, JCMD_TIMEOUT_S, &output) == 0;
+    if (!ok) {
+        lbc_error("jcmd %ld JVMTI.data_dump failed:", (long)jvm->pid);
+        lbc_jvm_print_output(output);
+    }
+    free(output);
+    return ok;
+}
+
 int lbc_dump_main(int argc, char **argv)
 {
     static const struct option options[] = {{"wait", no_argument, NULL, 'w'},
@@ -280,7 +310,8 @@ int lbc_dump_main(int argc, char **argv)
         }
     }
     if (argc - optind != 1)
-        return lbc_usage_error("dump", "expected one PID, got %d arguments", argc - optind);
+        return lbc_usage_error("dump", "expected one PID, got %d %s", argc - optind,
+                               lbc_units_plural(argc - optind, "argument", "arguments"));
     struct lbc_jvm jvm;
     if (!lbc_jvm_open(argv[optind], &jvm))
         return LBC_EXIT_BAD;
@@ -306,26 +337,23 @@ int lbc_dump_main(int argc, char **argv)
         snprintf(opts.output, sizeof opts.output, "%s", remembered);
     free(remembered);
     free(text);
-    char *pattern = lbc_jvm_report_glob(&jvm, opts.output), *output = NULL;
+    char *pattern = lbc_jvm_report_glob(&jvm, opts.output);
     struct seen before;
     if (!pattern || !list_reports(pattern, &before)) {
         free(pattern);
         return lbc_error("cannot list the existing reports: %s", strerror(errno));
     }
-    const char *args[] = {"JVMTI.data_dump", NULL};
-    int status = lbc_jvm_jcmd(&jvm, args, JCMD_TIMEOUT_S, &output);
-    if (status != 0) {
-        lbc_error("jcmd %ld JVMTI.data_dump failed:", (long)jvm.pid);
-        lbc_jvm_print_output(output);
-        status = LBC_EXIT_BAD;
-    } else if (wait) {
+    int status = LBC_EXIT_BAD;
+    if (!ask_for_report(&jvm, on_cmdline))
+        ; /* said why */
+    else if (wait)
         status = wait_report(pattern, &before, timeout);
-    } else {
+    else {
         printf("leakbridge: JVM %ld asked for a report; it appears as %s\n", (long)jvm.pid,
                pattern);
+        status = LBC_EXIT_OK;
     }
     free_seen(&before);
-    free(output);
     free(pattern);
     return status;
 }

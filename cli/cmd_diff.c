@@ -7,13 +7,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json_out.h"
 #include "match.h"
 #include "report_reader.h"
 #include "stack.h"
 #include "units.h"
 
 static const char usage[] =
-    "usage: leakbridge diff OLD NEW [-n N] [-a] [-v] [--force]\n"
+    "usage: leakbridge diff OLD NEW [-n N] [-a] [-v] [--force] [--json]\n"
     "\n"
     "Growth of live memory per site from report OLD to report NEW, largest growth first,\n"
     "shrinking sites last. Sites are matched by their kind and frames (Java class, method\n"
@@ -25,6 +26,7 @@ static const char usage[] =
     "  -v, --verbose print each site's stack under its row\n"
     "  --force       compare reports of different processes or runs, which diff refuses\n"
     "                otherwise (pid, JVM or uptime differ)\n"
+    "  --json        print the changes as JSON (docs/cli.md describes it)\n"
     "  -h, --help    this text\n"
     "\n"
     "Exit status: 0, or 2 if a report cannot be read or they are of different processes.\n";
@@ -86,7 +88,7 @@ static struct change *changes_of(struct lbc_report *old, struct lbc_report *new,
     struct lbc_report *reports[2] = {old, new};
     struct lbc_match_entry *e;
     size_t n, out = 0;
-    if (!lbc_match(reports, 2, &e, &n))
+    if (!lbc_match(reports, 2, 0, &e, &n))
         return NULL;
     struct change *changes = calloc(n ? n : 1, sizeof *changes);
     for (size_t i = 0; changes && i < n;) {
@@ -148,24 +150,66 @@ static void print_header(const struct lbc_report *old, const struct lbc_report *
                old->estimated && new->estimated ? "both reports are" : "one report is");
 }
 
+static bool unchanged(const struct change *ch)
+{
+    return growth(ch) == 0 && ch->new_count == ch->old_count && ch->in_old && ch->in_new;
+}
+
+/* The changes to show: not the unchanged unless all, at most top (0: all). Sets *hidden to the
+ * unchanged left out and *more to the rows beyond top. */
+static size_t shown_changes(const struct change *changes, size_t n, long top, bool all,
+                            size_t *hidden, size_t *more)
+{
+    size_t shown = 0;
+    *hidden = 0;
+    for (size_t i = 0; i < n; i++)
+        *hidden += !all && unchanged(&changes[i]);
+    shown = n - *hidden;
+    *more = top && shown > (size_t)top ? shown - (size_t)top : 0;
+    return shown - *more;
+}
+
+static json_t *json_changes(const struct lbc_report *old, const struct lbc_report *new,
+                            const struct change *changes, size_t n, long top, bool all)
+{
+    size_t hidden, more, shown = shown_changes(changes, n, top, all, &hidden, &more), done = 0;
+    json_t *list = json_array();
+    json_t *doc =
+        json_pack("{sososIsIsosIsI}", "old", lbc_json_report(old), "new", lbc_json_report(new),
+                  "live_bytes_change", (json_int_t)(new->live_bytes - old->live_bytes),
+                  "live_count_change", (json_int_t)(new->live_count - old->live_count), "changes",
+                  list, "unchanged_not_shown", (json_int_t)hidden, "more_rows", (json_int_t)more);
+    for (size_t i = 0; doc && i < n && done < shown; i++) {
+        const struct change *ch = &changes[i];
+        if (!all && unchanged(ch))
+            continue;
+        done++;
+        json_t *item = json_pack("{sssIsIsIsIsIsIso}", "change", change_name(ch), "growth_bytes",
+                                 (json_int_t)growth(ch), "growth_count",
+                                 (json_int_t)(ch->new_count - ch->old_count), "old_bytes",
+                                 (json_int_t)ch->old_bytes, "new_bytes", (json_int_t)ch->new_bytes,
+                                 "old_count", (json_int_t)ch->old_count, "new_count",
+                                 (json_int_t)ch->new_count, "site", lbc_json_site(ch->site));
+        if (json_array_append_new(list, item) != 0) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    }
+    return doc;
+}
+
 static void print_changes(const struct change *changes, size_t n, long top, bool all, bool verbose)
 {
     char a[LBC_UNITS_MAX], b[LBC_UNITS_MAX], c[LBC_UNITS_MAX], d[LBC_UNITS_MAX];
     char headline[LBC_FRAME_TEXT_MAX * 2];
-    size_t shown = 0, hidden = 0;
+    size_t hidden, more, shown = shown_changes(changes, n, top, all, &hidden, &more), done = 0;
     printf("\n%11s %7s %10s %10s  %-13s %-8s  %s\n", "GROWTH", "BLOCKS", "OLD", "NEW", "KIND",
            "CHANGE", "SITE");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && done < shown; i++) {
         const struct change *ch = &changes[i];
-        if (!all && growth(ch) == 0 && ch->new_count == ch->old_count && ch->in_old && ch->in_new) {
-            hidden++;
+        if (!all && unchanged(ch))
             continue;
-        }
-        if (top && shown == (size_t)top) {
-            printf("... %zu more rows (-n 0 shows all)\n", n - i - hidden);
-            break;
-        }
-        shown++;
+        done++;
         printf("%11s %7s %10s %10s  %-13s %-8s  %s\n", lbc_units_growth(growth(ch), a),
                lbc_units_signed(ch->new_count - ch->old_count, b), lb_units_bytes(ch->old_bytes, c),
                lb_units_bytes(ch->new_bytes, d), ch->site->kind, change_name(ch),
@@ -173,6 +217,9 @@ static void print_changes(const struct change *changes, size_t n, long top, bool
         if (verbose)
             lbc_stack_print(stdout, ch->site, true);
     }
+    if (more)
+        printf("... %zu more %s (-n 0 shows all)\n", more,
+               lbc_units_plural((int64_t)more, "row", "rows"));
     if (!shown)
         printf("(no site changed)\n");
     if (hidden)
@@ -182,12 +229,15 @@ static void print_changes(const struct change *changes, size_t n, long top, bool
 
 int lbc_diff_main(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"top", required_argument, NULL, 'n'}, {"all", no_argument, NULL, 'a'},
-        {"verbose", no_argument, NULL, 'v'},   {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
+    static const struct option options[] = {{"top", required_argument, NULL, 'n'},
+                                            {"all", no_argument, NULL, 'a'},
+                                            {"verbose", no_argument, NULL, 'v'},
+                                            {"force", no_argument, NULL, 'f'},
+                                            {"json", no_argument, NULL, 'J'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
     long top = 0;
-    bool all = false, verbose = false, force = false;
+    bool all = false, verbose = false, force = false, json = false;
     int c;
     while ((c = getopt_long(argc, argv, "n:avh", options, NULL)) != -1) {
         switch (c) {
@@ -204,6 +254,9 @@ int lbc_diff_main(int argc, char **argv)
         case 'f':
             force = true;
             break;
+        case 'J':
+            json = true;
+            break;
         case 'h':
             fputs(usage, stdout);
             return LBC_EXIT_OK;
@@ -212,7 +265,8 @@ int lbc_diff_main(int argc, char **argv)
         }
     }
     if (argc - optind != 2)
-        return lbc_usage_error("diff", "expected OLD and NEW, got %d arguments", argc - optind);
+        return lbc_usage_error("diff", "expected OLD and NEW, got %d %s", argc - optind,
+                               lbc_units_plural(argc - optind, "argument", "arguments"));
 
     int status = LBC_EXIT_BAD;
     struct lbc_report *old = lbc_reader_open(argv[optind]), *new = NULL;
@@ -222,10 +276,15 @@ int lbc_diff_main(int argc, char **argv)
         size_t n;
         struct change *changes = changes_of(old, new, &n);
         if (changes) {
-            print_header(old, new);
-            print_changes(changes, n, top, all, verbose);
-            free(changes);
             status = LBC_EXIT_OK;
+            if (json) {
+                if (!lbc_json_print(json_changes(old, new, changes, n, top, all)))
+                    status = LBC_EXIT_BAD;
+            } else {
+                print_header(old, new);
+                print_changes(changes, n, top, all, verbose);
+            }
+            free(changes);
         } else {
             lbc_error("out of memory");
         }

@@ -229,12 +229,13 @@ static json_t *html_data(struct node *root, const struct lbc_report *old,
                  lbc_units_growth(new->live_bytes - old->live_bytes, c));
     } else {
         snprintf(title, sizeof title, "leakbridge: live off-heap memory in %s", new->path);
-        snprintf(info, sizeof info,
-                 "pid %" PRId64 ", dump %" PRId64 " (%s) at %s: %s live in %" PRId64
-                 " blocks at %zu sites%s",
-                 new->pid, new->sequence, new->reason, new->time,
-                 lb_units_bytes(new->live_bytes, a), new->live_count, new->nsites,
-                 new->estimated ? "; figures are estimates (sampled)" : "");
+        snprintf(
+            info, sizeof info,
+            "pid %" PRId64 ", dump %" PRId64 " (%s) at %s: %s live in %" PRId64 " %s at %zu %s%s",
+            new->pid, new->sequence, new->reason, new->time, lb_units_bytes(new->live_bytes, a),
+            new->live_count, lbc_units_plural(new->live_count, "block", "blocks"), new->nsites,
+            lbc_units_plural((int64_t) new->nsites, "site", "sites"),
+            new->estimated ? "; figures are estimates (sampled)" : "");
     }
     json_t *tree = to_json(root, old != NULL);
     return tree ? json_pack("{sssssbso}", "title", title, "info", info, "diff", old != NULL, "root",
@@ -272,8 +273,9 @@ int lbc_flame_main(int argc, char **argv)
     }
     int want = diff ? 2 : 1;
     if (argc - optind != want)
-        return lbc_usage_error("flame", "expected %s, got %d arguments",
-                               diff ? "OLD and NEW" : "one REPORT", argc - optind);
+        return lbc_usage_error("flame", "expected %s, got %d %s",
+                               diff ? "OLD and NEW" : "one REPORT", argc - optind,
+                               lbc_units_plural(argc - optind, "argument", "arguments"));
     if (!collapsed && !output)
         return lbc_usage_error("flame", "say where the HTML goes (-o FILE.html), or --collapsed");
     if (collapsed && output)

@@ -10,19 +10,25 @@
 
 #include "cli.h"
 #include "leakbridge/atomic_file.h"
+#include "json_out.h"
 #include "match.h"
 #include "report_reader.h"
+#include "runs.h"
 
 static const char usage[] =
-    "usage: leakbridge merge REPORT... [-o OUT]\n"
+    "usage: leakbridge merge REPORT... [-o OUT] [--all-dumps]\n"
     "\n"
     "Writes one report from several, for example the reports of every TaskManager of a Flink\n"
-    "job. Sites are matched by kind and frames (Java class, method and signature; native\n"
-    "module file name and symbol), their figures summed; each merged site has \"inputs\", the\n"
-    "number of reports it appeared in, and the report has \"merged\", which lists its inputs.\n"
-    "The result is a valid report that every other command reads.\n"
+    "job. Of several reports of one JVM (same pid, start time and host) only the latest is\n"
+    "merged, and a line on stderr names those left out. Sites are matched by kind and frames\n"
+    "(Java class, method and signature; native module file name and symbol), their figures\n"
+    "summed; each merged site has \"inputs\", the number of reports it appeared in, and the\n"
+    "report has \"merged\", which lists its inputs. The result is a valid report that every\n"
+    "other command reads.\n"
     "\n"
     "  -o, --output OUT  write to OUT (default: standard output)\n"
+    "  --all-dumps       merge every report given, several dumps of one JVM included (their\n"
+    "                    figures then add up)\n"
     "  -h, --help        this text\n"
     "\n"
     "Exit status: 0, or 2 if a report cannot be read or OUT cannot be written.\n";
@@ -218,7 +224,7 @@ static json_t *merge_sites(struct lbc_report *const *reports, size_t n)
 {
     struct lbc_match_entry *e;
     size_t count, nsites = 0;
-    if (!lbc_match(reports, n, &e, &count))
+    if (!lbc_match(reports, n, 0, &e, &count))
         return NULL;
     json_t **sites = calloc(count ? count : 1, sizeof *sites), *array = json_array();
     bool ok = sites && array;
@@ -273,6 +279,30 @@ static json_t *merge_modules(struct lbc_report *const *reports, size_t n)
     return modules;
 }
 
+/* leak_window when every input has one: the merged report can hold a leak-suspect verdict if
+ * each input could (the longest window, the shortest observation, the fewest reports). NULL
+ * when an input has none. */
+static json_t *merge_leak_window(struct lbc_report *const *reports, size_t n)
+{
+    const struct lbc_report *first = reports[0];
+    json_int_t window = first->window_ms, observed = first->observed_ms;
+    json_int_t count = first->window_reports;
+    bool decidable = true;
+    for (size_t r = 0; r < n; r++) {
+        if (!reports[r]->has_leak_window)
+            return NULL;
+        if (reports[r]->window_ms > window)
+            window = reports[r]->window_ms;
+        if (reports[r]->observed_ms < observed)
+            observed = reports[r]->observed_ms;
+        if (reports[r]->window_reports < count)
+            count = reports[r]->window_reports;
+        decidable &= reports[r]->decidable;
+    }
+    return json_pack("{sIsIsIsb}", "window_ms", window, "observed_ms", observed, "reports", count,
+                     "decidable", decidable);
+}
+
 static json_t *merge(struct lbc_report *const *reports, size_t n)
 {
     const struct lbc_report *first = reports[0];
@@ -287,10 +317,10 @@ static json_t *merge(struct lbc_report *const *reports, size_t n)
         if (reports[r]->sample_mean > mean)
             mean = reports[r]->sample_mean;
         inputs += reports[r]->merged_inputs ? reports[r]->merged_inputs : 1;
-        json_array_append_new(listed, json_pack("{sssIsIss}", "path", reports[r]->path, "pid",
-                                                (json_int_t)reports[r]->pid, "sequence",
-                                                (json_int_t)reports[r]->sequence, "time",
-                                                reports[r]->time));
+        json_array_append_new(
+            listed, json_pack("{sosIsIss}", "path", lbc_json_text(reports[r]->path), "pid",
+                              (json_int_t)reports[r]->pid, "sequence",
+                              (json_int_t)reports[r]->sequence, "time", reports[r]->time));
     }
     json_t *sites = merge_sites(reports, n);
     json_t *totals = sites ? merge_totals(reports, n, json_array_size(sites)) : NULL;
@@ -303,6 +333,11 @@ static json_t *merge(struct lbc_report *const *reports, size_t n)
     if (out && listed)
         json_object_set_new(out, "merged",
                             json_pack("{sIso}", "inputs", inputs, "reports", json_incref(listed)));
+    json_t *window = merge_leak_window(reports, n);
+    if (out && window)
+        json_object_set_new(out, "leak_window", window);
+    else
+        json_decref(window);
     if (out && sites)
         json_object_set(out, "sites", sites);
     json_decref(listed);
@@ -338,14 +373,19 @@ static bool write_report(json_t *doc, const char *path)
 int lbc_merge_main(int argc, char **argv)
 {
     static const struct option options[] = {{"output", required_argument, NULL, 'o'},
+                                            {"all-dumps", no_argument, NULL, 'A'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     const char *output = NULL;
+    bool all_dumps = false;
     int c;
     while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
+            break;
+        case 'A':
+            all_dumps = true;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -357,16 +397,30 @@ int lbc_merge_main(int argc, char **argv)
     size_t n = (size_t)(argc - optind);
     if (n < 1)
         return lbc_usage_error("merge", "expected one or more REPORTs");
-    struct lbc_report **reports = calloc(n, sizeof *reports);
+    struct lbc_report **reports = calloc(n, sizeof *reports), **latest = calloc(n, sizeof *latest);
+    bool *keep = calloc(n, sizeof *keep);
     int status = LBC_EXIT_BAD;
-    size_t loaded = 0;
-    if (!reports)
+    size_t loaded = 0, nlatest = 0;
+    if (!reports || !latest || !keep) {
+        free(reports);
+        free(latest);
+        free(keep);
         return lbc_error("out of memory");
+    }
     for (; loaded < n; loaded++)
         if (!(reports[loaded] = lbc_reader_open(argv[optind + (int)loaded])))
             break;
     if (loaded == n) {
-        json_t *doc = merge(reports, n);
+        /* Each JVM once: its dumps hold the same memory again and again. */
+        if (!all_dumps) {
+            lbc_runs_latest(reports, n, keep);
+            lbc_runs_say_left_out("merge", "merging", reports, n, keep,
+                                  " (--all-dumps merges every report)");
+        }
+        for (size_t i = 0; i < n; i++)
+            if (all_dumps || keep[i])
+                latest[nlatest++] = reports[i];
+        json_t *doc = merge(latest, nlatest);
         if (!doc && !reported)
             lbc_error("cannot merge: out of memory, or a merged figure does not fit in 64 bits");
         else if (write_report(doc, output))
@@ -376,5 +430,7 @@ int lbc_merge_main(int argc, char **argv)
     for (size_t i = 0; i < loaded; i++)
         lbc_reader_free(reports[i]);
     free(reports);
+    free(latest);
+    free(keep);
     return status;
 }

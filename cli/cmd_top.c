@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json_out.h"
 #include "report_reader.h"
 #include "stack.h"
 #include "units.h"
@@ -16,7 +17,7 @@ static const char *const by_names[] = {"site", "java", "native", "module", "kind
 static const char *const by_titles[] = {"SITE", "JAVA FRAME", "NATIVE FUNCTION", "MODULE", "KIND"};
 
 static const char usage[] =
-    "usage: leakbridge top REPORT [-n N] [--by site|java|native|module|kind] [-v]\n"
+    "usage: leakbridge top REPORT [-n N] [--by site|java|native|module|kind] [-v] [--json]\n"
     "\n"
     "The biggest live sites of a report: live bytes, share of all live bytes, blocks, kind,\n"
     "status, and each site's stack, the innermost Java frame outside the JDK and the\n"
@@ -27,6 +28,7 @@ static const char usage[] =
     "                 per innermost native function (native), per library of that function\n"
     "                 (module) or per kind of memory (kind)\n"
     "  -v, --verbose  show every frame; JDK frames are folded otherwise\n"
+    "  --json         print the rows as JSON (docs/cli.md describes it)\n"
     "  -h, --help     this text\n"
     "\n"
     "Exit status: 0, or 2 if the report cannot be read.\n";
@@ -147,8 +149,8 @@ static void print_header(const struct lbc_report *r)
 {
     char live[LBC_UNITS_MAX], mean[LBC_UNITS_MAX];
     if (r->merged_inputs)
-        printf("%s: merged from %" PRId64 " reports, the latest at %s\n", r->path, r->merged_inputs,
-               r->time);
+        printf("%s: merged from %" PRId64 " %s, the latest at %s\n", r->path, r->merged_inputs,
+               lbc_units_plural(r->merged_inputs, "report", "reports"), r->time);
     else
         printf("%s: pid %" PRId64 ", dump %" PRId64 " (%s) at %s, %.1f s after the agent "
                "started\n",
@@ -163,15 +165,27 @@ static void print_header(const struct lbc_report *r)
         printf("; exact figures (sample=0)\n");
 }
 
+/* Whether any site of the report has growth, and GC figures. */
+static void columns(const struct lbc_report *r, bool *growth, bool *released)
+{
+    *growth = *released = false;
+    for (size_t i = 0; i < r->nsites; i++) {
+        *growth |= r->sites[i].has_growth;
+        *released |= r->sites[i].has_gc_released;
+    }
+}
+
+static size_t rows_shown(size_t nrows, long top)
+{
+    return top == 0 || (size_t)top > nrows ? nrows : (size_t)top;
+}
+
 static void print_rows(const struct lbc_report *r, const struct row *rows, size_t nrows, enum by by,
                        long top, bool verbose)
 {
-    bool growth = false, released = false;
-    for (size_t i = 0; i < r->nsites; i++) {
-        growth |= r->sites[i].has_growth;
-        released |= r->sites[i].has_gc_released;
-    }
-    size_t shown = top == 0 || (size_t)top > nrows ? nrows : (size_t)top;
+    bool growth, released;
+    columns(r, &growth, &released);
+    size_t shown = rows_shown(nrows, top);
     char a[LBC_UNITS_MAX], b[LBC_UNITS_MAX], c[LBC_UNITS_MAX];
 
     printf("\n%10s %6s %8s", "LIVE", "SHARE", "BLOCKS");
@@ -211,16 +225,50 @@ static void print_rows(const struct lbc_report *r, const struct row *rows, size_
         printf("(no site holds live memory)\n");
 }
 
+static json_t *json_rows(const struct lbc_report *r, const struct row *rows, size_t nrows,
+                         enum by by, long top)
+{
+    bool growth, released;
+    columns(r, &growth, &released);
+    size_t shown = rows_shown(nrows, top);
+    int64_t rest = 0;
+    for (size_t i = shown; i < nrows; i++)
+        rest += rows[i].live_bytes;
+    json_t *list = json_array();
+    json_t *doc =
+        json_pack("{sosssosIsI}", "report", lbc_json_report(r), "by", by_names[by], "rows", list,
+                  "more_rows", (json_int_t)(nrows - shown), "more_live_bytes", (json_int_t)rest);
+    for (size_t i = 0; doc && i < shown; i++) {
+        const struct row *row = &rows[i];
+        json_t *item = json_pack(
+            "{sosIsIsfsI}", "name", lbc_json_text(row->label), "live_bytes",
+            (json_int_t)row->live_bytes, "live_count", (json_int_t)row->live_count, "share",
+            r->live_bytes > 0 ? (double)row->live_bytes / (double)r->live_bytes : 0.0, "sites",
+            (json_int_t)row->sites);
+        bool ok = json_array_append_new(list, item) == 0;
+        if (ok && growth)
+            ok = lbc_json_set(item, "growth_bytes", json_integer(row->growth_bytes));
+        if (ok && released)
+            ok = lbc_json_set(item, "gc_released_bytes", json_integer(row->gc_released_bytes));
+        if (ok && by == BY_SITE)
+            ok = lbc_json_set(item, "site", lbc_json_site(row->site));
+        if (!ok) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    }
+    return doc;
+}
+
 int lbc_top_main(int argc, char **argv)
 {
-    static const struct option options[] = {{"top", required_argument, NULL, 'n'},
-                                            {"by", required_argument, NULL, 'b'},
-                                            {"verbose", no_argument, NULL, 'v'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"top", required_argument, NULL, 'n'}, {"by", required_argument, NULL, 'b'},
+        {"verbose", no_argument, NULL, 'v'},   {"json", no_argument, NULL, 'J'},
+        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
     long top = 10;
     enum by by = BY_SITE;
-    bool verbose = false;
+    bool verbose = false, json = false;
     int c;
     while ((c = getopt_long(argc, argv, "n:vh", options, NULL)) != -1) {
         switch (c) {
@@ -242,6 +290,9 @@ int lbc_top_main(int argc, char **argv)
         case 'v':
             verbose = true;
             break;
+        case 'J':
+            json = true;
+            break;
         case 'h':
             fputs(usage, stdout);
             return LBC_EXIT_OK;
@@ -250,7 +301,8 @@ int lbc_top_main(int argc, char **argv)
         }
     }
     if (argc - optind != 1)
-        return lbc_usage_error("top", "expected one REPORT, got %d arguments", argc - optind);
+        return lbc_usage_error("top", "expected one REPORT, got %d %s", argc - optind,
+                               lbc_units_plural(argc - optind, "argument", "arguments"));
 
     struct lbc_report *r = lbc_reader_open(argv[optind]);
     if (!r)
@@ -261,11 +313,17 @@ int lbc_top_main(int argc, char **argv)
         lbc_reader_free(r);
         return lbc_error("out of memory");
     }
-    print_header(r);
-    print_rows(r, rows, nrows, by, top, verbose);
+    int status = LBC_EXIT_OK;
+    if (json) {
+        if (!lbc_json_print(json_rows(r, rows, nrows, by, top)))
+            status = LBC_EXIT_BAD;
+    } else {
+        print_header(r);
+        print_rows(r, rows, nrows, by, top, verbose);
+    }
     for (size_t i = 0; i < nrows; i++)
         free(rows[i].owned);
     free(rows);
     lbc_reader_free(r);
-    return LBC_EXIT_OK;
+    return status;
 }

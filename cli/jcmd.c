@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +90,36 @@ static bool find_jcmd(struct lbc_jvm *jvm)
     return false;
 }
 
+/* What the mappings of a process say: a JVM (libjvm.so) and the agent (libleakbridge*.so, the
+ * library or a copy of it under another version's name). */
+static void read_maps(const char *maps, bool *is_jvm, bool *agent)
+{
+    *is_jvm = *agent = false;
+    for (const char *line = maps; *line;) {
+        size_t len = strcspn(line, "\n");
+        const char *path = memchr(line, '/', len);
+        if (path) {
+            size_t plen = len - (size_t)(path - line);
+            const char *base = path;
+            for (const char *p = path; p < path + plen; p++)
+                if (*p == '/')
+                    base = p + 1;
+            size_t blen = plen - (size_t)(base - path);
+            *is_jvm |= blen == 9 && strncmp(base, "libjvm.so", 9) == 0;
+            *agent |= blen > 13 && strncmp(base, "libleakbridge", 13) == 0 &&
+                      memmem(base, blen, ".so", 3) != NULL;
+        }
+        line += len + (line[len] == '\n');
+    }
+}
+
+const char *lbc_jvm_no_jcmd(const struct lbc_jvm *jvm, char *buf, size_t len)
+{
+    snprintf(buf, len, "no jcmd found ($JAVA_HOME/bin, beside JVM %ld's java, PATH)",
+             (long)jvm->pid);
+    return buf;
+}
+
 bool lbc_jvm_open(const char *pid_text, struct lbc_jvm *jvm)
 {
     long pid;
@@ -113,8 +144,8 @@ bool lbc_jvm_open(const char *pid_text, struct lbc_jvm *jvm)
                   pid, strerror(errno), pid);
         return false;
     }
-    bool is_jvm = strstr(maps, "/libjvm.so") != NULL;
-    jvm->agent_loaded = strstr(maps, "leakbridge") != NULL;
+    bool is_jvm;
+    read_maps(maps, &is_jvm, &jvm->agent_loaded);
     free(maps);
     char *comm = read_proc(jvm->pid, "comm", &len);
     if (comm && len && comm[len - 1] == '\n')
@@ -134,13 +165,49 @@ bool lbc_jvm_open(const char *pid_text, struct lbc_jvm *jvm)
         return false;
     }
     jvm->cwd[n] = '\0';
-    if (!find_jcmd(jvm)) {
-        lbc_error("no jcmd found ($JAVA_HOME/bin, beside JVM %ld's java, PATH): install the "
-                  "JDK's jcmd or set JAVA_HOME",
-                  pid);
-        return false;
-    }
+    if (!find_jcmd(jvm))
+        jvm->jcmd[0] = '\0';
     return true;
+}
+
+/* Whether the process has a handler for SIGQUIT (/proc/PID/status, SigCgt). */
+static bool catches_sigquit(pid_t pid)
+{
+    size_t len;
+    char *status = read_proc(pid, "status", &len);
+    const char *line = status ? strstr(status, "\nSigCgt:") : NULL;
+    unsigned long long caught = line ? strtoull(line + 8, NULL, 16) : 0;
+    free(status);
+    return caught & (1ULL << (SIGQUIT - 1));
+}
+
+bool lbc_jvm_sigquit(const struct lbc_jvm *jvm, bool agent_on_cmdline)
+{
+    long pid = (long)jvm->pid;
+    size_t len;
+    /* Checked and signalled through one pidfd: the pid cannot be another process's meanwhile. */
+    int fd = (int)syscall(SYS_pidfd_open, jvm->pid, 0);
+    char *maps = read_proc(jvm->pid, "maps", &len);
+    bool is_jvm = false, agent = false, ok = false;
+    if (maps)
+        read_maps(maps, &is_jvm, &agent);
+    free(maps);
+    if (!is_jvm)
+        lbc_error("process %ld is gone, or is no longer a JVM", pid);
+    else if (!agent && !agent_on_cmdline)
+        lbc_error("the leakbridge agent is not loaded in JVM %ld: no SIGQUIT sent", pid);
+    else if (!catches_sigquit(jvm->pid))
+        lbc_error("JVM %ld does not catch SIGQUIT (started with -Xrs, or still starting), which "
+                  "would end it: none sent; install a JDK's jcmd or set JAVA_HOME",
+                  pid);
+    else if ((fd >= 0 ? syscall(SYS_pidfd_send_signal, fd, SIGQUIT, NULL, 0)
+                      : kill(jvm->pid, SIGQUIT)) != 0)
+        lbc_error("cannot send SIGQUIT to JVM %ld: %s", pid, strerror(errno));
+    else
+        ok = true;
+    if (fd >= 0)
+        close(fd);
+    return ok;
 }
 
 static double now_s(void)

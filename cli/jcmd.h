@@ -10,14 +10,26 @@
 struct lbc_jvm {
     pid_t pid;
     char cwd[PATH_MAX];  /* its working directory */
-    char jcmd[PATH_MAX]; /* the jcmd to run */
-    bool agent_loaded;   /* a libleakbridge is mapped in it */
+    char jcmd[PATH_MAX]; /* the jcmd to run; "" when none was found */
+    bool agent_loaded;   /* a libleakbridge*.so is mapped in it */
 };
 
 /* Fills *jvm for pid, or prints why it cannot be driven (no such process, another user's, not
- * a JVM, no jcmd) and returns false. Runs nothing in the target: jcmd makes a process that is
- * not a JVM quit. */
+ * a JVM) and returns false. Runs nothing in the target: jcmd makes a process that is not a JVM
+ * quit. jcmd is $JAVA_HOME/bin/jcmd, else the jcmd beside the target's java, else jcmd on
+ * PATH; jvm->jcmd is "" if there is none (a JRE). */
 bool lbc_jvm_open(const char *pid_text, struct lbc_jvm *jvm);
+
+/* "no jcmd found ($JAVA_HOME/bin, beside JVM 7's java, PATH)", for messages. */
+const char *lbc_jvm_no_jcmd(const struct lbc_jvm *jvm, char *buf, size_t len);
+
+/* Sends the JVM SIGQUIT, on which the JVM prints a thread dump on its stdout and the agent
+ * writes a report (JVMTI's DataDumpRequest), as jcmd JVMTI.data_dump would have it do. Only to
+ * a JVM (libjvm.so mapped) with the agent (a libleakbridge*.so mapped, or agent_on_cmdline)
+ * whose SIGQUIT handler is installed (/proc/PID/status SigCgt: not under -Xrs, not still
+ * starting): anything else the signal would kill. Checked again just before the signal, on
+ * the process the signal then goes to (a pidfd). Prints why and returns false otherwise. */
+bool lbc_jvm_sigquit(const struct lbc_jvm *jvm, bool agent_on_cmdline);
 
 /* Runs jcmd PID ARGS... (args NULL-terminated), at most timeout_s seconds; its output (stdout
  * and stderr) goes to *output (caller frees). Returns jcmd's exit status, -1 if it could not

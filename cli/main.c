@@ -22,7 +22,7 @@ static const struct {
     {"flame", lbc_flame_main, "an interactive HTML flame graph of live bytes, or folded stacks"},
     {"merge", lbc_merge_main, "one report from many (every worker of a job)"},
     {"attach", lbc_attach_main, "load the agent into a running JVM (jcmd)"},
-    {"dump", lbc_dump_main, "make a running JVM's agent write a report now (jcmd)"},
+    {"dump", lbc_dump_main, "make a running JVM's agent write a report now (jcmd or SIGQUIT)"},
 };
 
 static void usage(FILE *out)

@@ -16,8 +16,8 @@ static int compare(const void *a, const void *b)
     return x->site < y->site ? -1 : x->site > y->site;
 }
 
-bool lbc_match(struct lbc_report *const *reports, size_t nreports, struct lbc_match_entry **entries,
-               size_t *count)
+bool lbc_match(struct lbc_report *const *reports, size_t nreports, int key_flags,
+               struct lbc_match_entry **entries, size_t *count)
 {
     size_t total = 0, n = 0;
     for (size_t r = 0; r < nreports; r++)
@@ -29,7 +29,7 @@ bool lbc_match(struct lbc_report *const *reports, size_t nreports, struct lbc_ma
         for (size_t i = 0; i < reports[r]->nsites; i++, n++) {
             e[n].report = r;
             e[n].site = &reports[r]->sites[i];
-            e[n].key = lbc_stack_key(e[n].site);
+            e[n].key = lbc_stack_key(e[n].site, key_flags);
             if (!e[n].key) {
                 lbc_match_free(e, n);
                 return false;

@@ -12,12 +12,12 @@ struct lbc_match_entry {
     struct lbc_site *site;
 };
 
-/* Every site of every report with its key, sorted by key, then report, then the site's place
- * in its report: a run of equal keys is one site across the reports (a report may hold
- * several sites with one key, which differ in lines or offsets only). Returns false when out
- * of memory. Free with lbc_match_free. */
-bool lbc_match(struct lbc_report *const *reports, size_t nreports, struct lbc_match_entry **entries,
-               size_t *count);
+/* Every site of every report with its key (lbc_stack_key with key_flags), sorted by key, then
+ * report, then the site's place in its report: a run of equal keys is one site across the
+ * reports (a report may hold several sites with one key, which differ in lines or offsets
+ * only). Returns false when out of memory. Free with lbc_match_free. */
+bool lbc_match(struct lbc_report *const *reports, size_t nreports, int key_flags,
+               struct lbc_match_entry **entries, size_t *count);
 
 /* The end of the run of entries that starts at start. */
 size_t lbc_match_run_end(const struct lbc_match_entry *entries, size_t count, size_t start);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* Where the check is in the document, for messages: "sites[3].frames[0]". */
 #define WHERE_MAX 64
@@ -230,6 +231,51 @@ static bool read_site(struct ctx *c, json_t *s, size_t index, struct lbc_site *o
     return true;
 }
 
+/* "2026-11-22T03:00:00Z" in seconds since the epoch; false for anything else. */
+static bool parse_time(const char *text, int64_t *seconds)
+{
+    struct tm tm = {0};
+    const char *end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!end || *end)
+        return false;
+    *seconds = (int64_t)timegm(&tm);
+    return true;
+}
+
+/* The base of libjvm.so among the modules: where the dynamic linker put it, which differs from
+ * one process to the next (address space layout randomization). Entries are not checked: the
+ * commands use no other module field. */
+static const char *jvm_base(json_t *modules)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(modules, i, m)
+    {
+        const char *path = json_string_value(json_object_get(m, "path"));
+        const char *base = json_string_value(json_object_get(m, "base"));
+        size_t len = path ? strlen(path) : 0;
+        if (base && len >= 9 && strcmp(path + len - 9, "libjvm.so") == 0 &&
+            (len == 9 || path[len - 10] == '/'))
+            return base;
+    }
+    return NULL;
+}
+
+/* The optional leak_window: {"window_ms", "observed_ms", "reports", "decidable"}. */
+static bool read_leak_window(struct ctx *c, struct lbc_report *r)
+{
+    json_t *w;
+    if (!get_object(c, r->root, "", "leak_window", false, &w))
+        return false;
+    if (!w)
+        return true;
+    r->has_leak_window = true;
+    return get_int(c, w, "leak_window", "window_ms", true, 1, &r->window_ms) &&
+           get_int(c, w, "leak_window", "observed_ms", true, 0, &r->observed_ms) &&
+           get_int(c, w, "leak_window", "reports", true, 1, &r->window_reports) &&
+           get_bool(c, w, "leak_window", "decidable", &r->decidable);
+}
+
 static bool read_header(struct ctx *c, struct lbc_report *r)
 {
     json_t *root = r->root, *v, *obj;
@@ -254,8 +300,13 @@ static bool read_header(struct ctx *c, struct lbc_report *r)
         !get_int(c, root, "", "sequence", true, 0, &r->sequence) ||
         !get_int(c, root, "", "uptime_ms", true, 0, &r->uptime_ms) ||
         !get_string(c, root, "", "reason", true, false, &r->reason) ||
-        !get_string(c, root, "", "time", true, false, &r->time))
+        !get_string(c, root, "", "time", true, false, &r->time) ||
+        !get_string(c, root, "", "host", false, false, &r->host))
         return false;
+    int64_t seconds;
+    r->has_start = parse_time(r->time, &seconds) &&
+                   !__builtin_mul_overflow(seconds, 1000, &r->start_ms) &&
+                   !__builtin_sub_overflow(r->start_ms, r->uptime_ms, &r->start_ms);
     if (!get_object(c, root, "", "jvm", true, &obj) ||
         !get_string(c, obj, "jvm", "version", true, false, &r->jvm_version) ||
         !get_string(c, obj, "jvm", "vendor", true, false, &r->jvm_vendor) ||
@@ -274,6 +325,9 @@ static bool read_header(struct ctx *c, struct lbc_report *r)
         return false;
     if (!json_is_array(v))
         return fail(c, "modules: expected an array, found %s", type_name(v));
+    r->jvm_base = jvm_base(v);
+    if (!read_leak_window(c, r))
+        return false;
     if (!get_object(c, root, "", "merged", false, &obj))
         return false;
     if (obj && !get_int(c, obj, "merged", "inputs", true, 1, &r->merged_inputs))

@@ -53,6 +53,16 @@ struct lbc_report {
     const char *path; /* as the user named it */
     int64_t pid, sequence, uptime_ms;
     const char *reason, *time;
+    /* When the JVM's agent started, in ms since the epoch: time minus uptime_ms, so within a
+     * few seconds (time has whole seconds and is taken before a dump's forced GC); has_start is
+     * false when time is not of the form 2026-11-22T03:00:00Z. */
+    bool has_start;
+    int64_t start_ms;
+    const char *host;     /* the optional "host"; NULL when absent */
+    const char *jvm_base; /* base of libjvm.so in modules ("0x7f..."): per process; NULL if none */
+    /* The optional leak_window: whether this report can hold a leak-suspect verdict. */
+    bool has_leak_window, decidable;
+    int64_t window_ms, observed_ms, window_reports;
     const char *jvm_version, *jvm_vendor, *jvm_name;
     const char *output; /* the agent's output pattern */
     int64_t sample_mean;

@@ -64,14 +64,30 @@ const char *lbc_stack_name(const struct lbc_frame *f, char *buf, size_t len)
 }
 
 /* The class name without its package; a hidden class keeps its ".0x..." suffix. */
-static const char *simple_name(const struct lbc_frame *f)
+static const char *simple_name(const char *name)
 {
-    const char *name = f->class_name, *hidden = strstr(name, ".0x"), *p;
+    const char *hidden = strstr(name, ".0x"), *p;
     const char *end = hidden ? hidden : name + strlen(name), *start = name;
     for (p = name; p < end; p++)
         if (*p == '.')
             start = p + 1;
     return start;
+}
+
+/* The length of a hidden class's name without what differs from one JVM to the next:
+ * "Foo$$Lambda$14.0x7f..." (JDK 17) and "Foo$$Lambda.0x7f..." (21+) are "Foo$$Lambda"; another
+ * hidden class such as "java.lang.invoke.LambdaForm$MH.0x7f..." loses its ".0x..." suffix. Two
+ * lambdas of one class still differ by the frame below, their lambda$... method. */
+static size_t stable_class_len(const char *name)
+{
+    const char *lambda = strstr(name, "$$Lambda");
+    if (lambda)
+        return (size_t)(lambda - name) + strlen("$$Lambda");
+    const char *hidden = strrchr(name, '.');
+    if (hidden && hidden[1] == '0' && hidden[2] == 'x' && hidden[3] &&
+        strspn(hidden + 3, "0123456789abcdefABCDEF") == strlen(hidden + 3))
+        return (size_t)(hidden - name);
+    return strlen(name);
 }
 
 static const char *java_location(const struct lbc_frame *f, char *buf, size_t len)
@@ -89,12 +105,24 @@ const char *lbc_stack_describe(const struct lbc_frame *f, int flags, char *buf, 
 {
     char where[LBC_FRAME_TEXT_MAX / 2], plus[32] = "";
     const char *module;
+    char stable[LBC_FRAME_TEXT_MAX / 2];
+    const char *class_name;
     switch (f->type) {
     case LBC_FRAME_JAVA:
-        snprintf(buf, len, "%s.%s%s", flags & LBC_SHORT_CLASS ? simple_name(f) : f->class_name,
-                 f->method, java_location(f, where, sizeof where));
+        class_name = f->class_name;
+        if (flags & LBC_STABLE) {
+            snprintf(stable, sizeof stable, "%.*s", (int)stable_class_len(class_name), class_name);
+            class_name = stable;
+        }
+        snprintf(buf, len, "%s.%s%s",
+                 flags & LBC_SHORT_CLASS ? simple_name(class_name) : class_name, f->method,
+                 flags & LBC_STABLE ? "" : java_location(f, where, sizeof where));
         break;
     case LBC_FRAME_NATIVE:
+        if (flags & LBC_STABLE) {
+            lbc_stack_name(f, buf, len);
+            break;
+        }
         if (!f->module) {
             snprintf(buf, len, "%s%s (unknown module)", f->symbol ? f->symbol : "", f->offset);
             break;
@@ -113,11 +141,14 @@ const char *lbc_stack_describe(const struct lbc_frame *f, int flags, char *buf, 
     return buf;
 }
 
-/* Length of the package part of a class name ("a.b" of "a.b.C"; 0 for none). */
+/* Length of the package part of a class name ("a.b" of "a.b.C"; 0 for none); a hidden class's
+ * ".0x..." is no package. */
 static size_t package_len(const char *class_name)
 {
-    const char *dot = strrchr(class_name, '.');
-    return dot ? (size_t)(dot - class_name) : 0;
+    size_t n = stable_class_len(class_name);
+    while (n > 0 && class_name[n - 1] != '.')
+        n--;
+    return n ? n - 1 : 0;
 }
 
 /* The innermost Java frame outside the JDK and outside the package of user: the application
@@ -132,30 +163,39 @@ static const struct lbc_frame *caller_frame(const struct lbc_site *s, const stru
     return NULL;
 }
 
-const char *lbc_stack_headline(const struct lbc_site *s, char *buf, size_t len)
+/* The headline, its frames described with flags (LBC_STABLE: lbc_stack_stable_headline). */
+static const char *headline(const struct lbc_site *s, int flags, char *buf, size_t len)
 {
-    const int compact = LBC_SHORT_MODULE | LBC_SHORT_CLASS;
     const struct lbc_frame *user = lbc_stack_user_frame(s), *native = lbc_stack_native_frame(s);
     const struct lbc_frame *caller = user ? caller_frame(s, user) : NULL;
     char a[LBC_FRAME_TEXT_MAX], b[LBC_FRAME_TEXT_MAX], c[LBC_FRAME_TEXT_MAX];
     if (!user && !native && s->nframes)
         user = &s->frames[s->nframes > 1 && lbc_stack_is_jdk(&s->frames[0]) ? 1 : 0];
     if (caller)
-        snprintf(c, sizeof c, "%s > ", lbc_stack_describe(caller, compact, a, sizeof a));
+        snprintf(c, sizeof c, "%s > ", lbc_stack_describe(caller, flags, a, sizeof a));
     else
         c[0] = '\0';
-    if (user && native && native->symbol && native->module)
-        snprintf(buf, len, "%s%s > %s (%s)", c, lbc_stack_describe(user, compact, a, sizeof a),
+    if (user && native && native->symbol && native->module && !(flags & LBC_STABLE))
+        snprintf(buf, len, "%s%s > %s (%s)", c, lbc_stack_describe(user, flags, a, sizeof a),
                  native->symbol, lbc_stack_basename(native->module));
     else if (user && native)
-        snprintf(buf, len, "%s%s > %s", c, lbc_stack_describe(user, compact, a, sizeof a),
+        snprintf(buf, len, "%s%s > %s", c, lbc_stack_describe(user, flags, a, sizeof a),
                  lbc_stack_name(native, b, sizeof b));
     else if (user || native)
-        snprintf(buf, len, "%s%s", c,
-                 lbc_stack_describe(user ? user : native, compact, a, sizeof a));
+        snprintf(buf, len, "%s%s", c, lbc_stack_describe(user ? user : native, flags, a, sizeof a));
     else
         snprintf(buf, len, "(no stack)");
     return buf;
+}
+
+const char *lbc_stack_headline(const struct lbc_site *s, char *buf, size_t len)
+{
+    return headline(s, LBC_SHORT_MODULE | LBC_SHORT_CLASS, buf, len);
+}
+
+const char *lbc_stack_stable_headline(const struct lbc_site *s, char *buf, size_t len)
+{
+    return headline(s, LBC_SHORT_MODULE | LBC_SHORT_CLASS | LBC_STABLE, buf, len);
 }
 
 /* Stack lines shown under a site without verbose. */
@@ -221,19 +261,10 @@ static void put(struct buf *b, const char *s)
     b->len += n;
 }
 
-/* A hidden class's name without what differs from one JVM to the next: "Foo$$Lambda$14.0x7f..."
- * (JDK 17) and "Foo$$Lambda.0x7f..." (21+) are "Foo$$Lambda"; another hidden class such as
- * "java.lang.invoke.LambdaForm$MH.0x7f..." loses its ".0x..." suffix. Two lambdas of one class
- * still differ by the frame below, their lambda$... method. */
+/* A class's name without what differs from one JVM to the next (stable_class_len). */
 static void put_class(struct buf *b, const char *name)
 {
-    const char *lambda = strstr(name, "$$Lambda");
-    size_t n = lambda ? (size_t)(lambda - name) + strlen("$$Lambda") : strlen(name);
-    const char *hidden = lambda ? NULL : strrchr(name, '.');
-    if (hidden && hidden[1] == '0' && hidden[2] == 'x' && hidden[3] &&
-        strspn(hidden + 3, "0123456789abcdefABCDEF") == strlen(hidden + 3))
-        n = (size_t)(hidden - name);
-    char *cut = strndup(name, n);
+    char *cut = strndup(name, stable_class_len(name));
     if (!cut) {
         b->failed = true;
         return;
@@ -242,7 +273,7 @@ static void put_class(struct buf *b, const char *name)
     free(cut);
 }
 
-char *lbc_stack_key(const struct lbc_site *s)
+char *lbc_stack_key(const struct lbc_site *s, int flags)
 {
     /* Fields are separated by \x1f and frames by \x1e, which no name contains. */
     struct buf b = {0};
@@ -261,7 +292,8 @@ char *lbc_stack_key(const struct lbc_site *s)
             break;
         case LBC_FRAME_NATIVE:
             put(&b, "N\x1f");
-            put(&b, f->module ? lbc_stack_basename(f->module) : "");
+            if (!(flags & LBC_KEY_SYMBOLS) || !f->symbol)
+                put(&b, f->module ? lbc_stack_basename(f->module) : "");
             put(&b, "\x1f");
             put(&b, f->symbol ? f->symbol : f->offset);
             break;

@@ -24,6 +24,9 @@ const char *lbc_stack_name(const struct lbc_frame *f, char *buf, size_t len);
 enum {
     LBC_SHORT_MODULE = 1, /* a module's file name, not its path */
     LBC_SHORT_CLASS = 2,  /* a class's simple name, without its package */
+    /* Only what stays the same across runs and builds: a Java frame's class (a hidden class
+     * without the part each JVM makes up) and method, a native frame's lbc_stack_name. */
+    LBC_STABLE = 4,
 };
 
 /* A frame in full, as check prints it: "a.b.C.method (C.java:72)",
@@ -37,6 +40,11 @@ const char *lbc_stack_describe(const struct lbc_frame *f, int flags, char *buf, 
  * ZSTD_createDStream (libzstd.so.1.5.4)"; the leaf frame if the site has none of them. */
 const char *lbc_stack_headline(const struct lbc_site *s, char *buf, size_t len);
 
+/* The same frames described with LBC_STABLE, so that the text is the same for the same site in
+ * every run and build (JUnit test names): "ZstdLeak.openAndRead >
+ * ZstdInputStreamNoFinalizer.createDStream > ZSTD_createDStream". */
+const char *lbc_stack_stable_headline(const struct lbc_site *s, char *buf, size_t len);
+
 /* Prints a site's stack, leaf first, one frame a line ("      J a.b.C.m (C.java:3)"); without
  * verbose, at most a few lines and runs of JDK frames folded into one. */
 void lbc_stack_print(FILE *out, const struct lbc_site *s, bool verbose);
@@ -44,9 +52,12 @@ void lbc_stack_print(FILE *out, const struct lbc_site *s, bool verbose);
 /* The identity of a site across reports of one or several runs: its kind and, per frame, a
  * Java frame's class, method and signature or a native frame's module file name and symbol
  * (module and offset when there is no symbol). Ids, lines and addresses are left out, and so
- * is the part of a hidden class's name (a lambda's) that differs between JVMs. The caller frees
- * the string. NULL when out of memory. */
-char *lbc_stack_key(const struct lbc_site *s);
+ * is the part of a hidden class's name (a lambda's) that differs between JVMs. With
+ * LBC_KEY_SYMBOLS a native frame with a symbol is keyed by the symbol alone (a JNI library
+ * extracted from a jar has another file name in every JVM). The caller frees the string. NULL
+ * when out of memory. */
+enum { LBC_KEY_SYMBOLS = 1 };
+char *lbc_stack_key(const struct lbc_site *s, int flags);
 
 /* The file name part of a path. */
 const char *lbc_stack_basename(const char *path);

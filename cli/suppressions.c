@@ -127,7 +127,10 @@ struct lbc_suppression *lbc_suppressions_match(struct lbc_suppressions *sup,
         for (size_t j = 0; j < site->nframes; j++)
             if (matches_frame(sup->items[i].pattern, &site->frames[j])) {
                 sup->items[i].sites++;
-                sup->items[i].bytes += site->live_bytes;
+                /* Over several reports the sum may not fit: it saturates. */
+                if (__builtin_add_overflow(sup->items[i].bytes, site->live_bytes,
+                                           &sup->items[i].bytes))
+                    sup->items[i].bytes = INT64_MAX;
                 return &sup->items[i];
             }
     return NULL;

@@ -13,12 +13,13 @@ from lbtest import check  # noqa: E402,F401
 CLI = os.environ.get("LEAKBRIDGE_CLI", "")
 
 
-def run(args, expect=0, cwd=None, timeout=120):
-    """Runs leakbridge ARGS; checks its exit status; returns the CompletedProcess."""
+def run(args, expect=0, cwd=None, timeout=120, env=None):
+    """Runs leakbridge ARGS (in env, a whole environment, if given); checks its exit status;
+    returns the CompletedProcess."""
     check(os.path.isfile(CLI), "no leakbridge command at %r (set LEAKBRIDGE_CLI)" % CLI)
     cmd = [CLI] + [str(a) for a in args]
     print("$ " + " ".join(cmd), flush=True)
-    p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout)
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env)
     sys.stdout.write(p.stdout)
     sys.stdout.write(p.stderr)
     check(p.returncode >= 0, "leakbridge %s was killed by signal %d" % (" ".join(cmd[1:2]),
@@ -78,6 +79,24 @@ def run_report(env, tag, main, args, options="sample=0", **kwargs):
     """lbtest.run_report, returning (path, report)."""
     _, report = lbtest.run_report(env, tag, main, args, options=options, **kwargs)
     return report_path(env, tag), report
+
+
+def live_dumps(env, tag, steps):
+    """Runs LiveDumps (lbtest.Session); for each step, its commands, then a jcmd dump; then it
+    quits, which writes the exit report. Returns the paths of every report, oldest first."""
+    s = lbtest.Session(env, tag)
+    try:
+        for commands in steps:
+            for c in commands:
+                s.do(c)
+            s.dump()
+        s.quit()
+    finally:
+        s.kill()
+    paths = s.report_paths()
+    check(len(paths) == len(steps) + 1, "%s: expected %d reports, found %d" % (
+        tag, len(steps) + 1, len(paths)))
+    return paths
 
 
 def site_with_symbol(report, symbol):

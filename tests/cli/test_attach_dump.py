@@ -4,8 +4,15 @@ path of the new report (reason jcmd) holding what the JVM allocated since, at th
 pattern attach remembered; for a JVM started with -agentpath, dump finds the output pattern on
 its command line. A pid that is not a JVM,
 no process, and bad options give exit 2 and say so.
-Needs the agent's jcmd dump and Agent_OnAttach (issue 4)."""
+Needs the agent's jcmd dump and Agent_OnAttach (issue 4).
+
+Without a jcmd (a JVM run from a JRE-like home, bin/java without bin/jcmd, and leakbridge run
+with neither JAVA_HOME nor a jcmd on PATH): dump sends SIGQUIT, says so in one line, and the
+new report appears (the JVM printed a thread dump and runs on); attach says in one line that
+it needs a JDK's jcmd; a JVM started with -Xrs, which SIGQUIT would end, is refused and runs
+on."""
 import os
+import shutil
 import subprocess
 
 import clitest
@@ -20,7 +27,62 @@ def stream_site(report, count):
               count, [clitest.lbtest.describe_native(s) for s in sites]))
 
 
+def jre(env):
+    """A Java home with a JRE's tools only: a copy of bin/java (the JVM's /proc/PID/exe names
+    it, so no jcmd is beside it) and the JDK's lib, conf and release."""
+    home = os.path.join(env.work, "jre")
+    os.makedirs(os.path.join(home, "bin"))
+    shutil.copy2(env.java, os.path.join(home, "bin", "java"))
+    for d in ("lib", "conf", "release"):
+        os.symlink(os.path.join(env.java_home, d), os.path.join(home, d))
+    return os.path.join(home, "bin", "java")
+
+
+def without_jcmd(env):
+    java = jre(env)
+    no_jcmd = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    no_jcmd["PATH"] = os.path.join(env.work, "no-such-dir")
+    s = clitest.lbtest.Session(env, "jre", java=java)
+    try:
+        s.do("zstd-keep 12")
+        p = clitest.run(["dump", s.pid, "--wait"], env=no_jcmd)
+        path = p.stdout.strip()
+        check(path == os.path.join(s.dir, "report-1.json"), "dump printed %r" % p.stdout)
+        report = env.load(path)
+        check(report["reason"] == "jcmd", "reason %r" % report["reason"])
+        stream_site(report, 12)
+        check(p.stderr == "leakbridge: no jcmd found ($JAVA_HOME/bin, beside JVM %d's java, "
+              "PATH): sent SIGQUIT instead (the JVM prints a thread dump on its stdout too)\n"
+              % s.pid, "stderr %r" % p.stderr)
+        s.do("zstd-keep 1")  # still answers
+        check(any("Full thread dump" in line for line in s.other_output),
+              "no thread dump on the JVM's stdout")
+        p = clitest.run(["attach", s.pid, "--agent", env.agent], expect=2, env=no_jcmd)
+        check(p.stderr.count("\n") == 1 and "loading an agent into a running JVM needs a "
+              "JDK's jcmd" in p.stderr and "-agentpath:%s=OPTIONS" % env.agent in p.stderr,
+              "attach without jcmd: %r" % p.stderr)
+        s.quit()
+    finally:
+        s.kill()
+
+    # -Xrs: the JVM leaves SIGQUIT to its default action, which ends it: none is sent.
+    s = clitest.lbtest.Session(env, "xrs", java=java, jvm_args=["-Xrs"])
+    try:
+        s.do("zstd-keep 3")
+        err = clitest.run(["dump", s.pid, "--wait", "--timeout", "3"], expect=2,
+                          env=no_jcmd).stderr
+        check("JVM %d does not catch SIGQUIT (started with -Xrs, or still starting)" % s.pid in err,
+              "-Xrs: %r" % err)
+        s.do("zstd-keep 1")
+        check(not s.report_paths(), "a report was written: %s" % s.report_paths())
+        s.quit()
+    finally:
+        s.kill()
+
+
 def test(env):
+    without_jcmd(env)
+
     # The CLI finds the agent beside itself (build/); --agent names it explicitly here.
     s = clitest.lbtest.Session(env, "attach", agent=False)
     try:

@@ -85,7 +85,7 @@ def test(env):
         growth={"bytes": 2 ** 63 - 1, "count": 1, "streak": 1},
         gc_released={"bytes": 2 ** 63 - 1, "count": 1}) for s in r["sites"]])))
     check("+8.0 EiB" in clitest.run(["top", big, "--by", "kind"]).stdout, "top of huge growth")
-    err = clitest.run(["merge", big, big], expect=2).stderr
+    err = clitest.run(["merge", "--all-dumps", big, big], expect=2).stderr
     check("big.json: site %d: its gc_released" % site["id"] in err, "merge overflow: %r" % err)
 
     # A later version's additions are read: unknown fields, kinds, statuses, frame types.
@@ -103,6 +103,13 @@ def test(env):
               "%s --help" % cmd)
         p = clitest.run([cmd, "--no-such-option"], expect=2)
         check("Try 'leakbridge %s --help'" % cmd in p.stderr, "%s: %r" % (cmd, p.stderr))
+    # Counts in messages agree with their nouns.
+    for args, message in ((["top", good, good], "expected one REPORT, got 2 arguments"),
+                          (["diff", good], "expected OLD and NEW, got 1 argument\n"),
+                          (["flame", good, good, "--collapsed"], "got 2 arguments"),
+                          (["dump"], "expected one PID, got 0 arguments")):
+        err = clitest.run(args, expect=2).stderr
+        check(message in err, "%s: %r" % (args[0], err))
     check("top" in clitest.run(["--help"]).stdout, "leakbridge --help")
     clitest.run([], expect=2)
     clitest.run(["frobnicate"], expect=2)

@@ -1,7 +1,14 @@
 """leakbridge merge of three real reports (two runs of ZstdLeak keeping 100 and 200 streams,
 one of NativeKeep): a valid report (the schema), the stream site once with the sum of both
 runs' blocks and inputs 2, totals summed, and the other commands read it; a site's growth is
-the sum of its inputs' with the longest streak."""
+the sum of its inputs' with the longest streak; leak_window is there when every input has one,
+decidable when every input's is.
+
+Several dumps of two JVMs (LiveDumps, 20 more streams before each of 3 dumps, then the exit
+report): merge keeps the exit report of each JVM (60 streams each, 120 in all, where adding up
+every dump would give 240), with one line on stderr naming the 6 reports left out;
+--all-dumps merges all 8."""
+import copy
 import json
 import os
 
@@ -42,7 +49,7 @@ def test(env):
     check("merged from 3 reports" in top, "top does not say the report is merged")
     line_with(top, clitest.human(stream["live_bytes"]), " 300 ", "ZSTD_createDStream")
     check_out = clitest.run(["check", out], expect=1).stdout
-    check("in 2 merged reports" in line_with(check_out, "leak of %d byte(s)" % stream["live_bytes"]),
+    check("in 2 merged reports" in line_with(check_out, "leak of %d bytes" % stream["live_bytes"]),
           "check does not say the site was in 2 reports")
 
     # Merging the merged report with another: inputs add up.
@@ -68,11 +75,69 @@ def test(env):
     check("growth" not in clitest.site_with_symbol(g, "hold_blocks"),
           "a site without growth in its inputs got some")
 
+    # leak_window: kept when every input has one.
+    short = {"window_ms": 10000, "observed_ms": 700, "reports": 1, "decidable": False}
+    long_run = {"window_ms": 20000, "observed_ms": 900000, "reports": 4, "decidable": True}
+
+    def with_window(report, name, window):
+        r = copy.deepcopy(report)
+        r["leak_window"] = window
+        return clitest.write_report(env, name, r)
+    wa, wb = with_window(a, "wa.json", long_run), with_window(b, "wb.json", short)
+    windowed = os.path.join(env.work, "windowed.json")
+    clitest.run(["merge", wa, wb, "-o", windowed])
+    check(env.load(windowed).get("leak_window") == {"window_ms": 20000, "observed_ms": 700,
+                                                    "reports": 1, "decidable": False},
+          "merged leak_window %r" % env.load(windowed).get("leak_window"))
+    clitest.run(["merge", wa, with_window(b, "wb2.json", long_run), "-o", windowed])
+    check(env.load(windowed)["leak_window"] == long_run, "two decidable inputs")
+    older = copy.deepcopy(b)  # a report of an agent before 0.2, which had no leak_window
+    older.pop("leak_window", None)
+    clitest.run(["merge", wa, clitest.write_report(env, "older.json", older), "-o", windowed])
+    check("leak_window" not in env.load(windowed), "leak_window of an input without one")
+
+    several_dumps(env)
+
     stdout = clitest.run(["merge", a_path]).stdout
     check(json.loads(stdout)["format"] == "leakbridge-report", "merge to stdout")
     err = clitest.run(["merge", a_path, os.path.join(env.work, "missing.json"), "-o", out],
                       expect=2).stderr
     check("missing.json" in err, "message %r" % err)
+
+
+def several_dumps(env):
+    """Two JVMs, each with three dumps and its exit report: the latest of each is merged."""
+    paths, exits = [], []
+    for tag in ("tm-1", "tm-2"):
+        reports = clitest.live_dumps(env, tag, [["zstd-keep 20"]] * 3)
+        paths += reports
+        exits.append(reports[-1])
+    out = os.path.join(env.work, "job.json")
+    p = clitest.run(["merge"] + paths + ["-o", out])
+    job = env.load(out)
+    check([r["path"] for r in job["merged"]["reports"]] == exits and
+          job["merged"]["inputs"] == 2, "merged %s" % job["merged"])
+    streams = [x for x in clitest.lbtest.sites_with_symbol(job, "ZSTD_createDStream")
+               if ("LiveDumps", "keepStreams") in clitest.lbtest.java_frames(x)]
+    check(len(streams) == 1 and streams[0]["live_count"] == 120 and streams[0]["inputs"] == 2,
+          "kept streams %s" % [(x["live_count"], x["inputs"]) for x in streams])
+    lines = p.stderr.strip().splitlines()
+    check(len(lines) == 1 and lines[0].startswith(
+        "leakbridge merge: merging the latest report of each JVM; left out 6 earlier reports: ")
+          and lines[0].endswith(" and 2 more (--all-dumps merges every report)"),
+          "stderr %r" % p.stderr)
+    check(all(path in lines[0] for path in paths[:3]), "tm-1's dumps not named: %r" % lines[0])
+    check(not any(e in lines[0] for e in exits), "an exit report left out: %r" % lines[0])
+
+    every = os.path.join(env.work, "every.json")
+    p = clitest.run(["merge", "--all-dumps"] + paths + ["-o", every])
+    check(p.stderr == "", "--all-dumps left something out: %r" % p.stderr)
+    all_dumps = env.load(every)
+    streams = [x for x in clitest.lbtest.sites_with_symbol(all_dumps, "ZSTD_createDStream")
+               if ("LiveDumps", "keepStreams") in clitest.lbtest.java_frames(x)]
+    check(all_dumps["merged"]["inputs"] == 8 and streams[0]["live_count"] == 2 * (20 + 40 + 60 + 60),
+          "--all-dumps: inputs %d, %d streams" % (all_dumps["merged"]["inputs"],
+                                                 streams[0]["live_count"]))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 
 #include "match.h"
 #include "report_reader.h"
+#include "runs.h"
 #include "stack.h"
 #include "units.h"
 
@@ -20,7 +21,9 @@ static void exercise(struct lbc_report *r)
         sink = fopen("/dev/null", "w");
     for (size_t i = 0; i < r->nsites; i++) {
         const struct lbc_site *s = &r->sites[i];
-        free(lbc_stack_key(s));
+        free(lbc_stack_key(s, 0));
+        free(lbc_stack_key(s, LBC_KEY_SYMBOLS));
+        lbc_stack_stable_headline(s, text, sizeof text);
         lbc_stack_headline(s, text, sizeof text);
         lbc_stack_print(sink, s, i % 2 == 0);
         lb_units_bytes(s->live_bytes, units);
@@ -32,9 +35,12 @@ static void exercise(struct lbc_report *r)
         }
     }
     struct lbc_report *both[2] = {r, r};
+    bool keep[2];
+    if (lbc_runs_latest(both, 2, keep) != (r->merged_inputs || !r->has_start ? 0u : 1u))
+        abort(); /* a report is of its own run, unless merged or without a start */
     struct lbc_match_entry *entries;
     size_t count;
-    if (lbc_match(both, 2, &entries, &count)) {
+    if (lbc_match(both, 2, LBC_KEY_SYMBOLS, &entries, &count)) {
         for (size_t i = 0; i < count; i = lbc_match_run_end(entries, count, i))
             ;
         lbc_match_free(entries, count);

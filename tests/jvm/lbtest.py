@@ -294,15 +294,16 @@ def check_zstd_top_site(report, count):
 
 class Session:
     """LiveDumps running under the agent (or without it, agent=False, to attach later), with
-    its reports in a directory of its own. Commands go to its stdin; it answers "ok CMD"."""
+    its reports in a directory of its own, by env's java or the java given. Commands go to its
+    stdin; it answers "ok CMD"."""
 
-    def __init__(self, env, tag, options="sample=0", agent=True, jvm_args=()):
+    def __init__(self, env, tag, options="sample=0", agent=True, jvm_args=(), java=None):
         check(os.path.isfile(ZSTD_JAR), "%s missing: apt-get install libzstd-jni-java" % ZSTD_JAR)
         self.env = env
         self.dir = os.path.join(env.work, tag)
         os.makedirs(self.dir, exist_ok=True)
         self.output = os.path.join(self.dir, "report-%n.json")
-        cmd = [env.java, "-Xmx512m"]
+        cmd = [java or env.java, "-Xmx512m"]
         if agent:
             cmd.append("-agentpath:%s=output=%s%s" % (env.agent, self.output,
                                                       "," + options if options else ""))
