@@ -148,7 +148,10 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool for
     if (atomic_load(&lb_runtime.phase) != LB_PHASE_LIVE)
         goto out;
     unsigned seq = ++dump_sequence;
+    /* The report's time and uptime are read together, before a forced GC, so that time minus
+     * uptime is the same for every report of the run (the command tells JVMs apart by it). */
     time_t now = time(NULL);
+    uint64_t uptime = lb_clock_ms();
     char path[LB_OUTPUT_MAX], shown[LB_OUTPUT_MAX + PATH_MAX + 2], err[LB_OUTPUT_MAX + 256];
     if (path_wanted) {
         if (snprintf(path, sizeof path, "%s", path_wanted) >= (int)sizeof path) {
@@ -184,18 +187,22 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool for
     json_t *window_json = NULL;
     if (snaps) {
         struct lb_site_status_window window;
-        lb_site_status_judge(&history, snaps, n, seq, lb_clock_ms(),
-                             lb_runtime.options.leak_window_ms, lb_runtime.options.sample, &window);
+        lb_site_status_judge(&history, snaps, n, seq, uptime, lb_runtime.options.leak_window_ms,
+                             lb_runtime.options.sample, &window);
         window_json = json_pack("{s:I,s:I,s:i,s:b}", "window_ms", (json_int_t)window.window_ms,
                                 "observed_ms", (json_int_t)window.observed_ms, "reports",
                                 (int)window.reports, "decidable", window.decidable);
     }
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
     struct lb_frame_json *java = lb_frame_json_new();
     struct lb_report_meta meta = {
         .reason = lb_dump_reason_name(reason),
         .pid = (long)getpid(),
         .wall_time = now,
-        .uptime_ms = lb_clock_ms(),
+        .uptime_ms = uptime,
+        .host = host,
         .sequence = seq,
         .jvm_version = lb_runtime.jvm_version,
         .jvm_vendor = lb_runtime.jvm_vendor,

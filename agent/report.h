@@ -16,6 +16,7 @@
 struct lb_report_meta {
     const char *reason; /* exit, jcmd, interval, api, attach */
     long pid;
+    const char *host; /* gethostname(): the pod's name on Kubernetes, where pids repeat */
     time_t wall_time;
     uint64_t uptime_ms;
     unsigned sequence;

@@ -311,7 +311,7 @@ int lbc_dump_main(int argc, char **argv)
     }
     if (argc - optind != 1)
         return lbc_usage_error("dump", "expected one PID, got %d %s", argc - optind,
-                               lbc_units_plural(argc - optind, "argument", "arguments"));
+                               lb_units_plural(argc - optind, "argument", "arguments"));
     struct lbc_jvm jvm;
     if (!lbc_jvm_open(argv[optind], &jvm))
         return LBC_EXIT_BAD;

@@ -135,9 +135,9 @@ static void print_amount(FILE *out, int64_t bytes, int64_t blocks, int64_t sites
 {
     char a[LBC_UNITS_MAX];
     fprintf(out, "%" PRId64 " %s (%s) live in %" PRId64 " %s at %" PRId64 " %s", bytes,
-            lbc_units_plural(bytes, "byte", "bytes"), lb_units_bytes(bytes, a), blocks,
-            lbc_units_plural(blocks, "block", "blocks"), sites,
-            lbc_units_plural(sites, "site", "sites"));
+            lb_units_plural(bytes, "byte", "bytes"), lb_units_bytes(bytes, a), blocks,
+            lb_units_plural(blocks, "block", "blocks"), sites,
+            lb_units_plural(sites, "site", "sites"));
 }
 
 /* One leaking site, as LeakSanitizer prints a leak. */
@@ -145,9 +145,9 @@ static void print_block(FILE *out, const struct lbc_site *s)
 {
     char a[LBC_UNITS_MAX], text[LBC_FRAME_TEXT_MAX];
     fprintf(out, "%s leak of %" PRId64 " %s (%s) in %" PRId64 " %s, status %s", s->kind,
-            s->live_bytes, lbc_units_plural(s->live_bytes, "byte", "bytes"),
+            s->live_bytes, lb_units_plural(s->live_bytes, "byte", "bytes"),
             lb_units_bytes(s->live_bytes, a), s->live_count,
-            lbc_units_plural(s->live_count, "block", "blocks"), s->status);
+            lb_units_plural(s->live_count, "block", "blocks"), s->status);
     if (s->status_rule)
         fprintf(out, " (rule %s)", s->status_rule);
     if (s->has_growth && s->growth_bytes)
@@ -168,7 +168,7 @@ static void print_report_name(FILE *out, const struct lbc_report *r)
 {
     if (r->merged_inputs)
         fprintf(out, "%s: merged from %" PRId64 " %s", r->path, r->merged_inputs,
-                lbc_units_plural(r->merged_inputs, "report", "reports"));
+                lb_units_plural(r->merged_inputs, "report", "reports"));
     else
         fprintf(out, "%s: pid %" PRId64 ", dump %" PRId64 " (%s)", r->path, r->pid, r->sequence,
                 r->reason);
@@ -228,13 +228,13 @@ static bool verdicts_possible(const struct settings *set, struct verdict *v, siz
     char a[LBC_UNITS_MAX], b[LBC_UNITS_MAX], more[64] = "";
     if (bad > 1)
         snprintf(more, sizeof more, " (and %zu more %s)", bad - 1,
-                 lbc_units_plural((int64_t)(bad - 1), "report", "reports"));
+                 lb_units_plural((int64_t)(bad - 1), "report", "reports"));
     if (r->has_leak_window)
         lbc_error("%s%s cannot hold a leak-suspect verdict: its run's %" PRId64 " %s span %s, "
                   "not enough for the leak window of %s (leak_window.decidable is false); "
                   "--status any (the default) gates on all live bytes",
                   r->path, more, r->window_reports,
-                  lbc_units_plural(r->window_reports, "report", "reports"),
+                  lb_units_plural(r->window_reports, "report", "reports"),
                   duration(r->observed_ms, a), duration(r->window_ms, b));
     else
         lbc_error("%s%s cannot hold a leak-suspect verdict: it has no leak_window (an older "
@@ -308,13 +308,13 @@ static void print_text(const struct settings *set, const struct verdict *v, size
     print_amount(stdout, t.bytes, t.blocks, t.sites);
     if (n > 1)
         printf(" in %zu reports; %" PRId64 " %s over the limit of %s", n, t.over,
-               lbc_units_plural(t.over, "report", "reports"), lb_units_bytes(set->max_bytes, a));
+               lb_units_plural(t.over, "report", "reports"), lb_units_bytes(set->max_bytes, a));
     else
         printf(" %s the limit of %s", t.over ? "over" : "within",
                lb_units_bytes(set->max_bytes, a));
     if (t.sup_sites)
         printf("; %" PRId64 " %s with %s suppressed", t.sup_sites,
-               lbc_units_plural(t.sup_sites, "site", "sites"), lb_units_bytes(t.sup_bytes, a));
+               lb_units_plural(t.sup_sites, "site", "sites"), lb_units_bytes(t.sup_bytes, a));
     printf("%s\n", t.estimated ? "; figures are estimates from a sampled report" : "");
     print_suppressions(&set->sup);
 }
@@ -432,7 +432,7 @@ static bool make_test(const struct settings *set, const struct verdict *v, size_
     if (failing) {
         t->c.outcome = LBC_JUNIT_FAILED;
         if (asprintf(&t->message, "%s live in %" PRId64 " %s, status %s%s",
-                     lb_units_bytes(bytes, a), blocks, lbc_units_plural(blocks, "block", "blocks"),
+                     lb_units_bytes(bytes, a), blocks, lb_units_plural(blocks, "block", "blocks"),
                      status, failing > 1 ? ", in several reports" : "") < 0)
             t->message = NULL;
     } else if (suppressed) {

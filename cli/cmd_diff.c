@@ -219,12 +219,12 @@ static void print_changes(const struct change *changes, size_t n, long top, bool
     }
     if (more)
         printf("... %zu more %s (-n 0 shows all)\n", more,
-               lbc_units_plural((int64_t)more, "row", "rows"));
+               lb_units_plural((int64_t)more, "row", "rows"));
     if (!shown)
         printf("(no site changed)\n");
     if (hidden)
         printf("%zu unchanged %s not shown (-a shows them)\n", hidden,
-               lbc_units_plural((int64_t)hidden, "site", "sites"));
+               lb_units_plural((int64_t)hidden, "site", "sites"));
 }
 
 int lbc_diff_main(int argc, char **argv)
@@ -266,7 +266,7 @@ int lbc_diff_main(int argc, char **argv)
     }
     if (argc - optind != 2)
         return lbc_usage_error("diff", "expected OLD and NEW, got %d %s", argc - optind,
-                               lbc_units_plural(argc - optind, "argument", "arguments"));
+                               lb_units_plural(argc - optind, "argument", "arguments"));
 
     int status = LBC_EXIT_BAD;
     struct lbc_report *old = lbc_reader_open(argv[optind]), *new = NULL;

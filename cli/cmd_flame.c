@@ -233,8 +233,8 @@ static json_t *html_data(struct node *root, const struct lbc_report *old,
             info, sizeof info,
             "pid %" PRId64 ", dump %" PRId64 " (%s) at %s: %s live in %" PRId64 " %s at %zu %s%s",
             new->pid, new->sequence, new->reason, new->time, lb_units_bytes(new->live_bytes, a),
-            new->live_count, lbc_units_plural(new->live_count, "block", "blocks"), new->nsites,
-            lbc_units_plural((int64_t) new->nsites, "site", "sites"),
+            new->live_count, lb_units_plural(new->live_count, "block", "blocks"), new->nsites,
+            lb_units_plural((int64_t) new->nsites, "site", "sites"),
             new->estimated ? "; figures are estimates (sampled)" : "");
     }
     json_t *tree = to_json(root, old != NULL);
@@ -275,7 +275,7 @@ int lbc_flame_main(int argc, char **argv)
     if (argc - optind != want)
         return lbc_usage_error("flame", "expected %s, got %d %s",
                                diff ? "OLD and NEW" : "one REPORT", argc - optind,
-                               lbc_units_plural(argc - optind, "argument", "arguments"));
+                               lb_units_plural(argc - optind, "argument", "arguments"));
     if (!collapsed && !output)
         return lbc_usage_error("flame", "say where the HTML goes (-o FILE.html), or --collapsed");
     if (collapsed && output)

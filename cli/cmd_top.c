@@ -150,14 +150,14 @@ static void print_header(const struct lbc_report *r)
     char live[LBC_UNITS_MAX], mean[LBC_UNITS_MAX];
     if (r->merged_inputs)
         printf("%s: merged from %" PRId64 " %s, the latest at %s\n", r->path, r->merged_inputs,
-               lbc_units_plural(r->merged_inputs, "report", "reports"), r->time);
+               lb_units_plural(r->merged_inputs, "report", "reports"), r->time);
     else
         printf("%s: pid %" PRId64 ", dump %" PRId64 " (%s) at %s, %.1f s after the agent "
                "started\n",
                r->path, r->pid, r->sequence, r->reason, r->time, (double)r->uptime_ms / 1000.0);
     printf("%s live in %" PRId64 " %s at %zu %s", lb_units_bytes(r->live_bytes, live),
-           r->live_count, lbc_units_plural(r->live_count, "block", "blocks"), r->nsites,
-           lbc_units_plural((int64_t)r->nsites, "site", "sites"));
+           r->live_count, lb_units_plural(r->live_count, "block", "blocks"), r->nsites,
+           lb_units_plural((int64_t)r->nsites, "site", "sites"));
     if (r->estimated)
         printf("; figures are estimates (sampled, one sample per %s allocated on average)\n",
                lb_units_bytes(r->sample_mean, mean));
@@ -217,8 +217,8 @@ static void print_rows(const struct lbc_report *r, const struct row *rows, size_
         for (size_t i = shown; i < nrows; i++)
             rest += rows[i].live_bytes;
         printf("... %zu more %s holding %s (-n 0 shows all)\n", nrows - shown,
-               by == BY_SITE ? lbc_units_plural((int64_t)(nrows - shown), "site", "sites")
-                             : lbc_units_plural((int64_t)(nrows - shown), "group", "groups"),
+               by == BY_SITE ? lb_units_plural((int64_t)(nrows - shown), "site", "sites")
+                             : lb_units_plural((int64_t)(nrows - shown), "group", "groups"),
                lb_units_bytes(rest, a));
     }
     if (!nrows)
@@ -302,7 +302,7 @@ int lbc_top_main(int argc, char **argv)
     }
     if (argc - optind != 1)
         return lbc_usage_error("top", "expected one REPORT, got %d %s", argc - optind,
-                               lbc_units_plural(argc - optind, "argument", "arguments"));
+                               lb_units_plural(argc - optind, "argument", "arguments"));
 
     struct lbc_report *r = lbc_reader_open(argv[optind]);
     if (!r)

@@ -84,7 +84,7 @@ void lbc_runs_say_left_out(const char *cmd, const char *verb, struct lbc_report 
         return;
     fprintf(stderr,
             "leakbridge %s: %s the latest report of each JVM; left out %zu earlier %s: ", cmd, verb,
-            left_out, lbc_units_plural((int64_t)left_out, "report", "reports"));
+            left_out, lb_units_plural((int64_t)left_out, "report", "reports"));
     for (size_t i = 0; i < n && named < NAMED_MAX; i++)
         if (!keep[i])
             fprintf(stderr, "%s%s (pid %" PRId64 ", dump %" PRId64 ")", named++ ? ", " : "",

@@ -9,8 +9,8 @@
 #include "report_reader.h"
 
 /* How far apart two reports of one run may put the JVM's start (time minus uptime_ms): time has
- * whole seconds and is taken before a dump's forced GC and wait (up to a few seconds), uptime
- * after them. */
+ * whole seconds; agents from 0.2 read both at once, but older ones took time before a dump's
+ * forced GC and wait (up to a few seconds) and uptime after them. */
 #define LBC_RUNS_START_SLACK_MS 30000
 
 /* Whether a and b are reports of one JVM run: neither is merged, the same pid, the same host

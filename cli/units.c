@@ -28,11 +28,6 @@ const char *lbc_units_share(int64_t part, int64_t whole, char buf[LBC_UNITS_MAX]
     return buf;
 }
 
-const char *lbc_units_plural(int64_t n, const char *one, const char *many)
-{
-    return n == 1 ? one : many;
-}
-
 bool lbc_units_parse_size(const char *text, int64_t *bytes)
 {
     uint64_t v;

@@ -19,9 +19,6 @@ const char *lbc_units_signed(int64_t n, char buf[LBC_UNITS_MAX]);
 /* part/whole as "88.1%" ("-" when whole is 0). */
 const char *lbc_units_share(int64_t part, int64_t whole, char buf[LBC_UNITS_MAX]);
 
-/* one if n is 1, else many. */
-const char *lbc_units_plural(int64_t n, const char *one, const char *many);
-
 /* Parses a size as the agent's options do ("0", "4096", "512k", "1m", "2g": powers of 1024),
  * at most INT64_MAX. */
 bool lbc_units_parse_size(const char *text, int64_t *bytes);
