@@ -20,6 +20,7 @@
 #include "leakbridge/state_file.h"
 #include "libraries.h"
 #include "log.h"
+#include "memory_limit.h"
 #include "sampler.h"
 #include "stacks.h"
 #include "tracker.h"
@@ -175,6 +176,7 @@ static jint start(JavaVM *vm)
     lb_runtime.vm = vm;
     lb_runtime.jvmti = jvmti;
     lb_clock_start();
+    lb_memory_limit_start();
     pthread_atfork(NULL, NULL, forked_child);
     lb_dump_check_output();
     lb_sampler_set_mean(lb_runtime.options.sample);

@@ -15,12 +15,14 @@
 #include "clock.h"
 #include "frame_json.h"
 #include "gc.h"
+#include "json_text.h"
 #include "leakbridge/output_path.h"
 #include "leakbridge/state_file.h"
 #include "leakbridge/units.h"
 #include "leakbridge/version.h"
 #include "live_table.h"
 #include "log.h"
+#include "memory_limit.h"
 #include "report.h"
 #include "report_writer.h"
 #include "runtime.h"
@@ -33,7 +35,7 @@
 
 const char *lb_dump_reason_name(enum lb_dump_reason reason)
 {
-    static const char *const names[] = {"exit", "jcmd", "interval", "api", "attach"};
+    static const char *const names[] = {"exit", "jcmd", "interval", "api", "attach", "watermark"};
     return (unsigned)reason < sizeof names / sizeof names[0] ? names[reason] : "unknown";
 }
 
@@ -137,11 +139,35 @@ static bool lock_for(enum lb_dump_reason reason)
     return false;
 }
 
-bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool force_gc,
-                   char *written, size_t written_len)
+/* The report's "memory_limit": the limit the process lives under and its usage now. */
+static json_t *limit_json(void)
 {
-    if (!lock_for(reason))
+    struct lb_memory_limit m;
+    lb_memory_limit_now(&m);
+    json_t *o = json_pack("{s:i}", "cgroup_version", m.cgroup_version);
+    if (o && m.dir[0])
+        json_object_set_new(o, "cgroup", lb_json_text(m.dir));
+    const struct {
+        const char *name;
+        int64_t value;
+    } figures[] = {{"limit_bytes", m.limit_bytes},
+                   {"high_bytes", m.high_bytes},
+                   {"usage_bytes", m.usage_bytes},
+                   {"working_set_bytes", m.working_set_bytes},
+                   {"rss_bytes", m.rss_bytes}};
+    for (size_t i = 0; o && i < sizeof figures / sizeof figures[0]; i++)
+        if (figures[i].value >= 0)
+            json_object_set_new(o, figures[i].name, json_integer(figures[i].value));
+    return o;
+}
+
+static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force_gc, char *written,
+                 size_t written_len, json_t *watermark)
+{
+    if (!lock_for(reason)) {
+        json_decref(watermark);
         return false;
+    }
     uint64_t started = lb_clock_ms();
     bool ok = false;
     /* A dump that waited for the exit report to finish has nothing left to say. */
@@ -212,6 +238,8 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool for
         .agent = agent_facts(held_us),
         .gc = gc,
         .leak_window = window_json,
+        .memory_limit = limit_json(),
+        .watermark = watermark,
         .previous_sequence = previous,
     };
     json_t *report =
@@ -221,7 +249,10 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool for
         json_decref(meta.agent);
         json_decref(meta.gc);
         json_decref(meta.leak_window);
+        json_decref(meta.memory_limit);
+        json_decref(meta.watermark);
     }
+    watermark = NULL; /* the report has it */
     lb_frame_json_free(java);
     free(snaps);
     if (!report) {
@@ -238,6 +269,7 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool for
     }
     json_decref(report);
 out:
+    json_decref(watermark); /* NULL once the report took it */
     pthread_mutex_unlock(&dump_lock);
     return ok;
 }
@@ -247,6 +279,17 @@ void lb_dump_check_output(void)
     char why[LB_OUTPUT_MAX + 256];
     if (!lb_output_path_check(lb_runtime.options.output, why, sizeof why))
         lb_log("%s", why);
+}
+
+bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool force_gc,
+                   char *written, size_t written_len)
+{
+    return dump(reason, path_wanted, force_gc, written, written_len, NULL);
+}
+
+bool lb_dump_watermark(json_t *watermark)
+{
+    return dump(LB_DUMP_WATERMARK, NULL, false, NULL, 0, watermark);
 }
 
 bool lb_dump(enum lb_dump_reason reason)

@@ -4,19 +4,21 @@
 #ifndef LB_DUMP_H
 #define LB_DUMP_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 /* Why a report was written: its "reason" field. */
 enum lb_dump_reason {
-    LB_DUMP_EXIT,     /* VMDeath */
-    LB_DUMP_JCMD,     /* jcmd PID JVMTI.data_dump, or SIGQUIT */
-    LB_DUMP_INTERVAL, /* interval= */
-    LB_DUMP_API,      /* io.leakbridge.LeakBridge.dump */
-    LB_DUMP_ATTACH,   /* a second agent_load into this JVM */
+    LB_DUMP_EXIT,      /* VMDeath */
+    LB_DUMP_JCMD,      /* jcmd PID JVMTI.data_dump, or SIGQUIT */
+    LB_DUMP_INTERVAL,  /* interval= */
+    LB_DUMP_API,       /* io.leakbridge.LeakBridge.dump */
+    LB_DUMP_ATTACH,    /* a second agent_load into this JVM */
+    LB_DUMP_WATERMARK, /* memory use crossed a dump_at or dump_at_bytes threshold */
 };
 
-/* "exit", "jcmd", "interval", "api", "attach". */
+/* "exit", "jcmd", "interval", "api", "attach", "watermark". */
 const char *lb_dump_reason_name(enum lb_dump_reason reason);
 
 /* Writes one report now, to the output option's pattern. Allocating threads go on meanwhile.
@@ -30,6 +32,9 @@ bool lb_dump(enum lb_dump_reason reason);
  * into written (if not NULL). */
 bool lb_dump_write(enum lb_dump_reason reason, const char *path, bool force_gc, char *written,
                    size_t written_len);
+
+/* As lb_dump(LB_DUMP_WATERMARK), the report carrying watermark (watermark.h; reference stolen). */
+bool lb_dump_watermark(json_t *watermark);
 
 /* Says in one line, when the agent starts, that reports cannot be written where output=
  * points (no such directory, not writable, a directory itself), rather than only at the first

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "runtime.h"
 #include "tracker.h"
+#include "watermark.h"
 
 /* The dumper thread: jcmd requests and interval dumps run here, never in an event callback. */
 static pthread_mutex_t request_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -49,6 +50,8 @@ static void JNICALL dumper_main(jvmtiEnv *jvmti, JNIEnv *jni, void *arg)
     (void)arg;
     uint64_t interval = lb_runtime.options.interval_ms;
     uint64_t next = interval ? lb_clock_ms() + interval : 0;
+    bool watching = lb_watermark_start(&lb_runtime.options);
+    uint64_t next_check = lb_clock_ms();
     pthread_mutex_lock(&request_lock);
     while (!stopping) {
         int reason = -1;
@@ -70,6 +73,15 @@ static void JNICALL dumper_main(jvmtiEnv *jvmti, JNIEnv *jni, void *arg)
             pthread_mutex_lock(&request_lock);
             continue;
         }
+        if (watching && lb_clock_ms() >= next_check) {
+            next_check = lb_clock_ms() + LB_WATERMARK_CHECK_MS;
+            pthread_mutex_unlock(&request_lock);
+            json_t *crossed = lb_watermark_check();
+            if (crossed)
+                lb_dump_watermark(crossed);
+            pthread_mutex_lock(&request_lock);
+            continue;
+        }
         if (names_wanted) {
             names_wanted = false;
             pthread_mutex_unlock(&request_lock);
@@ -77,9 +89,12 @@ static void JNICALL dumper_main(jvmtiEnv *jvmti, JNIEnv *jni, void *arg)
             pthread_mutex_lock(&request_lock);
             continue;
         }
-        if (interval) {
+        if (interval || watching) {
             uint64_t now = lb_clock_ms();
-            struct timespec until = monotonic_after(next > now ? next - now : 0);
+            uint64_t wake = !interval                        ? next_check
+                            : !watching || next < next_check ? next
+                                                             : next_check;
+            struct timespec until = monotonic_after(wake > now ? wake - now : 0);
             pthread_cond_timedwait(&request_cond, &request_lock, &until);
         } else {
             pthread_cond_wait(&request_cond, &request_lock);

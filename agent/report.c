@@ -22,10 +22,16 @@ static json_t *amounts(uint64_t live_bytes, uint64_t live_count)
 
 static json_t *options_json(const struct lb_options *o)
 {
-    return json_pack("{s:o,s:I,s:I,s:i,s:b,s:b,s:I}", "output", lb_json_text(o->output), "sample",
-                     (json_int_t)o->sample, "interval_ms", (json_int_t)o->interval_ms, "depth",
-                     (int)o->depth, "gc", o->gc, "native", o->native, "leak_window_ms",
-                     (json_int_t)o->leak_window_ms);
+    json_t *j = json_pack("{s:o,s:I,s:I,s:i,s:b,s:b,s:I}", "output", lb_json_text(o->output),
+                          "sample", (json_int_t)o->sample, "interval_ms",
+                          (json_int_t)o->interval_ms, "depth", (int)o->depth, "gc", o->gc, "native",
+                          o->native, "leak_window_ms", (json_int_t)o->leak_window_ms);
+    json_t *dump_at = json_array();
+    for (int i = 0; i < o->ndump_at; i++)
+        json_array_append_new(dump_at, json_integer(o->dump_at[i]));
+    json_object_set_new(j, "dump_at", dump_at);
+    json_object_set_new(j, "dump_at_bytes", json_integer((json_int_t)o->dump_at_bytes));
+    return j;
 }
 
 static json_t *site_json(const struct lb_snapshot *sn, lb_report_frame_fn frame_json, void *ctx)
@@ -138,6 +144,10 @@ json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_snapshot *s
         json_object_set_new(report, "gc", meta->gc);
     if (meta->leak_window)
         json_object_set_new(report, "leak_window", meta->leak_window);
+    if (meta->memory_limit)
+        json_object_set_new(report, "memory_limit", meta->memory_limit);
+    if (meta->watermark)
+        json_object_set_new(report, "watermark", meta->watermark);
     if (meta->agent)
         json_object_set_new(report, "agent", meta->agent);
     json_object_set_new(report, "sites", sites);

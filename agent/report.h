@@ -26,6 +26,8 @@ struct lb_report_meta {
     json_t *agent;              /* reference stolen; facts about the agent itself, or NULL */
     json_t *gc;                 /* reference stolen; GC facts, or NULL */
     json_t *leak_window;        /* reference stolen; can this report hold leak-suspect, or NULL */
+    json_t *memory_limit;       /* reference stolen; the memory limit and usage, or NULL */
+    json_t *watermark;          /* reference stolen; the threshold a watermark dump crossed */
     unsigned previous_sequence; /* the report growth is measured against; 0: none */
 };
 

@@ -21,11 +21,14 @@ enum {
     OPT_GC,
     OPT_NATIVE,
     OPT_LEAK_WINDOW,
+    OPT_DUMP_AT,
+    OPT_DUMP_AT_BYTES,
     OPT_COUNT
 };
 
-static const char *const option_names[OPT_COUNT] = {"output", "sample", "interval",   "depth",
-                                                    "gc",     "native", "leak_window"};
+static const char *const option_names[OPT_COUNT] = {"output",      "sample",  "interval",
+                                                    "depth",       "gc",      "native",
+                                                    "leak_window", "dump_at", "dump_at_bytes"};
 
 void lb_options_defaults(struct lb_options *opts)
 {
@@ -148,6 +151,28 @@ static const char *set_output(struct lb_options *opts, const char *s, size_t n)
     return NULL;
 }
 
+/* "85" or "85,95": whole percents from 1 to 100, rising. */
+static const char *set_dump_at(struct lb_options *opts, const char *s, size_t n)
+{
+    static const char *expected = "percents of the memory limit from 1 to 100, rising, such as "
+                                  "85 or 85,95 (at most " XSTR(LB_DUMP_AT_MAX) ")";
+    opts->ndump_at = 0;
+    for (size_t i = 0; i <= n;) {
+        size_t len = 0;
+        while (i + len < n && s[i + len] != ',')
+            len++;
+        uint64_t v;
+        size_t used;
+        if (!parse_digits(s + i, len, &v, &used) || used != len || v < 1 || v > 100 ||
+            opts->ndump_at == LB_DUMP_AT_MAX ||
+            (opts->ndump_at && v <= opts->dump_at[opts->ndump_at - 1]))
+            return expected;
+        opts->dump_at[opts->ndump_at++] = (uint8_t)v;
+        i += len + 1;
+    }
+    return NULL;
+}
+
 /* Returns NULL on success, otherwise what was expected. */
 static const char *set_value(struct lb_options *opts, int key, const char *s, size_t n)
 {
@@ -172,6 +197,12 @@ static const char *set_value(struct lb_options *opts, int key, const char *s, si
         return parse_switch(s, n, &opts->gc) ? NULL : "on or off";
     case OPT_NATIVE:
         return parse_switch(s, n, &opts->native) ? NULL : "on or off";
+    case OPT_DUMP_AT:
+        return set_dump_at(opts, s, n);
+    case OPT_DUMP_AT_BYTES:
+        if (!parse_size(s, n, &opts->dump_at_bytes) || opts->dump_at_bytes == 0)
+            return "a size in bytes larger than 0, such as 3g or 1500m";
+        return NULL;
     default:
         if (!parse_duration(s, n, &opts->leak_window_ms) || opts->leak_window_ms == 0)
             return "a duration longer than 0, such as 10s, 1m or 5m";
@@ -228,6 +259,12 @@ bool lb_options_parse(const char *text, struct lb_options *opts, char *err, size
                         quote(q, sizeof q, item, n));
 
         size_t key_len = (size_t)(eq - item);
+        /* A list value (dump_at=85,95) runs on over the items that are bare numbers. */
+        if (equals(item, key_len, "dump_at"))
+            while (item[n] == ',' && item[n + 1] >= '0' && item[n + 1] <= '9' &&
+                   item[n + 1 + strcspn(item + n + 1, ",=:")] != '=' &&
+                   item[n + 1 + strcspn(item + n + 1, ",=:")] != ':')
+                n += 1 + strcspn(item + n + 1, ",");
         int key = 0;
         while (key < OPT_COUNT && !equals(item, key_len, option_names[key]))
             key++;

@@ -18,14 +18,20 @@
  * a few tens of seconds with interval dumps gets a verdict. */
 #define LB_LEAK_WINDOW_DEFAULT_MS 10000u
 
+/* At most this many dump_at thresholds. */
+#define LB_DUMP_AT_MAX 8
+
 struct lb_options {
-    char output[LB_OUTPUT_MAX]; /* path pattern with %p %t %n %% */
-    uint64_t sample;            /* mean bytes between samples; 0 = record every allocation */
-    uint64_t interval_ms;       /* dump period; 0 = never */
-    uint32_t depth;             /* frames per stack, 1..LB_DEPTH_MAX */
-    bool gc;                    /* force a GC before each dump */
-    bool native;                /* track the malloc family in JNI libraries */
-    uint64_t leak_window_ms;    /* growth over this long makes a leak-suspect; > 0 */
+    char output[LB_OUTPUT_MAX];      /* path pattern with %p %t %n %% */
+    uint64_t sample;                 /* mean bytes between samples; 0 = record every allocation */
+    uint64_t interval_ms;            /* dump period; 0 = never */
+    uint32_t depth;                  /* frames per stack, 1..LB_DEPTH_MAX */
+    bool gc;                         /* force a GC before each dump */
+    bool native;                     /* track the malloc family in JNI libraries */
+    uint64_t leak_window_ms;         /* growth over this long makes a leak-suspect; > 0 */
+    uint8_t dump_at[LB_DUMP_AT_MAX]; /* watermark dumps at these percents of the memory limit */
+    int ndump_at;                    /* 0: none */
+    uint64_t dump_at_bytes;          /* a watermark dump when RSS reaches this; 0: none */
 };
 
 void lb_options_defaults(struct lb_options *opts);

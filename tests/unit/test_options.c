@@ -377,6 +377,43 @@ START_TEST(test_leak_window_takes_a_duration_longer_than_zero)
 }
 END_TEST
 
+START_TEST(test_dump_at_takes_rising_percents_as_a_list)
+{
+    struct lb_options o = parse_ok("dump_at=85,95");
+    ck_assert_int_eq(o.ndump_at, 2);
+    ck_assert_uint_eq(o.dump_at[0], 85);
+    ck_assert_uint_eq(o.dump_at[1], 95);
+    o = parse_ok("sample=0,dump_at:80,90,99,gc=on"); /* jcmd's form, and options after it */
+    ck_assert_int_eq(o.ndump_at, 3);
+    ck_assert_uint_eq(o.dump_at[2], 99);
+    ck_assert(o.gc);
+    ck_assert_int_eq(parse_ok("dump_at=100").ndump_at, 1);
+    ck_assert_uint_eq(parse_ok("dump_at_bytes=3g").dump_at_bytes, 3ull << 30);
+    ck_assert_int_eq(parse_ok("").ndump_at, 0);
+    ck_assert_uint_eq(parse_ok("").dump_at_bytes, 0);
+    const char *want = "expected percents of the memory limit from 1 to 100, rising, such as 85 "
+                       "or 85,95 (at most 8)";
+    const char *bad[] = {"dump_at=0",
+                         "dump_at=101",
+                         "dump_at=95,85",
+                         "dump_at=85,85",
+                         "dump_at=85%",
+                         "dump_at=",
+                         "dump_at=1,2,3,4,5,6,7,8,9"};
+    for (size_t i = 0; i < COUNT(bad); i++) {
+        struct lb_options opts;
+        char err[512];
+        ck_assert_msg(!lb_options_parse(bad[i], &opts, err, sizeof err), "%s accepted", bad[i]);
+        ck_assert_msg(strstr(err, want) != NULL, "%s: %s", bad[i], err);
+    }
+    expect_error("dump_at_bytes=0", "option 'dump_at_bytes=0': expected a size in bytes larger "
+                                    "than 0, such as 3g or 1500m");
+    /* A bare number after another option is still an error, not a dump_at value. */
+    expect_error("gc=on,85", "option '85': expected key=value or key:value (jcmd cuts an unquoted "
+                             "option string at '=': quote it, '\"key=value,...\"', or use ':')");
+}
+END_TEST
+
 START_TEST(test_interval_option_takes_a_duration)
 {
     ck_assert_uint_eq(parse_ok("interval=250ms").interval_ms, 250);
@@ -488,18 +525,13 @@ END_TEST
 
 START_TEST(test_unknown_key_is_rejected_and_named)
 {
-    expect_error("colour=red",
-                 "unknown option 'colour' (known: output, sample, interval, depth, gc, native, "
-                 "leak_window)");
-    expect_error("gc=on,Depth=2",
-                 "unknown option 'Depth' (known: output, sample, interval, depth, gc, native, "
-                 "leak_window)");
-    expect_error(
-        "=on",
-        "unknown option '' (known: output, sample, interval, depth, gc, native, leak_window)");
-    expect_error(
-        "gc =on",
-        "unknown option 'gc ' (known: output, sample, interval, depth, gc, native, leak_window)");
+#define KNOWN                                                                                      \
+    "(known: output, sample, interval, depth, gc, native, leak_window, dump_at, dump_at_bytes)"
+    expect_error("colour=red", "unknown option 'colour' " KNOWN);
+    expect_error("gc=on,Depth=2", "unknown option 'Depth' " KNOWN);
+    expect_error("=on", "unknown option '' " KNOWN);
+    expect_error("gc =on", "unknown option 'gc ' " KNOWN);
+#undef KNOWN
 }
 END_TEST
 
@@ -564,6 +596,7 @@ static Suite *options_suite(void)
     tc = tcase_create("defaults");
     tcase_add_test(tc, test_defaults_match_the_design);
     tcase_add_test(tc, test_leak_window_takes_a_duration_longer_than_zero);
+    tcase_add_test(tc, test_dump_at_takes_rising_percents_as_a_list);
     tcase_add_test(tc, test_null_text_gives_defaults);
     tcase_add_test(tc, test_empty_text_gives_defaults);
     tcase_add_test(tc, test_unset_options_keep_defaults_even_over_stale_contents);
