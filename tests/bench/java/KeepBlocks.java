@@ -4,7 +4,8 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 
 /** Keeps N small Unsafe blocks live until exit, so that the agent's live table holds N entries
- * when the exit report is written: run_bench.py reads the table's size from that report. */
+ * when the exit report is written: run_bench.py reads the table's size from that report. With a
+ * second argument, stays up that many seconds after "kept N": a SIGTERM's exit report timed. */
 public final class KeepBlocks {
     public static void main(String[] args) throws Throwable {
         int n = Integer.parseInt(args[0]);
@@ -19,5 +20,7 @@ public final class KeepBlocks {
             kept[i] = (long) allocate.invokeExact(16L);
         }
         System.out.println("RESULT kept=" + kept.length);
+        if (args.length > 1)
+            Thread.sleep(Long.parseLong(args[1]) * 1000);
     }
 }
