@@ -26,6 +26,7 @@
 #include "report.h"
 #include "report_writer.h"
 #include "runtime.h"
+#include "site_kind.h"
 #include "site_status.h"
 #include "symbols.h"
 #include "tracker.h"
@@ -197,6 +198,7 @@ static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force
     size_t n;
     json_t *gc = NULL;
     bool exiting = reason == LB_DUMP_EXIT;
+    lb_site_kind_settle_new(); /* the JDK's own sites are left out of every report */
     if ((force_gc || lb_runtime.options.gc) && (!exiting || lb_gc_can_force_at_exit())) {
         /* At exit, no Java code is run: a Cleaner that blocks must not hang the JVM's exit. */
         snaps = gc_and_snapshot(exiting ? NULL : current_jni(), &n, &gc);

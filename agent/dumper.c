@@ -9,6 +9,7 @@
 #include "java_names.h"
 #include "log.h"
 #include "runtime.h"
+#include "site_kind.h"
 #include "tracker.h"
 #include "watermark.h"
 
@@ -86,6 +87,7 @@ static void JNICALL dumper_main(jvmtiEnv *jvmti, JNIEnv *jni, void *arg)
             names_wanted = false;
             pthread_mutex_unlock(&request_lock);
             lb_java_names_remember();
+            lb_site_kind_settle_new();
             pthread_mutex_lock(&request_lock);
             continue;
         }

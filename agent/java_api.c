@@ -22,6 +22,7 @@
 #include "log.h"
 #include "runtime.h"
 #include "sampler.h"
+#include "site_kind.h"
 #include "sites.h"
 #include "tracker.h"
 
@@ -69,8 +70,8 @@ static void collect_block(uintptr_t addr, const struct lb_block *block, void *vc
 {
     (void)addr;
     struct collect *c = vctx;
-    if (block->time_ms < c->mark || !block->site)
-        return;
+    if (block->time_ms < c->mark || !block->site || block->site->kind >= LB_KIND_COUNT)
+        return; /* before the mark, or the JDK's own (site_kind.h) */
     size_t id = block->site->id;
     if (id >= c->cap) {
         c->missed++;
@@ -105,6 +106,7 @@ static json_t *site_json(const struct site_sum *s, struct lb_frame_json *resolve
 /* {"mark":M,"now":N,"sample":S,"missed_blocks":K,"sites":[site...]}, sites largest first. */
 static json_t *live_since(uint64_t mark)
 {
+    lb_site_kind_settle_new();
     struct collect c = {.mark = mark, .cap = lb_sites_count() + SITE_SLACK};
     c.by_id = calloc(c.cap, sizeof *c.by_id);
     if (!c.by_id)

@@ -1,5 +1,6 @@
 #include "site_kind.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "java_names.h"
@@ -43,8 +44,6 @@ static bool jdk_internal(const struct lb_frame *frames, int nframes)
 
 enum lb_kind lb_site_kind_of(enum lb_origin origin, const struct lb_frame *frames, int nframes)
 {
-    if (origin != LB_ORIGIN_UNSAFE && jdk_internal(frames, nframes))
-        return LB_KIND_JDK_INTERNAL;
     if (origin == LB_ORIGIN_MALLOC)
         return LB_KIND_MALLOC;
     if (origin == LB_ORIGIN_MMAP)
@@ -59,4 +58,19 @@ enum lb_kind lb_site_kind_of(enum lb_origin origin, const struct lb_frame *frame
             return LB_KIND_DIRECT_BUFFER;
     }
     return LB_KIND_UNSAFE;
+}
+
+static pthread_mutex_t settle_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t settled_upto; /* sites with a larger id are not settled yet */
+
+void lb_site_kind_settle_new(void)
+{
+    pthread_mutex_lock(&settle_lock);
+    struct lb_site *newest = lb_sites_first();
+    for (struct lb_site *s = newest; s && s->id > settled_upto; s = s->all_next)
+        if (s->origin != LB_ORIGIN_UNSAFE && jdk_internal(s->frames, s->nframes))
+            atomic_store_explicit(&s->kind, LB_KIND_JDK_INTERNAL, memory_order_relaxed);
+    if (newest)
+        settled_upto = newest->id;
+    pthread_mutex_unlock(&settle_lock);
 }

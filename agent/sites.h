@@ -36,7 +36,8 @@ struct lb_site {
     uint64_t hash;
     uint32_t id; /* 1, 2, ... in order of creation */
     uint8_t origin;
-    uint8_t kind; /* enum lb_kind, decided when the site is created */
+    _Atomic uint8_t kind; /* enum lb_kind: decided when the site is created; may become
+                             LB_KIND_JDK_INTERNAL once, when settled (site_kind.h) */
     uint16_t nframes;
     uint32_t module_gen; /* lb_modules_generation when the stack was captured */
     const char *file;    /* a mapped file's path (file_paths.h), part of the identity; or NULL */

@@ -8,7 +8,11 @@ from lbtest import check
 
 
 def jni_warnings(text):
-    return [line for line in text.splitlines() if "JNI" in line and "WARNING" in line
+    """-Xcheck:jni's complaints: "WARNING in native method: ...", "WARNING: JNI local refs: ...",
+    "Warning: Calling other JNI functions in the scope of Get/ReleasePrimitiveArrayCritical", and
+    fatal errors."""
+    return [line for line in text.splitlines()
+            if (line.startswith(("WARNING", "Warning")) and ("JNI" in line or "native method" in line))
             or "FATAL ERROR" in line]
 
 

@@ -68,8 +68,12 @@ def class_loading(frame):
 
 
 def jni_warnings(text):
+    """-Xcheck:jni's complaints: "WARNING in native method: ...", "WARNING: JNI local refs: ...",
+    "Warning: Calling other JNI functions in the scope of Get/ReleasePrimitiveArrayCritical", and
+    fatal errors."""
     return [line for line in text.splitlines()
-            if ("JNI" in line and "WARNING" in line) or "FATAL ERROR" in line]
+            if (line.startswith(("WARNING", "Warning")) and ("JNI" in line or "native method" in line))
+            or "FATAL ERROR" in line]
 
 
 def test(env):
