@@ -15,12 +15,16 @@
 #include "clock.h"
 #include "frame_json.h"
 #include "gc.h"
+#include "hotspot.h"
 #include "leakbridge/output_path.h"
+#include "leakbridge/report_format.h"
 #include "leakbridge/state_file.h"
 #include "leakbridge/units.h"
 #include "leakbridge/version.h"
 #include "live_table.h"
+#include "jmx.h"
 #include "log.h"
+#include "memory.h"
 #include "report.h"
 #include "report_writer.h"
 #include "runtime.h"
@@ -137,8 +141,30 @@ static bool lock_for(enum lb_dump_reason reason)
     return false;
 }
 
-bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool force_gc,
-                   char *written, size_t written_len)
+/* The memory section. JMX figures (Java code) only on the dumper thread: the exit report runs
+ * in VMDeath on an application thread, and the Java API's dump on the caller's. */
+static json_t *memory_section(const struct lb_snapshot *snaps, size_t n, bool java_allowed)
+{
+    struct lb_memory_input in = {.agent_bytes = lb_arena_mapped_bytes(),
+                                 .jdk_major = atoi(lb_runtime.jvm_version)};
+    for (size_t i = 0; snaps && i < n; i++) {
+        unsigned kind = snaps[i].site->kind;
+        if (kind == LB_KIND_MALLOC || kind == LB_KIND_DIRECT_BUFFER || kind == LB_KIND_UNSAFE)
+            in.tracked_bytes += snaps[i].live_bytes;
+        else if (kind == LB_KIND_MMAP)
+            in.tracked_mmap_bytes += snaps[i].live_bytes;
+    }
+    static struct lb_jmx jmx; /* under dump_lock; too large for the dumper's stack */
+    JNIEnv *jni = java_allowed ? current_jni() : NULL;
+    if (jni) {
+        lb_jmx_read(jni, lb_hotspot_nmt_on(), &jmx);
+        in.jmx = &jmx;
+    }
+    return lb_memory_section(&in);
+}
+
+static bool dump_write(enum lb_dump_reason reason, const char *path_wanted, bool force_gc,
+                       char *written, size_t written_len, bool java_allowed)
 {
     if (!lock_for(reason))
         return false;
@@ -190,6 +216,7 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool for
                                 "observed_ms", (json_int_t)window.observed_ms, "reports",
                                 (int)window.reports, "decidable", window.decidable);
     }
+    json_t *memory = memory_section(snaps, n, java_allowed);
     struct lb_frame_json *java = lb_frame_json_new();
     struct lb_report_meta meta = {
         .reason = lb_dump_reason_name(reason),
@@ -205,6 +232,7 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool for
         .agent = agent_facts(held_us),
         .gc = gc,
         .leak_window = window_json,
+        .memory = memory,
         .previous_sequence = previous,
     };
     json_t *report =
@@ -214,6 +242,7 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool for
         json_decref(meta.agent);
         json_decref(meta.gc);
         json_decref(meta.leak_window);
+        json_decref(meta.memory);
     }
     lb_frame_json_free(java);
     free(snaps);
@@ -242,7 +271,18 @@ void lb_dump_check_output(void)
         lb_log("%s", why);
 }
 
+bool lb_dump_write(enum lb_dump_reason reason, const char *path, bool force_gc, char *written,
+                   size_t written_len)
+{
+    return dump_write(reason, path, force_gc, written, written_len, false);
+}
+
 bool lb_dump(enum lb_dump_reason reason)
 {
-    return lb_dump_write(reason, NULL, false, NULL, 0);
+    return dump_write(reason, NULL, false, NULL, 0, false);
+}
+
+bool lb_dump_on_dumper_thread(enum lb_dump_reason reason)
+{
+    return dump_write(reason, NULL, false, NULL, 0, true);
 }

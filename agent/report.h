@@ -25,6 +25,7 @@ struct lb_report_meta {
     json_t *agent;              /* reference stolen; facts about the agent itself, or NULL */
     json_t *gc;                 /* reference stolen; GC facts, or NULL */
     json_t *leak_window;        /* reference stolen; can this report hold leak-suspect, or NULL */
+    json_t *memory;             /* reference stolen; where the RSS is (memory.h), or NULL */
     unsigned previous_sequence; /* the report growth is measured against; 0: none */
 };
 
