@@ -294,12 +294,12 @@ static json_t *build(struct facts *f, uint64_t gather_us)
     }
     uint64_t agent = take(f->in->agent_bytes, &plain, NULL);
     uint64_t tracked_mmap = take(f->in->tracked_mmap_bytes, &plain, NULL);
-    uint64_t jvm_reserved = reserved;
+    uint64_t reservations = reserved;
 
     uint64_t heap_rss = f->rss[C_HEAP], meta_rss = f->rss[C_META] + meta_guess;
     uint64_t code_rss = f->rss[C_CODE], stack_rss = f->rss[C_STACK];
     uint64_t malloc_rss = f->rss[C_MALLOC] + malloc_guess, file_rss = f->rss[C_FILE];
-    uint64_t other_rss = f->rss[C_KERNEL] + gc_tables + agent + tracked_mmap + jvm_reserved;
+    uint64_t other_rss = f->rss[C_KERNEL] + gc_tables + agent + tracked_mmap + reservations;
     uint64_t named = heap_rss + meta_rss + code_rss + stack_rss + malloc_rss + file_rss + other_rss;
     uint64_t unexplained = rss > named ? rss - named : 0;
 
@@ -441,9 +441,10 @@ static json_t *build(struct facts *f, uint64_t gather_us)
                          : "the GC's side tables (card table, offset table, mark bitmaps), "
                            "estimated from the committed heap"));
     json_array_append_new(
-        parts, part("jvm_reserved", jvm_reserved,
-                    "anonymous memory committed in other reservations (mappings with an "
-                    "inaccessible part): the JVM's, and cached stacks of threads that ended"));
+        parts, part("reservations", reservations,
+                    "anonymous memory committed in reservations (mappings with an inaccessible "
+                    "part) no rule above claims: the JVM's own (GC, compiler), stacks of threads "
+                    "not located or ended (glibc caches them), other native reservations"));
     json_array_append_new(parts, part("leakbridge", agent, "the agent's own tables"));
     json_array_append_new(
         parts, part("tracked_mmap", tracked_mmap, "anonymous mappings at leakbridge's mmap sites"));
