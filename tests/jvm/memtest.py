@@ -82,6 +82,22 @@ class Grow:
             self.proc.wait()
 
 
+def around(env, tag, command, **kwargs):
+    """Runs MemoryGrow (Grow's keyword arguments), dumps with jcmd before and after `command`,
+    checks both sections and quits; returns (before, after, the command's output, the exit
+    report)."""
+    g = Grow(env, tag, **kwargs)
+    try:
+        before = g.dump()
+        check_section(before, "before")
+        out = g.do(command)
+        after = g.dump()
+        check_section(after, "after %s" % command)
+        return before, after, out, g.quit()
+    finally:
+        g.kill()
+
+
 def region(report, name):
     found = [r for r in report["memory"]["regions"] if r["name"] == name]
     check(len(found) == 1, "expected one region %s, found %d" % (name, len(found)))

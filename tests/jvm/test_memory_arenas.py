@@ -11,16 +11,7 @@ from memtest import MIB
 
 
 def test(env):
-    g = memtest.Grow(env, "arenas")
-    try:
-        before = g.dump()
-        memtest.check_section(before, "before")
-        g.do("fragment 16 5000 50")
-        after = g.dump()
-        memtest.check_section(after, "after fragmenting")
-        g.quit()
-    finally:
-        g.kill()
+    before, after, _, _ = memtest.around(env, "arenas", "fragment 16 5000 50")
     check("malloc-free-held" not in memtest.codes(before), "malloc-free-held before anything")
     mal = memtest.region(after, "malloc")
     grown = memtest.grew(before, after, "malloc")

@@ -9,16 +9,7 @@ from memtest import MIB
 
 
 def test(env):
-    g = memtest.Grow(env, "heap")
-    try:
-        before = g.dump()
-        memtest.check_section(before, "before")
-        g.do("heap 300")
-        after = g.dump()
-        memtest.check_section(after, "after 300 MiB of byte[]")
-        exit_report = g.quit()
-    finally:
-        g.kill()
+    before, after, _, exit_report = memtest.around(env, "heap", "heap 300")
     heap = memtest.region(after, "java_heap")
     check(heap["figures_from"] == "jmx", "jcmd dump figures from %r" % heap["figures_from"])
     check(heap["collector"] == "G1", "collector %r" % heap["collector"])

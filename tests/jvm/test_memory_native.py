@@ -12,17 +12,8 @@ COUNT, SIZE = 100000, 1237
 
 
 def test(env):
-    g = memtest.Grow(env, "native", options="sample=0")
-    try:
-        before = g.dump()
-        memtest.check_section(before, "before")
-        out = g.do("native %d" % COUNT)
-        check("kept %d" % COUNT in out, "MemoryGrow kept %s" % out)
-        after = g.dump()
-        memtest.check_section(after, "after the blocks")
-        g.quit()
-    finally:
-        g.kill()
+    before, after, out, _ = memtest.around(env, "native", "native %d" % COUNT, options="sample=0")
+    check("kept %d" % COUNT in out, "MemoryGrow kept %s" % out)
     blocks = COUNT * SIZE
     mal = memtest.region(after, "malloc")
     check(mal["allocator"] == "glibc", "allocator %r" % mal["allocator"])

@@ -11,16 +11,7 @@ THREADS = 500
 
 
 def test(env):
-    g = memtest.Grow(env, "threads")
-    try:
-        before = g.dump()
-        memtest.check_section(before, "before")
-        g.do("threads %d" % THREADS)
-        after = g.dump()
-        memtest.check_section(after, "after %d threads" % THREADS)
-        g.quit()
-    finally:
-        g.kill()
+    before, after, _, _ = memtest.around(env, "threads", "threads %d" % THREADS)
     b, a = memtest.region(before, "thread_stacks"), memtest.region(after, "thread_stacks")
     print("threads %d -> %d (located %d), stacks %.1f -> %.1f MiB" % (
         b["count"], a["count"], a["located"], b["rss_bytes"] / MIB, a["rss_bytes"] / MIB))
