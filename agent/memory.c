@@ -46,9 +46,12 @@ static uint64_t len_of(const struct lb_smaps_map *m)
     return m->end - m->start;
 }
 
-static bool in_range(uintptr_t a, uintptr_t lo, uintptr_t hi)
+/* Whether most of a mapping lies in [lo, hi): a range's first mapping may have merged with a
+ * neighbour of the same permissions (the heap's committed start with 64 KiB just below it). */
+static bool in_range(const struct lb_smaps_map *m, uintptr_t lo, uintptr_t hi)
 {
-    return hi > lo && a >= lo && a < hi;
+    uintptr_t a = m->start > lo ? m->start : lo, b = m->end < hi ? m->end : hi;
+    return hi > lo && b > a && (b - a) * 2 >= m->end - m->start;
 }
 
 static bool readable_private(const struct lb_smaps_map *m)
@@ -88,13 +91,13 @@ static void by_address(struct facts *f)
         const struct lb_smaps_map *m = &f->smaps.maps[i];
         uint8_t c = C_NONE;
         bool anon = lb_smaps_anonymous(m);
-        if (in_range(m->start, h->heap_start, h->heap_end) ||
+        if (in_range(m, h->heap_start, h->heap_end) ||
             (h->gc == LB_GC_Z && strncmp(m->name, "/memfd:java_heap", 16) == 0))
             c = C_HEAP;
-        else if (in_range(m->start, h->code_start, h->code_end) ||
+        else if (in_range(m, h->code_start, h->code_end) ||
                  (!h->code_end && anon && (m->prot & LB_SMAPS_X)))
             c = C_CODE;
-        else if (anon && in_range(m->start, f->class_start, f->class_end))
+        else if (anon && in_range(m, f->class_start, f->class_end))
             c = C_META;
         else if (strcmp(m->name, "[stack]") == 0)
             c = C_STACK;
@@ -107,7 +110,7 @@ static void by_address(struct facts *f)
         f->cls[i] = c;
         if (c == C_META)
             f->class_rss += m->rss;
-        if (c == C_FILE && in_range(m->start, h->cds_start, h->cds_end))
+        if (c == C_FILE && in_range(m, h->cds_start, h->cds_end))
             f->cds_rss += m->rss;
     }
     for (size_t s = 0; s < f->stacks.located; s++) {

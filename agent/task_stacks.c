@@ -48,9 +48,9 @@ static uintptr_t task_sp(int taskdir, const char *tid)
         return 0;
     memcpy(path, tid, len);
     memcpy(path + len, "/syscall", sizeof "/syscall");
-    for (int attempt = 0; attempt < 3; attempt++) {
+    for (int attempt = 0; attempt < 2; attempt++) {
         if (attempt)
-            sched_yield(); /* a thread on a CPU now is likely off it after a yield */
+            sched_yield();
         int fd = openat(taskdir, path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             return 0;
@@ -89,6 +89,9 @@ bool lb_task_stacks_read(struct lb_task_stacks *out)
     if (dir < 0)
         return false;
     char buf[16384];
+    /* Threads that were on a CPU are asked again once all others were: most are off it by then. */
+    char missed[64][24];
+    size_t nmissed = 0;
     for (;;) {
         long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
         if (n <= 0)
@@ -102,7 +105,14 @@ bool lb_task_stacks_read(struct lb_task_stacks *out)
             uintptr_t sp = task_sp(dir, d->d_name);
             if (sp)
                 add(out, sp);
+            else if (nmissed < 64 && strlen(d->d_name) < sizeof missed[0])
+                strcpy(missed[nmissed++], d->d_name);
         }
+    }
+    for (size_t i = 0; i < nmissed; i++) {
+        uintptr_t sp = task_sp(dir, missed[i]);
+        if (sp)
+            add(out, sp);
     }
     close(dir);
     return true;

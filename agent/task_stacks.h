@@ -1,7 +1,8 @@
 /* Where each thread's stack is: the stack pointer of every task of the process, from
  * /proc/self/task/TID/syscall (a blocked thread's registers: its next-to-last field). A thread
- * running on a CPU at that instant shows "running" and is asked once more; one still running is
- * counted but not located. (/proc/TID/stat's kstkesp is 0 for live threads on current kernels.) */
+ * running on a CPU at that instant shows "running" and is asked again after a yield and once
+ * more after all the others; one still running is counted but not located. (/proc/TID/stat's
+ * kstkesp is 0 for live threads on current kernels.) */
 #ifndef LB_TASK_STACKS_H
 #define LB_TASK_STACKS_H
 
