@@ -142,12 +142,16 @@ bool lb_allocator_arena_heap(uintptr_t start, uint64_t *rw_bytes)
 
 /* An mmapped chunk (malloc/malloc.c): prev_size 0, then its size with IS_MMAPPED (2) set and
  * the mapping's length. */
-uint64_t lb_allocator_mmapped_chunks(uintptr_t start, uintptr_t end)
+uint64_t lb_allocator_mmapped_chunks(uintptr_t start, uintptr_t end, const uint64_t *first)
 {
     uint64_t found = 0;
     for (uintptr_t p = start; p + 4096 <= end;) {
         uint64_t h[2];
-        if (!lb_peek(p, h, sizeof h) || h[0] != 0 || (h[1] & 7) != 2)
+        if (p == start && first)
+            memcpy(h, first, sizeof h);
+        else if (!lb_peek(p, h, sizeof h))
+            break;
+        if (h[0] != 0 || (h[1] & 7) != 2)
             break;
         uint64_t size = h[1] & ~(uint64_t)7;
         if (size < 4096 || size % 4096 || size > end - p)

@@ -42,7 +42,8 @@ const char *lb_allocator_name(enum lb_allocator_kind kind);
  * *rw_bytes is the part it made readable (the rest of the 64 MiB is reserved). */
 bool lb_allocator_arena_heap(uintptr_t start, uint64_t *rw_bytes);
 
-/* Bytes from start (up to end) that are glibc mmapped chunks, one after another. */
-uint64_t lb_allocator_mmapped_chunks(uintptr_t start, uintptr_t end);
+/* Bytes from start (up to end) that are glibc mmapped chunks, one after another; first, when not
+ * NULL, is the 16 bytes at start already read (lb_peek_batch), which spares reading them. */
+uint64_t lb_allocator_mmapped_chunks(uintptr_t start, uintptr_t end, const uint64_t *first);
 
 #endif

@@ -157,8 +157,10 @@ static json_t *memory_section(const struct lb_snapshot *snaps, size_t n, bool ja
     static struct lb_jmx jmx; /* under dump_lock; too large for the dumper's stack */
     JNIEnv *jni = java_allowed ? current_jni() : NULL;
     if (jni) {
+        uint64_t start = lb_clock_us();
         lb_jmx_read(jni, lb_hotspot_nmt_on(), &jmx);
         in.jmx = &jmx;
+        in.jmx_us = lb_clock_us() - start;
     }
     return lb_memory_section(&in);
 }

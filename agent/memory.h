@@ -24,6 +24,7 @@ struct lb_memory_input {
     uint64_t agent_bytes;        /* the agent's own mappings (arena.c) */
     const struct lb_jmx *jmx;    /* NULL where no Java code may run (exit, API, no dumper) */
     int jdk_major;               /* 17, 25...; 0 if unknown */
+    uint64_t jmx_us;             /* how long reading jmx took */
 };
 
 /* The section (a new reference), or NULL if /proc/self/smaps could not be read. */

@@ -43,6 +43,33 @@ bool lb_peek(uintptr_t addr, void *out, size_t len)
     return read_proc_mem(addr, out, len);
 }
 
+#define BATCH 1024 /* IOV_MAX */
+
+size_t lb_peek_batch(const uintptr_t *addrs, size_t n, size_t len, void *out)
+{
+    size_t done = 0;
+    while (done < n) {
+        size_t k = n - done < BATCH ? n - done : BATCH;
+        struct iovec local = {(char *)out + done * len, k * len}, remote[BATCH];
+        for (size_t i = 0; i < k; i++)
+            remote[i] = (struct iovec){(void *)addrs[done + i], len};
+        ssize_t got = atomic_load_explicit(&no_readv, memory_order_relaxed)
+                          ? -1
+                          : process_vm_readv(getpid(), &local, 1, remote, k, 0);
+        if (got < 0) {
+            /* One at a time, as lb_peek does (and its fallback to /proc/self/mem). */
+            for (size_t i = 0; i < k; i++, done++)
+                if (!lb_peek(addrs[done], (char *)out + done * len, len))
+                    return done;
+            continue;
+        }
+        done += (size_t)got / len;
+        if ((size_t)got < k * len)
+            return done;
+    }
+    return done;
+}
+
 uint64_t lb_peek_word(uintptr_t addr)
 {
     uint64_t v = 0;

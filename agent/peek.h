@@ -12,6 +12,11 @@
 /* Copies len bytes at addr into out; false if any of them is not readable. */
 bool lb_peek(uintptr_t addr, void *out, size_t len);
 
+/* Reads len bytes at each of n addresses into out (len bytes each, in order) in as few system
+ * calls as it can; returns how many of the first addresses were read whole (stops at the first
+ * one that is not readable). */
+size_t lb_peek_batch(const uintptr_t *addrs, size_t n, size_t len, void *out);
+
 /* The 64-bit word at addr, or 0 if it is not readable. */
 uint64_t lb_peek_word(uintptr_t addr);
 

@@ -88,7 +88,7 @@ static bool parse_header(char *line, struct lb_smaps_map *m)
     if (*p++ != '-')
         return false;
     m->end = hex(&p);
-    if (*p++ != ' ' || strlen(p) < 4)
+    if (*p++ != ' ' || !p[0] || !p[1] || !p[2] || !p[3])
         return false;
     m->prot = (uint8_t)((p[0] == 'r' ? LB_SMAPS_R : 0) | (p[1] == 'w' ? LB_SMAPS_W : 0) |
                         (p[2] == 'x' ? LB_SMAPS_X : 0));

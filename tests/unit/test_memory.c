@@ -150,6 +150,11 @@ START_TEST(test_peek_reads_mapped_memory_and_refuses_the_rest)
     ck_assert(!lb_peek((uintptr_t)p + 4090, out, 16)); /* runs into the unmapped page */
     ck_assert_uint_eq(lb_peek_word((uintptr_t)p + 4096), 0);
     ck_assert(!lb_peek(0, out, 1));
+    uintptr_t addrs[3] = {(uintptr_t)p, (uintptr_t)p + 4090, (uintptr_t)p + 4096};
+    char three[3][4];
+    ck_assert_uint_eq(lb_peek_batch(addrs, 3, 4, three), 2); /* the third is not mapped */
+    ck_assert(memcmp(three[1], "abcd", 4) == 0);
+    ck_assert_uint_eq(lb_peek_batch(addrs + 2, 1, 4, three), 0);
     munmap(p, 4096);
 }
 END_TEST
@@ -184,10 +189,11 @@ START_TEST(test_arena_heap_and_mmapped_chunks_are_recognised_by_their_headers)
     c[1] = 3 * 4096 | 2;
     c = (uint64_t *)(h + 3 * 4096);
     c[1] = 2 * 4096 | 2;
-    ck_assert_uint_eq(lb_allocator_mmapped_chunks(h, h + (1 << 20)), 5 * 4096);
+    ck_assert_uint_eq(lb_allocator_mmapped_chunks(h, h + (1 << 20), NULL), 5 * 4096);
     c[1] = 2 * 4096 | 3; /* PREV_INUSE: an arena chunk, not an mmapped one */
-    ck_assert_uint_eq(lb_allocator_mmapped_chunks(h, h + (1 << 20)), 3 * 4096);
-    ck_assert_uint_eq(lb_allocator_mmapped_chunks(h, h + 2 * 4096), 0); /* longer than the map */
+    ck_assert_uint_eq(lb_allocator_mmapped_chunks(h, h + (1 << 20), NULL), 3 * 4096);
+    ck_assert_uint_eq(lb_allocator_mmapped_chunks(h, h + 2 * 4096, NULL),
+                      0); /* longer than the map */
     munmap(raw, 2 * heap);
 }
 END_TEST
