@@ -15,11 +15,14 @@ static bool failed(JNIEnv *jni)
     return false;
 }
 
+/* Each helper deletes the local references it makes but returns, so that a loop over beans
+ * stays within its frame's capacity (-Xcheck:jni counts them). */
 static jobject call_static(JNIEnv *jni, const char *cls, const char *name, const char *sig)
 {
     jclass c = (*jni)->FindClass(jni, cls);
     jmethodID m = c ? (*jni)->GetStaticMethodID(jni, c, name, sig) : NULL;
     jobject r = m ? (*jni)->CallStaticObjectMethod(jni, c, m) : NULL;
+    (*jni)->DeleteLocalRef(jni, c);
     return failed(jni) ? NULL : r;
 }
 
@@ -30,6 +33,7 @@ static jobject call(JNIEnv *jni, jobject obj, const char *name, const char *sig)
     jclass c = (*jni)->GetObjectClass(jni, obj);
     jmethodID m = c ? (*jni)->GetMethodID(jni, c, name, sig) : NULL;
     jobject r = m ? (*jni)->CallObjectMethod(jni, obj, m) : NULL;
+    (*jni)->DeleteLocalRef(jni, c);
     return failed(jni) ? NULL : r;
 }
 
@@ -40,6 +44,7 @@ static int64_t call_long(JNIEnv *jni, jobject obj, const char *name)
     jclass c = (*jni)->GetObjectClass(jni, obj);
     jmethodID m = c ? (*jni)->GetMethodID(jni, c, name, "()J") : NULL;
     jlong r = m ? (*jni)->CallLongMethod(jni, obj, m) : -1;
+    (*jni)->DeleteLocalRef(jni, c);
     return failed(jni) ? -1 : (int64_t)r;
 }
 
@@ -62,10 +67,10 @@ static bool name_is(JNIEnv *jni, jobject bean, const char *want, bool prefix)
 {
     jstring s = call(jni, bean, "getName", "()Ljava/lang/String;");
     const char *name = s ? (*jni)->GetStringUTFChars(jni, s, NULL) : NULL;
-    if (!name)
-        return false;
-    bool yes = prefix ? strncmp(name, want, strlen(want)) == 0 : strcmp(name, want) == 0;
-    (*jni)->ReleaseStringUTFChars(jni, s, name);
+    bool yes = name && (prefix ? strncmp(name, want, strlen(want)) == 0 : strcmp(name, want) == 0);
+    if (name)
+        (*jni)->ReleaseStringUTFChars(jni, s, name);
+    (*jni)->DeleteLocalRef(jni, s);
     return yes;
 }
 
@@ -76,6 +81,10 @@ static void pools(JNIEnv *jni, struct lb_jmx *j)
     jobject array = call(jni, list, "toArray", "()[Ljava/lang/Object;");
     jsize n = array ? (*jni)->GetArrayLength(jni, array) : 0;
     for (jsize i = 0; i < n; i++) {
+        if ((*jni)->PushLocalFrame(jni, 16) != 0) {
+            failed(jni);
+            return;
+        }
         jobject bean = (*jni)->GetObjectArrayElement(jni, array, i);
         int64_t used, committed;
         jobject u = call(jni, bean, "getUsage", "()Ljava/lang/management/MemoryUsage;");
@@ -90,8 +99,7 @@ static void pools(JNIEnv *jni, struct lb_jmx *j)
             add(&j->code_used, used);
             add(&j->code_committed, committed);
         }
-        (*jni)->DeleteLocalRef(jni, u);
-        (*jni)->DeleteLocalRef(jni, bean);
+        (*jni)->PopLocalFrame(jni, NULL);
     }
 }
 
@@ -108,13 +116,17 @@ static void buffer_pools(JNIEnv *jni, struct lb_jmx *j)
     jobject array = call(jni, list, "toArray", "()[Ljava/lang/Object;");
     jsize n = array ? (*jni)->GetArrayLength(jni, array) : 0;
     for (jsize i = 0; i < n; i++) {
+        if ((*jni)->PushLocalFrame(jni, 16) != 0) {
+            failed(jni);
+            return;
+        }
         jobject bean = (*jni)->GetObjectArrayElement(jni, array, i);
         bool direct = name_is(jni, bean, "direct", false);
         if (direct || name_is(jni, bean, "mapped", false)) {
             *(direct ? &j->direct_count : &j->mapped_count) = call_long(jni, bean, "getCount");
             *(direct ? &j->direct_bytes : &j->mapped_bytes) = call_long(jni, bean, "getMemoryUsed");
         }
-        (*jni)->DeleteLocalRef(jni, bean);
+        (*jni)->PopLocalFrame(jni, NULL);
     }
 }
 
