@@ -137,14 +137,29 @@ static bool unclaimed_rw(const struct facts *f, size_t i)
  * mapping, read in batches (one system call per 1,024 mappings, not one per mapping). */
 static void glibc_by_address(struct facts *f)
 {
+    /* An arena heap that filled its 64 MiB may have merged with a neighbour of the same
+     * permissions: every 64 MiB-aligned address inside a mapping is a candidate, and the
+     * mapping is malloc's when most of it is arena heap. */
+    const uintptr_t span = LB_ALLOCATOR_ARENA_HEAP;
     for (size_t i = 0; i < f->smaps.n; i++) {
-        uint64_t rw;
-        if (!unclaimed_rw(f, i) || f->smaps.maps[i].start % LB_ALLOCATOR_ARENA_HEAP ||
-            !lb_allocator_arena_heap(f->smaps.maps[i].start, &rw))
+        if (!unclaimed_rw(f, i))
             continue;
-        f->arena_heaps++;
-        uintptr_t end = f->smaps.maps[i].start + LB_ALLOCATOR_ARENA_HEAP;
-        for (size_t k = i; k < f->smaps.n && f->smaps.maps[k].start < end; k++)
+        const struct lb_smaps_map *m = &f->smaps.maps[i];
+        uint64_t covered = 0, rw;
+        uintptr_t last_end = 0;
+        for (uintptr_t a = (m->start + span - 1) & ~(span - 1); a >= m->start && a < m->end;
+             a += span) {
+            if (!lb_allocator_arena_heap(a, &rw))
+                continue;
+            f->arena_heaps++;
+            covered += (m->end - a < span ? m->end - a : span);
+            last_end = a + span;
+        }
+        if (!covered || covered * 2 < len_of(m))
+            continue;
+        f->cls[i] = C_MALLOC;
+        /* The heap's reserved tail: the mappings that start inside it. */
+        for (size_t k = i + 1; k < f->smaps.n && f->smaps.maps[k].start < last_end; k++)
             if (f->cls[k] == C_NONE && lb_smaps_anonymous(&f->smaps.maps[k]))
                 f->cls[k] = C_MALLOC;
     }
