@@ -82,20 +82,27 @@ class Grow:
             self.proc.wait()
 
 
-def around(env, tag, command, **kwargs):
-    """Runs MemoryGrow (Grow's keyword arguments), dumps with jcmd before and after `command`,
-    checks both sections and quits; returns (before, after, the command's output, the exit
+def steps(env, tag, commands, **kwargs):
+    """Runs MemoryGrow (Grow's keyword arguments), dumps with jcmd first and after each command,
+    checks every section and quits; returns (the reports, the commands' outputs, the exit
     report)."""
     g = Grow(env, tag, **kwargs)
     try:
-        before = g.dump()
-        check_section(before, "before")
-        out = g.do(command)
-        after = g.dump()
-        check_section(after, "after %s" % command)
-        return before, after, out, g.quit()
+        reports, outputs = [g.dump()], []
+        check_section(reports[0], "first")
+        for command in commands:
+            outputs.append(g.do(command))
+            reports.append(g.dump())
+            check_section(reports[-1], "after %s" % command)
+        return reports, outputs, g.quit()
     finally:
         g.kill()
+
+
+def around(env, tag, command, **kwargs):
+    """steps with one command: (before, after, its output, the exit report)."""
+    (before, after), (out,), exit_report = steps(env, tag, [command], **kwargs)
+    return before, after, out, exit_report
 
 
 def region(report, name):

@@ -1,7 +1,8 @@
 """The heap's growth is the heap's: MemoryGrow keeps 300 MiB of byte[] under -Xmx1g between two
 jcmd dumps; java_heap's RSS grows by at least 250 MiB and its used bytes (the MemoryMXBean's, on
 the dumper thread) by as much, no other region grows by more than 40 MiB, and at most 10% of RSS
-is unexplained in every report, the exit report included (figures from perf data there)."""
+is unexplained in every report, the exit report included (figures from perf data there). With
+-Xms1g the heap is committed to its maximum from the start: the finding heap-at-max says so."""
 import lbtest
 import memtest
 from lbtest import check
@@ -29,6 +30,12 @@ def test(env):
     check(memtest.region(exit_report, "java_heap")["rss_bytes"] >= 250 * MIB,
           "exit report: java_heap %d" % memtest.region(exit_report, "java_heap")["rss_bytes"])
     check(m["rss_bytes"] > 300 * MIB, "exit report rss %d" % m["rss_bytes"])
+    check("heap-at-max" not in memtest.codes(after), "heap-at-max below -Xmx")
+    (at_max,), _, _ = memtest.steps(env, "at-max", [], jvm_args=["-Xms1g"])
+    found = [f for f in at_max["memory"]["findings"] if f["code"] == "heap-at-max"]
+    check(len(found) == 1 and found[0]["figures"]["max_bytes"] == 1 << 30,
+          "findings with -Xms1g: %s" % at_max["memory"]["findings"])
+    print(found[0]["message"])
 
 
 if __name__ == "__main__":

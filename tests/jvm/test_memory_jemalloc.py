@@ -19,20 +19,9 @@ COUNT, SIZE = 100000, 1237
 def test(env):
     if not os.path.isfile(lbtest.JEMALLOC):
         lbtest.skip("%s missing: apt-get install libjemalloc2" % lbtest.JEMALLOC)
-    g = memtest.Grow(env, "jemalloc", options="sample=0",
-                     env_vars={"LD_PRELOAD": lbtest.JEMALLOC})
-    try:
-        before = g.dump()
-        memtest.check_section(before, "before")
-        g.do("native %d" % COUNT)
-        after = g.dump()
-        memtest.check_section(after, "after the blocks")
-        g.do("fragment 16 5000 50")
-        fragmented = g.dump()
-        memtest.check_section(fragmented, "after fragmenting")
-        g.quit()
-    finally:
-        g.kill()
+    (before, after, fragmented), _, _ = memtest.steps(
+        env, "jemalloc", ["native %d" % COUNT, "fragment 16 5000 50"], options="sample=0",
+        env_vars={"LD_PRELOAD": lbtest.JEMALLOC})
     mal = memtest.region(after, "malloc")
     check(mal["allocator"] == "jemalloc", "allocator %r" % mal["allocator"])
     check("jemalloc" in mal and mal["jemalloc"]["resident"] > 0, "no jemalloc stats: %s" % mal)
