@@ -23,3 +23,10 @@ uint64_t lb_clock_ms(void)
 {
     return coarse_ms() - origin_ms;
 }
+
+uint64_t lb_clock_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}

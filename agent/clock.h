@@ -13,6 +13,9 @@ void lb_clock_start(void);
 /* Milliseconds since lb_clock_start, from a clock that costs a few nanoseconds. */
 uint64_t lb_clock_ms(void);
 
+/* Microseconds of the monotonic clock (a system call's worth, for timing a dump's parts). */
+uint64_t lb_clock_us(void);
+
 /* GCs finished so far: gc.c counts them in the GarbageCollectionFinish event. */
 extern _Atomic uint32_t lb_clock_gc_epoch;
 

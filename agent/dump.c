@@ -16,13 +16,17 @@
 #include "frame_json.h"
 #include "gc.h"
 #include "json_text.h"
+#include "hotspot.h"
 #include "leakbridge/output_path.h"
+#include "leakbridge/report_format.h"
 #include "leakbridge/state_file.h"
 #include "leakbridge/units.h"
 #include "leakbridge/version.h"
 #include "live_table.h"
+#include "jmx.h"
 #include "log.h"
 #include "memory_limit.h"
+#include "memory.h"
 #include "report.h"
 #include "report_writer.h"
 #include "runtime.h"
@@ -140,6 +144,30 @@ static bool lock_for(enum lb_dump_reason reason)
     return false;
 }
 
+/* The memory section. JMX figures (Java code) only on the dumper thread: the exit report runs
+ * in VMDeath on an application thread, and the Java API's dump on the caller's. */
+static json_t *memory_section(const struct lb_snapshot *snaps, size_t n, bool java_allowed)
+{
+    struct lb_memory_input in = {.agent_bytes = lb_arena_mapped_bytes(),
+                                 .jdk_major = atoi(lb_runtime.jvm_version)};
+    for (size_t i = 0; snaps && i < n; i++) {
+        unsigned kind = snaps[i].site->kind;
+        if (kind == LB_KIND_MALLOC || kind == LB_KIND_DIRECT_BUFFER || kind == LB_KIND_UNSAFE)
+            in.tracked_bytes += snaps[i].live_bytes;
+        else if (kind == LB_KIND_MMAP)
+            in.tracked_mmap_bytes += snaps[i].live_bytes;
+    }
+    static struct lb_jmx jmx; /* under dump_lock; too large for the dumper's stack */
+    JNIEnv *jni = java_allowed ? current_jni() : NULL;
+    if (jni) {
+        uint64_t start = lb_clock_us();
+        lb_jmx_read(jni, lb_hotspot_nmt_on(), &jmx);
+        in.jmx = &jmx;
+        in.jmx_us = lb_clock_us() - start;
+    }
+    return lb_memory_section(&in);
+}
+
 /* The report's "memory_limit": the limit the process lives under and its usage now. */
 static json_t *limit_json(void)
 {
@@ -163,7 +191,7 @@ static json_t *limit_json(void)
 }
 
 static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force_gc, char *written,
-                 size_t written_len, json_t *watermark)
+                 size_t written_len, json_t *watermark, bool java_allowed)
 {
     if (!lock_for(reason)) {
         json_decref(watermark);
@@ -224,6 +252,7 @@ static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
+    json_t *memory = memory_section(snaps, n, java_allowed);
     struct lb_frame_json *java = lb_frame_json_new();
     struct lb_report_meta meta = {
         .reason = lb_dump_reason_name(reason),
@@ -242,6 +271,7 @@ static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force
         .leak_window = window_json,
         .memory_limit = limit_json(),
         .watermark = watermark,
+        .memory = memory,
         .previous_sequence = previous,
     };
     json_t *report =
@@ -253,6 +283,7 @@ static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force
         json_decref(meta.leak_window);
         json_decref(meta.memory_limit);
         json_decref(meta.watermark);
+        json_decref(meta.memory);
     }
     watermark = NULL; /* the report has it */
     lb_frame_json_free(java);
@@ -286,15 +317,20 @@ void lb_dump_check_output(void)
 bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool force_gc,
                    char *written, size_t written_len)
 {
-    return dump(reason, path_wanted, force_gc, written, written_len, NULL);
+    return dump(reason, path_wanted, force_gc, written, written_len, NULL, false);
 }
 
 bool lb_dump_watermark(json_t *watermark)
 {
-    return dump(LB_DUMP_WATERMARK, NULL, false, NULL, 0, watermark);
+    return dump(LB_DUMP_WATERMARK, NULL, false, NULL, 0, watermark, true);
 }
 
 bool lb_dump(enum lb_dump_reason reason)
 {
-    return lb_dump_write(reason, NULL, false, NULL, 0);
+    return dump(reason, NULL, false, NULL, 0, NULL, false);
+}
+
+bool lb_dump_on_dumper_thread(enum lb_dump_reason reason)
+{
+    return dump(reason, NULL, false, NULL, 0, NULL, true);
 }

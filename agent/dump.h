@@ -27,6 +27,10 @@ const char *lb_dump_reason_name(enum lb_dump_reason reason);
  * progress, then gives up with one line: the JVM's exit never hangs on the agent. */
 bool lb_dump(enum lb_dump_reason reason);
 
+/* As lb_dump, from the agent's dumper thread, where Java code may run: the memory section adds
+ * the JVM's management beans' figures (and NMT's summary when NMT is on). */
+bool lb_dump_on_dumper_thread(enum lb_dump_reason reason);
+
 /* As lb_dump, to path instead of the output option's pattern when path is not NULL; with
  * gc=on (or force_gc) first forces a GC (gc.h). On success copies the absolute path written
  * into written (if not NULL). */

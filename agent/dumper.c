@@ -70,7 +70,7 @@ static void JNICALL dumper_main(jvmtiEnv *jvmti, JNIEnv *jni, void *arg)
         }
         if (reason >= 0) {
             pthread_mutex_unlock(&request_lock);
-            lb_dump((enum lb_dump_reason)reason);
+            lb_dump_on_dumper_thread((enum lb_dump_reason)reason);
             pthread_mutex_lock(&request_lock);
             continue;
         }

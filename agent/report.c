@@ -124,6 +124,9 @@ json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_snapshot *s
     if (meta->previous_sequence)
         json_object_set_new(report, "previous_sequence",
                             json_integer((json_int_t)meta->previous_sequence));
+    /* Where the RSS is comes first: half the incidents are answered there. */
+    if (meta->memory)
+        json_object_set_new(report, "memory", meta->memory);
     json_object_set_new(report, "jvm",
                         json_pack("{s:o,s:o,s:o}", "version", lb_json_text(meta->jvm_version),
                                   "vendor", lb_json_text(meta->jvm_vendor), "name",

@@ -28,6 +28,7 @@ struct lb_report_meta {
     json_t *leak_window;        /* reference stolen; can this report hold leak-suspect, or NULL */
     json_t *memory_limit;       /* reference stolen; the memory limit and usage, or NULL */
     json_t *watermark;          /* reference stolen; the threshold a watermark dump crossed */
+    json_t *memory;             /* reference stolen; where the RSS is (memory.h), or NULL */
     unsigned previous_sequence; /* the report growth is measured against; 0: none */
 };
 

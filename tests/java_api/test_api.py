@@ -1,7 +1,9 @@
 """The Java API under the agent (sample=0): liveSince counts only what was allocated after the
 mark (two buffers before it are never reported), a dropped direct buffer is live before the
 forced GC and gone after it, the kept ones have exact bytes, count and frames, the malloc filter
-finds nothing, and dump(Path) writes a valid report with reason "api" to that path."""
+finds nothing, and dump(Path) writes a valid report with reason "api" to that path; its memory
+section runs no Java code on the caller's thread (figures from perf data, no jmx_us) and its
+direct buffers are among what malloc's tracked_bytes counts."""
 import os
 
 import jtest
@@ -40,6 +42,14 @@ def test(env):
     kept = jtest.lbtest.sites_with_method(report, "ApiProgram", "keepBuffers")
     check(sum(s["live_count"] for s in kept) == 5,
           "the API dump should show the 5 kept buffers: %s" % [jtest.lbtest.describe(s) for s in kept])
+    memory = report["memory"]
+    heap = [r for r in memory["regions"] if r["name"] == "java_heap"][0]
+    check(heap["figures_from"] == "perf_data" and "jmx_us" not in memory,
+          "the API dump ran Java code on the caller's thread: %s" % heap["figures_from"])
+    mal = [r for r in memory["regions"] if r["name"] == "malloc"][0]
+    kept_bytes = sum(s["live_bytes"] for s in kept)
+    check(mal["tracked_bytes"] >= kept_bytes, "tracked_bytes %d, the kept buffers %d" % (
+        mal["tracked_bytes"], kept_bytes))
     check("leakbridge: report written to %s (api)" % out in p.stderr,
           "no stderr line for the API dump")
 
