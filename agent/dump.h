@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Why a report was written: its "reason" field. */
 enum lb_dump_reason {
@@ -14,9 +15,10 @@ enum lb_dump_reason {
     LB_DUMP_INTERVAL, /* interval= */
     LB_DUMP_API,      /* io.leakbridge.LeakBridge.dump */
     LB_DUMP_ATTACH,   /* a second agent_load into this JVM */
+    LB_DUMP_MXBEAN,   /* the dump() operation of the MXBean (mxbean.h) */
 };
 
-/* "exit", "jcmd", "interval", "api", "attach". */
+/* "exit", "jcmd", "interval", "api", "attach", "mxbean". */
 const char *lb_dump_reason_name(enum lb_dump_reason reason);
 
 /* Writes one report now, to the output option's pattern. Allocating threads go on meanwhile.
@@ -30,6 +32,14 @@ bool lb_dump(enum lb_dump_reason reason);
  * into written (if not NULL). */
 bool lb_dump_write(enum lb_dump_reason reason, const char *path, bool force_gc, char *written,
                    size_t written_len);
+
+/* The live bytes the site with this id had in the last dump, which growth is measured against,
+ * and that dump's sequence number; false before the first dump (a site new since then had 0).
+ * Takes a lock a dump holds only while it judges growth, never while it forces a GC or writes. */
+bool lb_dump_previous_live(uint32_t site_id, uint64_t *live_bytes, unsigned *sequence);
+
+/* The absolute path of the last report written, or "" when none was yet. */
+void lb_dump_last_path(char *out, size_t len);
 
 /* Says in one line, when the agent starts, that reports cannot be written where output=
  * points (no such directory, not writable, a directory itself), rather than only at the first
