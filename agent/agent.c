@@ -20,6 +20,7 @@
 #include "leakbridge/state_file.h"
 #include "libraries.h"
 #include "log.h"
+#include "mxbean.h"
 #include "sampler.h"
 #include "stacks.h"
 #include "tracker.h"
@@ -87,6 +88,7 @@ static void JNICALL on_class_prepare(jvmtiEnv *jvmti, JNIEnv *jni, jthread threa
     (void)thread;
     lb_stacks_prepare_class(jvmti, klass);
     lb_java_api_prepare(jvmti, jni, klass);
+    lb_mxbean_prepare(jvmti, jni, klass);
 }
 
 static void read_property(jvmtiEnv *jvmti, const char *key, char *out, size_t len)
@@ -125,6 +127,7 @@ static void go_live(jvmtiEnv *jvmti, JNIEnv *jni)
     }
     atomic_store(&lb_runtime.phase, LB_PHASE_LIVE);
     lb_dumper_start(jvmti, jni);
+    lb_mxbean_start(jvmti, jni);
 }
 
 static void JNICALL on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread)
