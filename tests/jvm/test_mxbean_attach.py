@@ -1,6 +1,7 @@
 """The MXBean when the agent is loaded into a running JVM (jcmd JVMTI.agent_load) whose
 platform MBeanServer exists already: the dumper thread registers it at once, and it counts
-what was allocated after the attach (5 direct buffers of 100,000 B)."""
+what was allocated after the attach (5 direct buffers of 100,000 B). Under -Xcheck:jni, with no
+JNI warning (the task looks through every loaded class, a local reference each)."""
 import os
 import subprocess
 
@@ -11,7 +12,8 @@ from lbtest import check
 
 def test(env):
     go = os.path.join(env.work, "go")
-    jvm_args = ["-XX:+EnableDynamicAgentLoading"] if lbtest.jdk_major(env) >= 21 else []
+    jvm_args = ["-Xcheck:jni"] + (
+        ["-XX:+EnableDynamicAgentLoading"] if lbtest.jdk_major(env) >= 21 else [])
     cmd = [env.java, "-Xmx512m"] + jvm_args + [
         "-cp", env.classes, "MXBeanRead", "attach", mxbeantest.mapped_file(env), go]
     print("$ " + " ".join(cmd), flush=True)
@@ -33,6 +35,8 @@ def test(env):
     check(proc.returncode == 0, "MXBeanRead attach exited %d" % proc.returncode)
     check("LiveBytesDirectBuffer=500000" in out.splitlines(),
           "after the attach the MXBean does not count the 500000 B of buffers: %r" % out)
+    warnings = [l for l in (out + err).splitlines() if "JNI" in l and "WARNING" in l]
+    check(not warnings, "JNI warnings under -Xcheck:jni: %s" % warnings)
     check("the MXBean io.leakbridge" not in err, "the agent said something about the MXBean: %r" % err)
 
 
