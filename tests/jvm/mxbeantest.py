@@ -80,8 +80,9 @@ def listening_ports(pid):
 
 
 def container_memory():
-    """(limit, usage) as the agent documents reading them (cgroup v1 if /proc/self/cgroup has a
-    memory controller, else v2), -1 when unknown; for comparison, written apart from the agent."""
+    """(limit, usage file) as the agent documents reading them (cgroup v1 if /proc/self/cgroup
+    has a memory controller, else v2): the limit -1 when unknown, the file None when there is
+    none; for comparison, written apart from the agent."""
     v1 = v2 = None
     with open("/proc/self/cgroup") as f:
         for line in f:
@@ -105,14 +106,15 @@ def container_memory():
 
     if v1 is not None:
         d = directory("/sys/fs/cgroup/memory", v1, "memory.usage_in_bytes")
-        usage = number(os.path.join(d, "memory.usage_in_bytes"))
+        usage = os.path.join(d, "memory.usage_in_bytes")
         limit = number(os.path.join(d, "memory.limit_in_bytes"))
         return (limit if limit is not None and limit < 1 << 62 else -1,
-                usage if usage is not None else -1)
+                usage if number(usage) is not None else None)
     if v2 is None:
-        return -1, -1
+        return -1, None
     d = directory("/sys/fs/cgroup", v2, "memory.current")
-    usage = number(os.path.join(d, "memory.current"))
+    usage = os.path.join(d, "memory.current")
+    usage = usage if number(usage) is not None else None
     limits = []
     while True:
         n = number(os.path.join(d, "memory.max"))
@@ -121,4 +123,4 @@ def container_memory():
         if d == "/sys/fs/cgroup":
             break
         d = os.path.dirname(d)
-    return (min(limits) if limits else -1), (usage if usage is not None else -1)
+    return (min(limits) if limits else -1), usage

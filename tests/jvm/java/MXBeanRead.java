@@ -21,7 +21,9 @@ import javax.management.ObjectName;
  *   figures FILE   waits for the MXBean, reads every attribute and invokes dump() once to warm
  *                  up, then prints every attribute as "A.NAME=VALUE" (TopSites as
  *                  "A.TopSites.I=LINE"), invokes dump() ("dump=PATH") and prints them again as
- *                  "B.NAME=VALUE"; "attribute=NAME TYPE" for each attribute the MBeanInfo has
+ *                  "B.NAME=VALUE"; "attribute=NAME TYPE" for each attribute the MBeanInfo has;
+ *                  with a third argument, a file, "usage=FILE ATTRIBUTE FILE": the file read right
+ *                  before and right after the UsageBytes attribute
  *   serve FILE     holds the memory, makes the platform MBeanServer unless a JMX agent already
  *                  did, waits for the MXBean, prints "ready pid=PID" and waits for a line on stdin
  *   untouched FILE holds the memory, never touches JMX, sleeps 2 s and prints
@@ -144,6 +146,13 @@ public class MXBeanRead {
         print(server, "A");
         System.out.println("dump=" + server.invoke(name, "dump", null, null));
         print(server, "B");
+        if (args.length > 2) { // the cgroup's usage file, read right before and after the attribute
+            java.nio.file.Path usage = java.nio.file.Paths.get(args[2]);
+            String before = new String(java.nio.file.Files.readAllBytes(usage)).trim();
+            Object attribute = server.getAttribute(name, "UsageBytes");
+            String after = new String(java.nio.file.Files.readAllBytes(usage)).trim();
+            System.out.println("usage=" + before + " " + attribute + " " + after);
+        }
     }
 
 }
