@@ -21,6 +21,7 @@
 #include "libraries.h"
 #include "log.h"
 #include "memory_limit.h"
+#include "mxbean.h"
 #include "sampler.h"
 #include "stacks.h"
 #include "tracker.h"
@@ -88,6 +89,7 @@ static void JNICALL on_class_prepare(jvmtiEnv *jvmti, JNIEnv *jni, jthread threa
     (void)thread;
     lb_stacks_prepare_class(jvmti, klass);
     lb_java_api_prepare(jvmti, jni, klass);
+    lb_mxbean_prepare(jvmti, jni, klass);
 }
 
 static void read_property(jvmtiEnv *jvmti, const char *key, char *out, size_t len)
@@ -126,6 +128,7 @@ static void go_live(jvmtiEnv *jvmti, JNIEnv *jni)
     }
     atomic_store(&lb_runtime.phase, LB_PHASE_LIVE);
     lb_dumper_start(jvmti, jni);
+    lb_mxbean_start(jvmti, jni);
 }
 
 static void JNICALL on_vm_init(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread)

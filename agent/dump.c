@@ -40,7 +40,8 @@
 
 const char *lb_dump_reason_name(enum lb_dump_reason reason)
 {
-    static const char *const names[] = {"exit", "jcmd", "interval", "api", "attach", "watermark"};
+    static const char *const names[] = {"exit",   "jcmd",      "interval", "api",
+                                        "attach", "watermark", "mxbean"};
     return (unsigned)reason < sizeof names / sizeof names[0] ? names[reason] : "unknown";
 }
 
@@ -48,6 +49,11 @@ const char *lb_dump_reason_name(enum lb_dump_reason reason)
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned dump_sequence;
 static struct lb_site_status_history history;
+/* Guards history and last_path for readers outside a dump (the MXBean); a dump holds it only
+ * while it judges growth and when it notes the path it wrote, so a reader never waits for a
+ * forced GC or a write. */
+static pthread_mutex_t history_lock = PTHREAD_MUTEX_INITIALIZER;
+static char last_path[LB_OUTPUT_MAX + PATH_MAX + 2];
 
 static json_t *agent_facts(uint64_t held_us)
 {
@@ -243,8 +249,10 @@ static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force
     json_t *window_json = NULL;
     if (snaps) {
         struct lb_site_status_window window;
+        pthread_mutex_lock(&history_lock);
         lb_site_status_judge(&history, snaps, n, seq, uptime, lb_runtime.options.leak_window_ms,
                              lb_runtime.options.sample, &window);
+        pthread_mutex_unlock(&history_lock);
         window_json = json_pack("{s:I,s:I,s:i,s:b}", "window_ms", (json_int_t)window.window_ms,
                                 "observed_ms", (json_int_t)window.observed_ms, "reports",
                                 (int)window.reports, "decidable", window.decidable);
@@ -295,6 +303,9 @@ static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force
     ok = lb_report_writer_write(report, path, err, sizeof err);
     if (ok) {
         say_written(report, shown, reason, lb_clock_ms() - started);
+        pthread_mutex_lock(&history_lock);
+        snprintf(last_path, sizeof last_path, "%s", shown);
+        pthread_mutex_unlock(&history_lock);
         if (written)
             snprintf(written, written_len, "%s", shown);
     } else {
@@ -305,6 +316,23 @@ out:
     json_decref(watermark); /* NULL once the report took it */
     pthread_mutex_unlock(&dump_lock);
     return ok;
+}
+
+bool lb_dump_previous_live(uint32_t site_id, uint64_t *live_bytes, unsigned *sequence)
+{
+    pthread_mutex_lock(&history_lock);
+    bool known = history.sequence != 0;
+    *live_bytes = known && site_id < history.cap ? history.by_id[site_id].live_bytes : 0;
+    *sequence = history.sequence;
+    pthread_mutex_unlock(&history_lock);
+    return known;
+}
+
+void lb_dump_last_path(char *out, size_t len)
+{
+    pthread_mutex_lock(&history_lock);
+    snprintf(out, len, "%s", last_path);
+    pthread_mutex_unlock(&history_lock);
 }
 
 void lb_dump_check_output(void)

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Why a report was written: its "reason" field. */
 enum lb_dump_reason {
@@ -16,9 +17,10 @@ enum lb_dump_reason {
     LB_DUMP_API,       /* io.leakbridge.LeakBridge.dump */
     LB_DUMP_ATTACH,    /* a second agent_load into this JVM */
     LB_DUMP_WATERMARK, /* memory use crossed a dump_at or dump_at_bytes threshold */
+    LB_DUMP_MXBEAN,    /* the dump() operation of the MXBean (mxbean.h) */
 };
 
-/* "exit", "jcmd", "interval", "api", "attach", "watermark". */
+/* "exit", "jcmd", "interval", "api", "attach", "watermark", "mxbean". */
 const char *lb_dump_reason_name(enum lb_dump_reason reason);
 
 /* Writes one report now, to the output option's pattern. Allocating threads go on meanwhile.
@@ -39,6 +41,14 @@ bool lb_dump_write(enum lb_dump_reason reason, const char *path, bool force_gc, 
 
 /* As lb_dump(LB_DUMP_WATERMARK), the report carrying watermark (watermark.h; reference stolen). */
 bool lb_dump_watermark(json_t *watermark);
+
+/* The live bytes the site with this id had in the last dump, which growth is measured against,
+ * and that dump's sequence number; false before the first dump (a site new since then had 0).
+ * Takes a lock a dump holds only while it judges growth, never while it forces a GC or writes. */
+bool lb_dump_previous_live(uint32_t site_id, uint64_t *live_bytes, unsigned *sequence);
+
+/* The absolute path of the last report written, or "" when none was yet. */
+void lb_dump_last_path(char *out, size_t len);
 
 /* Says in one line, when the agent starts, that reports cannot be written where output=
  * points (no such directory, not writable, a directory itself), rather than only at the first

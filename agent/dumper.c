@@ -18,6 +18,9 @@ static pthread_mutex_t request_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t request_cond;
 static unsigned pending_jcmd, pending_attach;
 static bool stopping, running;
+static lb_dumper_task_fn task; /* when it runs next (lb_clock_ms), and how often it was set */
+static uint64_t task_at;
+static unsigned task_set;
 
 static struct timespec monotonic_after(uint64_t ms)
 {
@@ -46,8 +49,6 @@ static void new_site(void)
 
 static void JNICALL dumper_main(jvmtiEnv *jvmti, JNIEnv *jni, void *arg)
 {
-    (void)jvmti;
-    (void)jni;
     (void)arg;
     uint64_t interval = lb_runtime.options.interval_ms;
     uint64_t next = interval ? lb_clock_ms() + interval : 0;
@@ -91,11 +92,26 @@ static void JNICALL dumper_main(jvmtiEnv *jvmti, JNIEnv *jni, void *arg)
             pthread_mutex_lock(&request_lock);
             continue;
         }
-        if (interval || watching) {
+        if (task && lb_clock_ms() >= task_at) {
+            lb_dumper_task_fn fn = task;
+            unsigned set = task_set;
+            pthread_mutex_unlock(&request_lock);
+            uint64_t again = fn(jvmti, jni);
+            pthread_mutex_lock(&request_lock);
+            if (task_set == set) { /* not set again while it ran */
+                task = again ? fn : NULL;
+                task_at = lb_clock_ms() + again;
+            }
+            continue;
+        }
+        /* Sleep until the earliest of the interval dump, the watermark check and the task. */
+        uint64_t wake = interval ? next : 0;
+        if (watching && (!wake || next_check < wake))
+            wake = next_check;
+        if (task && (!wake || task_at < wake))
+            wake = task_at;
+        if (wake) {
             uint64_t now = lb_clock_ms();
-            uint64_t wake = !interval                        ? next_check
-                            : !watching || next < next_check ? next
-                                                             : next_check;
             struct timespec until = monotonic_after(wake > now ? wake - now : 0);
             pthread_cond_timedwait(&request_cond, &request_lock, &until);
         } else {
@@ -156,6 +172,20 @@ void lb_dumper_request(enum lb_dump_reason reason)
     pthread_mutex_unlock(&request_lock);
     if (!handed_over)
         lb_dump(reason);
+}
+
+bool lb_dumper_schedule(lb_dumper_task_fn fn)
+{
+    pthread_mutex_lock(&request_lock);
+    bool scheduled = running && !stopping;
+    if (scheduled) {
+        task = fn;
+        task_at = 0;
+        task_set++;
+        pthread_cond_signal(&request_cond);
+    }
+    pthread_mutex_unlock(&request_lock);
+    return scheduled;
 }
 
 void lb_dumper_stop(void)

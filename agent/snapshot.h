@@ -29,6 +29,10 @@ struct lb_snapshot {
     const char *status_rule; /* or NULL */
 };
 
+/* Reads one site's counters into sn (its other fields are left alone): the one way a site's
+ * figures are read, so that a report and the MXBean (mxbean.h) agree. */
+void lb_snapshot_read(const struct lb_site *site, struct lb_snapshot *sn);
+
 /* Reads every site's counters; *out is malloc'd, the caller frees it. Returns the count. */
 size_t lb_snapshot_take(struct lb_snapshot **out);
 

@@ -10,6 +10,7 @@ PACKAGES=(
   libjansson-dev libunwind-dev                     # JSON reports; native stack walking
   check libsubunit-dev                             # unit tests
   python3 python3-jsonschema                       # JVM tests validate reports against the schema
+  python3-yaml prometheus                          # the shipped exporter rules and alerts: YAML, promtool
   libzstd-jni-java libzstd-jni1 libjemalloc2       # the field leak's library; production's allocator
   chromium                                         # renders the flame graph in a CLI test
   clang libclang-rt-14-dev                         # libFuzzer, for the report reader's fuzz test
