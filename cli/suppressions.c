@@ -35,6 +35,9 @@ bool lbc_suppressions_template_match(const char *pattern, const char *text)
 {
     if (!text || !text[0] || !pattern[0])
         return false;
+    /* An anchor-only pattern ("^", "$", "^$") matches nothing, as in LeakSanitizer. */
+    if (strcmp(pattern, "^") == 0 || strcmp(pattern, "$") == 0 || strcmp(pattern, "^$") == 0)
+        return false;
     /* "^a*b$" is glob "a*b" over the whole text; without '^' or '$' the pattern may start or
      * end anywhere: "*a*b*". A '$' before the end is an ordinary character (Outer$Inner). */
     bool start = pattern[0] == '^';
@@ -78,14 +81,31 @@ bool lbc_suppressions_load(const char *path, struct lbc_suppressions *out, char 
     size_t cap = 0;
     int number = 0;
     bool ok = true;
-    while (ok && getline(&line, &cap, f) != -1) {
+    ssize_t got;
+    while (ok && (got = getline(&line, &cap, f)) != -1) {
         char *s = line;
         number++;
+        if (memchr(line, '\0', (size_t)got)) {
+            /* The pattern would end at the NUL: "leak:a<NUL>b" matching what "leak:a" does. */
+            snprintf(err, err_len, "line %d: a NUL byte in the line", number);
+            ok = false;
+            break;
+        }
         trim(&s);
         if (!s[0] || s[0] == '#')
             continue;
         if (strncmp(s, "leak:", 5) != 0 || !s[5]) {
             snprintf(err, err_len, "line %d: expected leak:PATTERN, found '%.60s'", number, s);
+            ok = false;
+            break;
+        }
+        const char *body = s + 5 + (s[5] == '^');
+        size_t blen = strlen(body);
+        if (blen == 0 || (blen == 1 && body[0] == '$')) {
+            /* LeakSanitizer matches nothing with an empty pattern; here it would match every
+             * frame, so a typo would pass every leak: refuse it. */
+            snprintf(err, err_len, "line %d: '%.60s' has no pattern between its anchors", number,
+                     s);
             ok = false;
             break;
         }

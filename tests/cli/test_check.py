@@ -114,6 +114,17 @@ def basics(env, path, report):
     bad = suppressions(env, "bad.supp", "leak:ok\nrace:foo\n")
     err = clitest.run(["check", path, "--suppressions", bad], expect=2).stderr
     check("bad.supp: line 2: expected leak:PATTERN" in err, "message %r" % err)
+    # Anchor-only patterns would match every frame and pass every leak: refused, by line.
+    for n, text in enumerate(["leak:$", "leak:^", "leak:^$"]):
+        bad = suppressions(env, "anchor%d.supp" % n, "# comment\n%s\n" % text)
+        err = clitest.run(["check", path, "--suppressions", bad], expect=2).stderr
+        check("anchor%d.supp: line 2: '%s' has no pattern between its anchors" % (n, text) in err,
+              "message for %s: %r" % (text, err))
+    nul = os.path.join(env.work, "nul.supp")
+    with open(nul, "wb") as f:
+        f.write(b"leak:ok\nleak:hold\0zzz\n")
+    err = clitest.run(["check", path, "--suppressions", nul], expect=2).stderr
+    check("nul.supp: line 2: a NUL byte in the line" in err, "message %r" % err)
     err = clitest.run(["check", path, "--max-bytes", "lots"], expect=2).stderr
     check("--max-bytes 'lots'" in err, "message %r" % err)
     return total

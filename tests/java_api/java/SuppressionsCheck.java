@@ -51,6 +51,17 @@ public class SuppressionsCheck {
         } catch (IllegalArgumentException e) {
             check(e.getMessage(), "suppressions:1: expected leak:PATTERN, not 'leek:Reader'");
         }
+        // Anchor-only patterns would match every frame: refused (and never matching).
+        for (String anchors : new String[] {"$", "^", "^$"}) {
+            try {
+                Suppressions.parse("# comment", "leak:" + anchors);
+                check("parsed leak:" + anchors, "an error");
+            } catch (IllegalArgumentException e) {
+                check(e.getMessage(), "suppressions:2: 'leak:" + anchors
+                        + "' has no pattern between its anchors");
+            }
+            check(String.valueOf(Suppressions.matches(anchors, "Reader.open")), "false");
+        }
         System.out.println(wrong == 0 ? "all cases right" : wrong + " cases wrong");
         System.exit(wrong == 0 ? 0 : 1);
     }

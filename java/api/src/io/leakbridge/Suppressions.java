@@ -40,7 +40,14 @@ public final class Suppressions {
             if (!line.startsWith("leak:") || line.length() == "leak:".length())
                 throw new IllegalArgumentException(source + ":" + n + ": expected leak:PATTERN, not '"
                         + line + "'");
-            patterns.add(line.substring("leak:".length()).trim());
+            String pattern = line.substring("leak:".length()).trim();
+            if (pattern.indexOf('\0') >= 0)
+                throw new IllegalArgumentException(source + ":" + n + ": a NUL byte in the line");
+            if (pattern.equals("^") || pattern.equals("$") || pattern.equals("^$"))
+                // It would match every frame, so a typo would pass every leak.
+                throw new IllegalArgumentException(source + ":" + n + ": '" + line
+                        + "' has no pattern between its anchors");
+            patterns.add(pattern);
         }
         return new Suppressions(patterns);
     }
@@ -82,8 +89,9 @@ public final class Suppressions {
      * is an ordinary character ({@code Outer$Inner}).
      */
     public static boolean matches(String pattern, String text) {
-        if (text == null || text.isEmpty() || pattern.isEmpty())
-            return false;
+        if (text == null || text.isEmpty() || pattern.isEmpty() || pattern.equals("^")
+                || pattern.equals("$") || pattern.equals("^$"))
+            return false; // as in LeakSanitizer, an anchor-only pattern matches nothing
         boolean start = pattern.startsWith("^");
         String body = pattern.substring(start ? 1 : 0);
         boolean end = body.endsWith("$");
