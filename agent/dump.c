@@ -340,6 +340,8 @@ void lb_dump_check_output(void)
     char why[LB_OUTPUT_MAX + 256];
     if (!lb_output_path_check(lb_runtime.options.output, why, sizeof why))
         lb_log("%s", why);
+    else
+        lb_output_path_remove_stale(lb_runtime.options.output);
 }
 
 bool lb_dump_write(enum lb_dump_reason reason, const char *path_wanted, bool force_gc,

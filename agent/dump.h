@@ -52,7 +52,8 @@ void lb_dump_last_path(char *out, size_t len);
 
 /* Says in one line, when the agent starts, that reports cannot be written where output=
  * points (no such directory, not writable, a directory itself), rather than only at the first
- * dump, which may come late or never (a container killed first). Tracking goes on. */
+ * dump, which may come late or never (a container killed first). Tracking goes on. Otherwise
+ * removes the temporary files that killed processes left there. */
 void lb_dump_check_output(void);
 
 #endif

@@ -192,7 +192,7 @@ static bool list_reports(const char *pattern, struct seen *out)
 {
     glob_t g;
     memset(out, 0, sizeof *out);
-    int rc = glob(pattern, 0, NULL, &g);
+    int rc = glob(pattern, GLOB_BRACE, NULL, &g); /* braces: see lb_output_path_glob */
     if (rc == GLOB_NOMATCH)
         return true;
     if (rc != 0)

@@ -1,6 +1,8 @@
 #include "leakbridge/output_path.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +27,51 @@ bool lb_output_path_valid(const char *pattern, size_t len)
     return true;
 }
 
+/* Whether pattern numbers its reports (%n, not %%n). */
+static bool numbered(const char *pattern)
+{
+    for (const char *p = pattern; *p; p++)
+        if (*p == '%' && p[1]) {
+            if (p[1] == 'n')
+                return true;
+            p++;
+        }
+    return false;
+}
+
+/* Inserts "-N" before the file name's extension (or at its end), in place. */
+static bool add_sequence(char *out, size_t out_len, unsigned sequence)
+{
+    char *name = strrchr(out, '/');
+    name = name ? name + 1 : out;
+    char *dot = strrchr(name, '.');
+    if (!dot || dot == name)
+        dot = name + strlen(name);
+    char suffix[16];
+    int n = snprintf(suffix, sizeof suffix, "-%u", sequence);
+    size_t len = strlen(out);
+    if (n < 0 || len + (size_t)n >= out_len)
+        return false;
+    memmove(dot + n, dot, strlen(dot) + 1);
+    memcpy(dot, suffix, (size_t)n);
+    return true;
+}
+
+static bool expand(const char *pattern, const struct lb_output_path_values *v, char *out,
+                   size_t out_len);
+
 bool lb_output_path_expand(const char *pattern, const struct lb_output_path_values *v, char *out,
                            size_t out_len)
+{
+    if (!expand(pattern, v, out, out_len))
+        return false;
+    /* Without %n every report would replace the one before (an incident's jcmd report by the
+     * exit report): from the second on, the number goes before the extension. */
+    return numbered(pattern) || v->sequence < 2 || add_sequence(out, out_len, v->sequence);
+}
+
+static bool expand(const char *pattern, const struct lb_output_path_values *v, char *out,
+                   size_t out_len)
 {
     size_t n = 0;
     if (out_len == 0)
@@ -76,7 +121,7 @@ bool lb_output_path_expand(const char *pattern, const struct lb_output_path_valu
 /* Appends c to o, escaped for glob(3). */
 static char *glob_literal(char *o, char c)
 {
-    if (strchr("*?[\\", c))
+    if (strchr("*?[\\{}", c))
         *o++ = '\\';
     *o++ = c;
     return o;
@@ -84,8 +129,9 @@ static char *glob_literal(char *o, char c)
 
 char *lb_output_path_glob(const char *pattern, long pid, const char *cwd)
 {
-    /* Worst case: every character escaped, plus the directory and a pid per %p. */
-    size_t cap = strlen(cwd) + 2 + strlen(pattern) * 12 + 1;
+    /* Worst case: every character escaped, plus the directory, a pid per %p and the
+     * alternatives for an unnumbered pattern's suffix. */
+    size_t cap = strlen(cwd) + 2 + strlen(pattern) * 12 + 16;
     char *out = malloc(cap), *o = out;
     if (!out)
         return NULL;
@@ -94,7 +140,21 @@ char *lb_output_path_glob(const char *pattern, long pid, const char *cwd)
             o = glob_literal(o, *c);
         *o++ = '/';
     }
-    for (const char *c = pattern; *c; c++) {
+    /* Without %n, the second report on is NAME-N.EXT (lb_output_path_expand): "{,-*}" before
+     * the file name's extension matches both (glob's GLOB_BRACE). */
+    const char *name = strrchr(pattern, '/');
+    name = name ? name + 1 : pattern;
+    const char *ext = strrchr(name, '.');
+    if (!ext || ext == name)
+        ext = name + strlen(name);
+    bool alternatives = !numbered(pattern);
+    for (const char *c = pattern;; c++) {
+        if (alternatives && c == ext) {
+            memcpy(o, "{,-*}", 5);
+            o += 5;
+        }
+        if (!*c)
+            break;
         if (*c == '%' && (c[1] == 'n' || c[1] == 't' || c[1] == 'h')) {
             *o++ = '*';
             c++;
@@ -150,4 +210,44 @@ bool lb_output_path_check(const char *pattern, char *why, size_t why_len)
         return false;
     }
     return true;
+}
+
+int lb_output_path_remove_stale(const char *pattern)
+{
+    char path[PATH_MAX], dir[PATH_MAX];
+    struct lb_output_path_values v = {
+        .pid = (long)getpid(), .wall_time = time(NULL), .sequence = 1};
+    if (!lb_output_path_expand(pattern, &v, path, sizeof path))
+        return 0;
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir] = '\0';
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        /* ".NAME.tmpPID", as lb_atomic_file_open names them, of a process that is gone. */
+        const char *tmp = strstr(e->d_name, ".tmp");
+        if (e->d_name[0] != '.' || !tmp)
+            continue;
+        while (strstr(tmp + 1, ".tmp"))
+            tmp = strstr(tmp + 1, ".tmp");
+        char *end;
+        long pid = strtol(tmp + 4, &end, 10);
+        if (pid <= 0 || *end || end == tmp + 4 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive, or not ours to know */
+        char full[PATH_MAX + 260];
+        snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && unlink(full) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
 }

@@ -297,12 +297,13 @@ class Session:
     its reports in a directory of its own, by env's java or the java given. Commands go to its
     stdin; it answers "ok CMD"."""
 
-    def __init__(self, env, tag, options="sample=0", agent=True, jvm_args=(), java=None):
+    def __init__(self, env, tag, options="sample=0", agent=True, jvm_args=(), java=None,
+                 output=None):
         check(os.path.isfile(ZSTD_JAR), "%s missing: apt-get install libzstd-jni-java" % ZSTD_JAR)
         self.env = env
         self.dir = os.path.join(env.work, tag)
         os.makedirs(self.dir, exist_ok=True)
-        self.output = os.path.join(self.dir, "report-%n.json")
+        self.output = output or os.path.join(self.dir, "report-%n.json")
         cmd = [java or env.java, "-Xmx512m"]
         if agent:
             cmd.append("-agentpath:%s=output=%s%s" % (env.agent, self.output,

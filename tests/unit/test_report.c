@@ -50,7 +50,15 @@ START_TEST(test_path_expands_every_escape)
     expect_path("%p%p%n%n%%%%", 5, 42, "554242%%");
     expect_path("%%p is not a pid", 5, 1, "%p is not a pid");
     expect_path("%n", 1, 4294967295u, "4294967295");
-    expect_path("plain.json", 99, 3, "plain.json");
+    expect_path("plain.json", 99, 1, "plain.json");
+    /* Without %n, the second report on gets its number before the extension: nothing is
+     * overwritten (with %t too: two dumps in one second). */
+    expect_path("plain.json", 99, 3, "plain-3.json");
+    expect_path("/var/log/lb/r-%p", 7, 2, "/var/log/lb/r-7-2");
+    expect_path("/tmp/r-%t.json", 1, 2, "/tmp/r-20231114T221320Z-2.json");
+    expect_path("/a.b/report", 1, 4, "/a.b/report-4");
+    expect_path("/tmp/.hidden", 1, 2, "/tmp/.hidden-2");
+    expect_path("x-%%n.json", 1, 2, "x-%n-2.json");
     expect_path("/var/log/lb/%h-%p-%n.json", 1, 2, "/var/log/lb/pod-7-1-2.json");
     expect_path("/a/%t/%p/%n/%%/x", 2147483647, 10, "/a/20231114T221320Z/2147483647/10/%/x");
 }

@@ -1,0 +1,52 @@
+"""No report replaces another: with an output pattern without %n, the first report gets the
+pattern's name and the next ones their number before the extension (r.json, r-2.json,
+r-3.json), so an incident's jcmd report is not replaced by the exit report. At start the agent
+removes the temporary report files that killed processes left in the output directory, and
+leaves those of live processes alone."""
+import os
+import subprocess
+import time
+
+import lbtest
+from lbtest import check
+
+
+def test(env):
+    out = os.path.join(env.work, "reports")
+    os.makedirs(out)
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # its pid runs no more
+    alive = subprocess.Popen(["sleep", "120"])
+    stale = os.path.join(out, ".r.json.tmp%d" % gone.pid)
+    busy = os.path.join(out, ".r.json.tmp%d" % alive.pid)
+    other = os.path.join(out, ".notes.txt")
+    for path in (stale, busy, other):
+        with open(path, "w") as f:
+            f.write('{"format": "leakbridge-rep')
+    s = lbtest.Session(env, "no_overwrite", options="sample=0",
+                       output=os.path.join(out, "r.json"))
+    try:
+        check(not os.path.exists(stale), "the dead process's temporary file is still there")
+        check(os.path.exists(busy), "a live process's temporary file was removed")
+        check(os.path.exists(other), "a file that is no temporary report was removed")
+        s.do("dbb-keep 3 4096")
+        s.jcmd("JVMTI.data_dump")
+        s.do("dbb-keep 2 4096")
+        s.jcmd("JVMTI.data_dump")
+        time.sleep(0.5)
+        s.quit()
+    finally:
+        s.kill()
+        alive.kill()
+    names = sorted(n for n in os.listdir(out) if n.endswith(".json"))
+    print("reports:", names)
+    check(names == ["r-2.json", "r-3.json", "r.json"], "report files %s" % names)
+    for name, seq, reason in (("r.json", 1, "jcmd"), ("r-2.json", 2, "jcmd"),
+                              ("r-3.json", 3, "exit")):
+        r = env.load(os.path.join(out, name))
+        check(r["sequence"] == seq and r["reason"] == reason, "%s: report %d (%s)" % (
+            name, r["sequence"], r["reason"]))
+
+
+if __name__ == "__main__":
+    lbtest.main(test)
