@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -169,6 +171,17 @@ static void JNICALL on_vm_death(jvmtiEnv *jvmti, JNIEnv *jni)
     atomic_store(&lb_runtime.phase, LB_PHASE_DEAD);
 }
 
+/* Every report of this run carries the same random id: pids repeat (every container's JVM is
+ * pid 1), and a run id tells a restarted JVM's reports from the first one's. */
+static void new_run_id(void)
+{
+    uint64_t id = 0;
+    if (getrandom(&id, sizeof id, GRND_NONBLOCK) != (ssize_t)sizeof id)
+        id = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() << 32 ^
+             (uint64_t)(uintptr_t)&id;
+    snprintf(lb_runtime.run_id, sizeof lb_runtime.run_id, "%016llx", (unsigned long long)id);
+}
+
 static jint start(JavaVM *vm)
 {
     jvmtiEnv *jvmti;
@@ -179,6 +192,7 @@ static jint start(JavaVM *vm)
     lb_runtime.vm = vm;
     lb_runtime.jvmti = jvmti;
     lb_clock_start();
+    new_run_id();
     lb_memory_limit_start();
     pthread_atfork(NULL, NULL, forked_child);
     lb_dump_check_output();

@@ -268,6 +268,7 @@ static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force
         .wall_time = now,
         .uptime_ms = uptime,
         .host = host,
+        .run_id = lb_runtime.run_id,
         .sequence = seq,
         .jvm_version = lb_runtime.jvm_version,
         .jvm_vendor = lb_runtime.jvm_vendor,

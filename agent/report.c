@@ -119,6 +119,8 @@ json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_snapshot *s
                                "version", LB_REPORT_VERSION, "pid", (json_int_t)meta->pid, "reason",
                                meta->reason, "sequence", (int)meta->sequence, "time", when,
                                "uptime_ms", (json_int_t)meta->uptime_ms);
+    if (meta->run_id && meta->run_id[0])
+        json_object_set_new(report, "run_id", json_string(meta->run_id));
     if (meta->host && meta->host[0])
         json_object_set_new(report, "host", lb_json_text(meta->host));
     if (meta->previous_sequence)

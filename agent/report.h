@@ -16,7 +16,8 @@
 struct lb_report_meta {
     const char *reason; /* exit, jcmd, interval, api, attach */
     long pid;
-    const char *host; /* gethostname(): the pod's name on Kubernetes, where pids repeat */
+    const char *host;   /* gethostname(): the pod's name on Kubernetes, where pids repeat */
+    const char *run_id; /* random at the agent's start: the same in every report of the run */
     time_t wall_time;
     uint64_t uptime_ms;
     unsigned sequence;

@@ -20,7 +20,8 @@ struct lb_runtime {
     char jvm_version[128];
     char jvm_vendor[128];
     char jvm_name[128];
-    bool attached; /* loaded into a running JVM (Agent_OnAttach) */
+    bool attached;   /* loaded into a running JVM (Agent_OnAttach) */
+    char run_id[17]; /* random at start, 16 hex digits: tells this run's reports from others' */
 };
 
 extern struct lb_runtime lb_runtime;

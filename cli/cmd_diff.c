@@ -64,6 +64,12 @@ static bool same_run(const struct lbc_report *old, const struct lbc_report *new)
                   old->path, old->pid, new->path, new->pid);
         return false;
     }
+    if (old->run_id && new->run_id && strcmp(old->run_id, new->run_id) != 0) {
+        lbc_error("%s (run %s) and %s (run %s) are reports of different runs of pid %" PRId64
+                  " (a restarted JVM, or another container's); --force compares them anyway",
+                  old->path, old->run_id, new->path, new->run_id, old->pid);
+        return false;
+    }
     if (strcmp(old->jvm_version, new->jvm_version) != 0 ||
         strcmp(old->jvm_vendor, new->jvm_vendor) != 0 ||
         strcmp(old->jvm_name, new->jvm_name) != 0) {

@@ -301,7 +301,8 @@ static bool read_header(struct ctx *c, struct lbc_report *r)
         !get_int(c, root, "", "uptime_ms", true, 0, &r->uptime_ms) ||
         !get_string(c, root, "", "reason", true, false, &r->reason) ||
         !get_string(c, root, "", "time", true, false, &r->time) ||
-        !get_string(c, root, "", "host", false, false, &r->host))
+        !get_string(c, root, "", "host", false, false, &r->host) ||
+        !get_string(c, root, "", "run_id", false, false, &r->run_id))
         return false;
     int64_t seconds;
     r->has_start = parse_time(r->time, &seconds) &&

@@ -59,6 +59,7 @@ struct lbc_report {
     bool has_start;
     int64_t start_ms;
     const char *host;     /* the optional "host"; NULL when absent */
+    const char *run_id;   /* the optional "run_id"; NULL when absent */
     const char *jvm_base; /* base of libjvm.so in modules ("0x7f..."): per process; NULL if none */
     /* The optional leak_window: whether this report can hold a leak-suspect verdict. */
     bool has_leak_window, decidable;

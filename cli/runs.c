@@ -19,6 +19,8 @@ bool lbc_runs_same(const struct lbc_report *a, const struct lbc_report *b)
 {
     if (a->merged_inputs || b->merged_inputs || a->pid != b->pid || !same_text(a->host, b->host))
         return false;
+    if (a->run_id && b->run_id && strcmp(a->run_id, b->run_id) != 0)
+        return false; /* the agent's own word: another run */
     if (!a->has_start || !b->has_start ||
         llabs(a->start_ms - b->start_ms) > LBC_RUNS_START_SLACK_MS)
         return false;

@@ -14,9 +14,10 @@
 #define LBC_RUNS_START_SLACK_MS 30000
 
 /* Whether a and b are reports of one JVM run: neither is merged, the same pid, the same host
- * (equal, or absent from both), starts within LBC_RUNS_START_SLACK_MS, the same base address
- * of libjvm.so when both list it (another process almost always has another), and dump numbers
- * in the order of the uptimes (one dump number is one dump). */
+ * (equal, or absent from both), the same run id when both have one, starts within
+ * LBC_RUNS_START_SLACK_MS, the same base address of libjvm.so when both list it (another process
+ * almost always has another), and dump numbers in the order of the uptimes (one dump number is one
+ * dump). */
 bool lbc_runs_same(const struct lbc_report *a, const struct lbc_report *b);
 
 /* Sets keep[i] for the one report of each JVM run to use: its exit report, else its latest

@@ -69,6 +69,17 @@ def test(env):
     line_with(out, "ZstdLeak.openAndRead", "new")
     line_with(out, "LiveDumps.keepStreams", "vanished")
 
+    # Every container's JVM is pid 1: the run id the agent writes tells a restarted JVM's
+    # reports (same pid, same host, same JDK) from the first one's.
+    first, second = env.load(first_path), env.load(second_path)
+    check(first["run_id"] == second["run_id"], "two dumps of one run with run ids %s, %s" % (
+        first["run_id"], second["run_id"]))
+    restarted = dict(second, run_id="%016x" % (int(second["run_id"], 16) ^ 1))
+    restarted_path = clitest.write_report(env, "restarted.json", restarted)
+    err = clitest.run(["diff", first_path, restarted_path], expect=2).stderr
+    check("different runs of pid %d" % first["pid"] in err and "--force" in err,
+          "another run of the same pid: %r" % err)
+
 
 if __name__ == "__main__":
     clitest.main(test)
