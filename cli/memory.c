@@ -198,3 +198,213 @@ json_t *lbc_memory_json(const struct lbc_report *r)
     }
     return out;
 }
+
+/* diff: one region's (or the unexplained rest's) RSS in both reports. */
+struct change {
+    const char *name;
+    int64_t old_bytes, new_bytes;
+    size_t order;
+};
+
+static int64_t magnitude(const struct change *c)
+{
+    /* Both are >= 0, so the difference and its negation fit. */
+    int64_t d = c->new_bytes - c->old_bytes;
+    return d < 0 ? -d : d;
+}
+
+static int compare_changes(const void *a, const void *b)
+{
+    const struct change *x = a, *y = b;
+    int64_t mx = magnitude(x), my = magnitude(y);
+    if (mx != my)
+        return mx > my ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* NEW's regions, then those only in OLD, then the unexplained rest; largest change first. */
+static struct change *changes_of(const struct lbc_report *old, const struct lbc_report *new,
+                                 size_t *n)
+{
+    const struct lbc_memory *o = &old->memory, *w = &new->memory;
+    struct change *c = calloc(o->nregions + w->nregions + 1, sizeof *c);
+    size_t k = 0;
+    if (!c)
+        return NULL;
+    for (size_t i = 0; i < w->nregions; i++) {
+        const struct lbc_region *before = lbc_memory_region(old, w->regions[i].name);
+        c[k] = (struct change){w->regions[i].name, before ? before->rss_bytes : 0,
+                               w->regions[i].rss_bytes, k};
+        k++;
+    }
+    for (size_t i = 0; i < o->nregions; i++)
+        if (!lbc_memory_region(new, o->regions[i].name)) {
+            c[k] = (struct change){o->regions[i].name, o->regions[i].rss_bytes, 0, k};
+            k++;
+        }
+    c[k] = (struct change){"unexplained", o->unexplained_bytes, w->unexplained_bytes, k};
+    k++;
+    qsort(c, k, sizeof *c, compare_changes);
+    *n = k;
+    return c;
+}
+
+static bool has_code(const struct lbc_memory *m, const char *code)
+{
+    for (size_t i = 0; i < m->nfindings; i++)
+        if (strcmp(m->findings[i].code, code) == 0)
+            return true;
+    return false;
+}
+
+bool lbc_memory_holds_freed(const struct lbc_region *old, const struct lbc_region *new)
+{
+    if (!old || !new || old->in_use_bytes < 0 || new->in_use_bytes < 0 || old->free_bytes < 0 ||
+        new->free_bytes < 0)
+        return false;
+    int64_t rss = new->rss_bytes - old->rss_bytes, freed = new->free_bytes - old->free_bytes;
+    int64_t in_use = new->in_use_bytes - old->in_use_bytes;
+    return rss >= MIB && freed >= rss / 2 + rss % 2 && in_use <= rss / 10;
+}
+
+static void figure_change(struct text *t, const char *label, int64_t old, int64_t new)
+{
+    char a[LBC_UNITS_MAX], b[LBC_UNITS_MAX], c[LBC_UNITS_MAX];
+    if (old >= 0 && new >= 0)
+        add(t, ", ", "%s %s -> %s (%s)", label, lb_units_bytes(old, a), lb_units_bytes(new, b),
+            lbc_units_growth(new - old, c));
+}
+
+static void print_findings(FILE *out, const struct lbc_memory *m, const struct lbc_memory *other,
+                           const char *what)
+{
+    for (size_t i = 0; i < m->nfindings; i++)
+        if (!has_code(other, m->findings[i].code))
+            fprintf(out, "finding %-5s %s: %s\n", what, m->findings[i].code,
+                    m->findings[i].message);
+}
+
+void lbc_memory_print_diff(FILE *out, const struct lbc_report *old, const struct lbc_report *new)
+{
+    char a[LBC_UNITS_MAX], b[LBC_UNITS_MAX], c[LBC_UNITS_MAX];
+    char d[LBC_UNITS_MAX], e[LBC_UNITS_MAX], f[LBC_UNITS_MAX];
+    if (!old->has_memory || !new->has_memory) {
+        fprintf(out, "no memory section in %s (agent before 0.2)\n\n",
+                !old->has_memory && !new->has_memory ? "either report"
+                : !old->has_memory                   ? "OLD"
+                                                     : "NEW");
+        return;
+    }
+    const struct lbc_memory *o = &old->memory, *w = &new->memory;
+    fprintf(out, "RSS %s -> %s (%s), unexplained %s -> %s (%s)\n", lb_units_bytes(o->rss_bytes, a),
+            lb_units_bytes(w->rss_bytes, b), lbc_units_growth(w->rss_bytes - o->rss_bytes, c),
+            lb_units_bytes(o->unexplained_bytes, d), lb_units_bytes(w->unexplained_bytes, e),
+            lbc_units_growth(w->unexplained_bytes - o->unexplained_bytes, f));
+    size_t n;
+    struct change *changes = changes_of(old, new, &n);
+    if (changes) {
+        fprintf(out, "\n%11s %11s %11s  %s\n", "CHANGE", "OLD", "NEW", "REGION");
+        for (size_t i = 0; i < n; i++)
+            fprintf(out, "%11s %11s %11s  %s\n",
+                    lbc_units_growth(changes[i].new_bytes - changes[i].old_bytes, a),
+                    lb_units_bytes(changes[i].old_bytes, b),
+                    lb_units_bytes(changes[i].new_bytes, c), changes[i].name);
+        free(changes);
+    }
+    const struct lbc_region *mo = lbc_memory_region(old, "malloc");
+    const struct lbc_region *mn = lbc_memory_region(new, "malloc");
+    if (mo && mn) {
+        struct text t = {.used = 0};
+        figure_change(&t, "in use", mo->in_use_bytes, mn->in_use_bytes);
+        figure_change(&t, "free", mo->free_bytes, mn->free_bytes);
+        figure_change(&t, "leakbridge names", mo->tracked_bytes, mn->tracked_bytes);
+        if (t.used)
+            fprintf(out, "malloc: %s\n", t.buf);
+        if (lbc_memory_holds_freed(mo, mn))
+            fprintf(out,
+                    "the allocator holds freed memory: not a leak (malloc's RSS %s, its free "
+                    "bytes %s, in use %s)\n",
+                    lbc_units_growth(mn->rss_bytes - mo->rss_bytes, a),
+                    lbc_units_growth(mn->free_bytes - mo->free_bytes, b),
+                    lbc_units_growth(mn->in_use_bytes - mo->in_use_bytes, c));
+    }
+    print_findings(out, w, o, "new");
+    print_findings(out, o, w, "gone");
+    fputc('\n', out);
+}
+
+/* {"old", "new", "growth"} of a figure both regions have; NULL otherwise. */
+static json_t *triple(int64_t old, int64_t new)
+{
+    if (old < 0 || new < 0)
+        return NULL;
+    return json_pack("{sIsIsI}", "old", (json_int_t)old, "new", (json_int_t) new, "growth",
+                     (json_int_t)(new - old));
+}
+
+static json_t *malloc_json(const struct lbc_region *o, const struct lbc_region *n)
+{
+    if (!o || !n)
+        return json_null();
+    json_t *out = json_pack("{sosb}", "rss_bytes", triple(o->rss_bytes, n->rss_bytes),
+                            "holds_freed_memory", lbc_memory_holds_freed(o, n));
+    const char *keys[] = {"in_use_bytes", "free_bytes", "tracked_bytes"};
+    int64_t values[][2] = {{o->in_use_bytes, n->in_use_bytes},
+                           {o->free_bytes, n->free_bytes},
+                           {o->tracked_bytes, n->tracked_bytes}};
+    for (size_t i = 0; out && i < sizeof keys / sizeof keys[0]; i++) {
+        if (values[i][0] < 0 || values[i][1] < 0)
+            continue;
+        if (json_object_set_new(out, keys[i], triple(values[i][0], values[i][1])) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    return out;
+}
+
+static json_t *findings_json(const struct lbc_memory *m, const struct lbc_memory *other)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < m->nfindings; i++) {
+        const struct lbc_finding *f = &m->findings[i];
+        if (!has_code(other, f->code) &&
+            json_array_append_new(
+                list, json_pack("{ssss}", "code", f->code, "message", f->message)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    return list;
+}
+
+json_t *lbc_memory_diff_json(const struct lbc_report *old, const struct lbc_report *new)
+{
+    if (!old->has_memory || !new->has_memory)
+        return json_null();
+    const struct lbc_memory *o = &old->memory, *w = &new->memory;
+    size_t n;
+    struct change *changes = changes_of(old, new, &n);
+    json_t *regions = json_array();
+    json_t *out =
+        json_pack("{sIsIsIsosososo}", "old_rss_bytes", (json_int_t)o->rss_bytes, "new_rss_bytes",
+                  (json_int_t)w->rss_bytes, "rss_growth_bytes",
+                  (json_int_t)(w->rss_bytes - o->rss_bytes), "regions", regions, "malloc",
+                  malloc_json(lbc_memory_region(old, "malloc"), lbc_memory_region(new, "malloc")),
+                  "findings_appeared", findings_json(w, o), "findings_gone", findings_json(o, w));
+    bool ok = out && changes;
+    for (size_t i = 0; ok && i < n; i++) {
+        const struct change *c = &changes[i];
+        ok = json_array_append_new(regions, json_pack("{sssIsIsI}", "name", c->name, "old_bytes",
+                                                      (json_int_t)c->old_bytes, "new_bytes",
+                                                      (json_int_t)c->new_bytes, "growth_bytes",
+                                                      (json_int_t)(c->new_bytes - c->old_bytes))) ==
+             0;
+    }
+    free(changes);
+    if (!ok) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}

@@ -1,4 +1,5 @@
-/* The memory section as the commands show it (docs/cli.md): top's table of regions. */
+/* The memory section as the commands show it (docs/cli.md): top's table of regions, diff's
+ * change per region. */
 #ifndef LBC_MEMORY_H
 #define LBC_MEMORY_H
 
@@ -18,6 +19,20 @@ void lbc_memory_print(FILE *out, const struct lbc_report *r);
  * each with its share, its findings; json null without a memory section. NULL when out of
  * memory. */
 json_t *lbc_memory_json(const struct lbc_report *r);
+
+/* diff: RSS and unexplained before and after, the change per region largest first, malloc's
+ * figures, the allocator holding freed memory, findings that appeared or went; one line when
+ * a report has no memory section. Ends with a blank line. */
+void lbc_memory_print_diff(FILE *out, const struct lbc_report *old, const struct lbc_report *new);
+
+/* diff --json's "memory"; json null unless both reports have a memory section. NULL when out
+ * of memory. */
+json_t *lbc_memory_diff_json(const struct lbc_report *old, const struct lbc_report *new);
+
+/* Whether malloc's change from old to new is the allocator keeping freed memory: its RSS rose
+ * by 1 MiB or more, its free bytes by at least half that, its bytes in use by at most a tenth
+ * of it. False when a report lacks a figure. */
+bool lbc_memory_holds_freed(const struct lbc_region *old, const struct lbc_region *new);
 
 /* The region of that name; NULL if the report has none. */
 const struct lbc_region *lbc_memory_region(const struct lbc_report *r, const char *name);
