@@ -408,3 +408,319 @@ json_t *lbc_memory_diff_json(const struct lbc_report *old, const struct lbc_repo
     }
     return out;
 }
+
+/* merge: objects summed key by key (docs/cli.md#merge). */
+enum level { LEVEL_MEMORY, LEVEL_REGION, LEVEL_NESTED };
+
+struct merger {
+    struct lbc_report *const *reports;
+    char *err;
+    size_t err_len;
+    bool failed;
+};
+
+__attribute__((format(printf, 2, 3))) static json_t *merge_fail(struct merger *m, const char *fmt,
+                                                                ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->err, m->err_len, fmt, ap);
+    va_end(ap);
+    m->failed = true;
+    return NULL;
+}
+
+/* Strings that differ between the inputs: collector lists them, allocator is unknown,
+ * figures_from is perf_data if an input's figures are as of a GC, source says so; any other is
+ * dropped. */
+static json_t *merge_strings(json_t *const *vals, size_t n, const char *key)
+{
+    bool same = true, perf = false;
+    struct text t = {.used = 0};
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(vals[i]);
+        same &= strcmp(s, json_string_value(vals[0])) == 0;
+        perf |= strcmp(s, "perf_data") == 0;
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen |= strcmp(s, json_string_value(vals[j])) == 0;
+        if (!seen)
+            add(&t, ", ", "%s", s);
+    }
+    if (same)
+        return json_copy(vals[0]);
+    if (strcmp(key, "collector") == 0)
+        return json_string(t.buf);
+    if (strcmp(key, "allocator") == 0)
+        return json_string("unknown");
+    if (strcmp(key, "figures_from") == 0)
+        return json_string(perf ? "perf_data" : "none");
+    if (strcmp(key, "source") == 0)
+        return json_string(t.buf);
+    return NULL;
+}
+
+static json_t *merge_object(struct merger *m, json_t *const *objs, const size_t *from, size_t n,
+                            const char *where, enum level level);
+
+/* The merged value of one key that every input has, or NULL to drop it. */
+static json_t *merge_values(struct merger *m, json_t *const *vals, const size_t *from, size_t n,
+                            const char *where, const char *key)
+{
+    bool integers = true, strings = true, objects = true, any_null = false, same = true;
+    for (size_t i = 0; i < n; i++) {
+        integers &= json_is_integer(vals[i]) || json_is_null(vals[i]);
+        any_null |= json_is_null(vals[i]);
+        strings &= json_is_string(vals[i]);
+        objects &= json_is_object(vals[i]);
+        same &= json_equal(vals[i], vals[0]);
+    }
+    if (integers && any_null)
+        return json_null();
+    if (integers) {
+        json_int_t sum = 0;
+        for (size_t i = 0; i < n; i++)
+            if (__builtin_add_overflow(sum, json_integer_value(vals[i]), &sum))
+                return merge_fail(m, "%s: %s.%s: the merged figure does not fit in 64 bits",
+                                  m->reports[from[i]]->path, where, key);
+        return json_integer(sum);
+    }
+    if (strings)
+        return merge_strings(vals, n, key);
+    if (objects) {
+        char sub[WHERE_MAX];
+        snprintf(sub, sizeof sub, "%s.%.60s", where, key);
+        return merge_object(m, vals, from, n, sub, LEVEL_NESTED);
+    }
+    /* booleans alike are kept; arrays and mixed types are dropped */
+    return same && json_is_boolean(vals[0]) ? json_copy(vals[0]) : NULL;
+}
+
+/* The keys of the first object that every object has, each merged; at the memory and region
+ * levels the keys the callers merge themselves are left out. */
+static json_t *merge_object(struct merger *m, json_t *const *objs, const size_t *from, size_t n,
+                            const char *where, enum level level)
+{
+    static const char *const own[][4] = {
+        {"regions", "findings", "nmt", NULL}, {"exact", "method", "parts", NULL}, {NULL}};
+    json_t *out = json_object(), **vals = calloc(n, sizeof *vals), *first;
+    const char *key;
+    if (!out || !vals) {
+        free(vals);
+        json_decref(out);
+        return merge_fail(m, "out of memory");
+    }
+    json_object_foreach(objs[0], key, first)
+    {
+        bool skip = false, all = true;
+        for (size_t i = 0; own[level][i]; i++)
+            skip |= strcmp(key, own[level][i]) == 0;
+        for (size_t i = 0; !skip && i < n; i++)
+            all &= (vals[i] = json_object_get(objs[i], key)) != NULL;
+        if (skip || !all)
+            continue;
+        json_t *v = merge_values(m, vals, from, n, where, key);
+        if (m->failed || (v && json_object_set_new(out, key, v) != 0)) {
+            if (!m->failed)
+                merge_fail(m, "out of memory");
+            json_decref(out);
+            out = NULL;
+            break;
+        }
+    }
+    free(vals);
+    return out;
+}
+
+/* other's parts: summed by name, each with the first input's other fields. */
+static json_t *merge_parts(struct merger *m, const struct lbc_region *const *regs,
+                           const size_t *from, size_t n, const char *where)
+{
+    json_t *parts = json_array();
+    bool any = false;
+    for (size_t i = 0; parts && i < n; i++) {
+        json_t *list = json_object_get(regs[i]->json, "parts");
+        any |= list != NULL;
+        for (size_t p = 0; p < regs[i]->nparts; p++) {
+            const struct lbc_region_part *part = &regs[i]->parts[p];
+            json_t *sum = NULL, *item;
+            size_t k;
+            json_array_foreach(parts, k, item)
+            {
+                if (strcmp(json_string_value(json_object_get(item, "name")), part->name) == 0)
+                    sum = item;
+            }
+            if (!sum) {
+                sum = json_deep_copy(json_array_get(list, p));
+                if (!sum || json_array_append_new(parts, sum) != 0 ||
+                    json_object_set_new(sum, "rss_bytes", json_integer(0)) != 0) {
+                    json_decref(parts);
+                    return merge_fail(m, "out of memory");
+                }
+            }
+            json_int_t v = json_integer_value(json_object_get(sum, "rss_bytes"));
+            if (__builtin_add_overflow(v, part->rss_bytes, &v) ||
+                json_object_set_new(sum, "rss_bytes", json_integer(v)) != 0) {
+                json_decref(parts);
+                return merge_fail(m, "%s: %s.parts: the merged figure does not fit in 64 bits",
+                                  m->reports[from[i]]->path, where);
+            }
+        }
+    }
+    if (!any) {
+        json_decref(parts);
+        return NULL;
+    }
+    return parts ? parts : merge_fail(m, "out of memory");
+}
+
+/* One region summed over the inputs that have it. */
+static json_t *merge_region(struct merger *m, const char *name, size_t n)
+{
+    const struct lbc_region **regs = calloc(n, sizeof *regs);
+    json_t **objs = calloc(n, sizeof *objs), *out = NULL;
+    size_t *from = calloc(n, sizeof *from), k = 0;
+    char where[WHERE_MAX];
+    bool exact = true;
+    snprintf(where, sizeof where, "memory.regions[%.60s]", name);
+    if (!regs || !objs || !from) {
+        merge_fail(m, "out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < n; r++) {
+        const struct lbc_region *g = lbc_memory_region(m->reports[r], name);
+        if (!g)
+            continue;
+        regs[k] = g;
+        objs[k] = g->json;
+        from[k++] = r;
+        exact &= g->exact;
+    }
+    out = merge_object(m, objs, from, k, where, LEVEL_REGION);
+    if (!out)
+        goto out;
+    json_t *parts = merge_parts(m, regs, from, k, where);
+    char method[160];
+    snprintf(method, sizeof method,
+             "leakbridge merge: the sum over %zu %s; exact when every one's is", k,
+             lb_units_plural((int64_t)k, "report", "reports"));
+    if (m->failed || (parts && json_object_set_new(out, "parts", parts) != 0) ||
+        json_object_set_new(out, "exact", json_boolean(exact)) != 0 ||
+        json_object_set_new(out, "method", json_string(method)) != 0) {
+        if (!m->failed)
+            merge_fail(m, "out of memory");
+        json_decref(out);
+        out = NULL;
+    }
+out:
+    free(regs);
+    free(objs);
+    free(from);
+    return out;
+}
+
+/* Every region name once, in the order the inputs list them. */
+static json_t *merge_regions(struct merger *m, size_t n)
+{
+    json_t *regions = json_array(), *item;
+    for (size_t r = 0; regions && r < n; r++) {
+        const struct lbc_memory *mem = &m->reports[r]->memory;
+        for (size_t i = 0; i < mem->nregions; i++) {
+            bool seen = false;
+            size_t k;
+            json_array_foreach(regions, k, item)
+            {
+                seen |= strcmp(json_string_value(json_object_get(item, "name")),
+                               mem->regions[i].name) == 0;
+            }
+            if (seen)
+                continue;
+            json_t *g = merge_region(m, mem->regions[i].name, n);
+            if (!g || json_array_append_new(regions, g) != 0) {
+                json_decref(regions);
+                return m->failed ? NULL : merge_fail(m, "out of memory");
+            }
+        }
+    }
+    return regions ? regions : merge_fail(m, "out of memory");
+}
+
+/* Each finding's code once, the first input's finding with inputs: how many inputs had it. */
+static json_t *merge_findings(struct merger *m, size_t n)
+{
+    json_t *findings = json_array(), *item;
+    for (size_t r = 0; findings && r < n; r++) {
+        const struct lbc_memory *mem = &m->reports[r]->memory;
+        for (size_t i = 0; i < mem->nfindings; i++) {
+            const struct lbc_finding *f = &mem->findings[i];
+            json_t *same = NULL;
+            size_t k;
+            bool counted = false;
+            for (size_t j = 0; j < i; j++)
+                counted |= strcmp(mem->findings[j].code, f->code) == 0;
+            if (counted) /* a code twice in one report counts once */
+                continue;
+            json_array_foreach(findings, k, item)
+            {
+                if (strcmp(json_string_value(json_object_get(item, "code")), f->code) == 0)
+                    same = item;
+            }
+            json_int_t inputs = 0;
+            if (!same) {
+                same = json_deep_copy(f->json);
+                if (!same || json_array_append_new(findings, same) != 0) {
+                    json_decref(findings);
+                    return merge_fail(m, "out of memory");
+                }
+            } else {
+                inputs = json_integer_value(json_object_get(same, "inputs"));
+            }
+            if (__builtin_add_overflow(inputs, f->inputs, &inputs) ||
+                json_object_set_new(same, "inputs", json_integer(inputs)) != 0) {
+                json_decref(findings);
+                return merge_fail(m,
+                                  "%s: memory.findings[%zu].inputs: the merged count does "
+                                  "not fit in 64 bits",
+                                  m->reports[r]->path, i);
+            }
+        }
+    }
+    return findings ? findings : merge_fail(m, "out of memory");
+}
+
+bool lbc_memory_merge(struct lbc_report *const *reports, size_t n, json_t **section, char *err,
+                      size_t err_len)
+{
+    struct merger m = {reports, err, err_len, false};
+    *section = NULL;
+    for (size_t r = 0; r < n; r++)
+        if (!reports[r]->has_memory)
+            return true;
+    json_t **objs = calloc(n, sizeof *objs);
+    size_t *from = calloc(n, sizeof *from);
+    json_t *out = NULL;
+    if (objs && from) {
+        for (size_t r = 0; r < n; r++) {
+            objs[r] = json_object_get(reports[r]->root, "memory");
+            from[r] = r;
+        }
+        out = merge_object(&m, objs, from, n, "memory", LEVEL_MEMORY);
+    } else {
+        merge_fail(&m, "out of memory");
+    }
+    free(objs);
+    free(from);
+    json_t *regions = out ? merge_regions(&m, n) : NULL;
+    json_t *findings = regions ? merge_findings(&m, n) : NULL;
+    if (!findings || json_object_set_new(out, "regions", regions) != 0 ||
+        json_object_set_new(out, "findings", findings) != 0) {
+        if (!m.failed)
+            merge_fail(&m, "out of memory");
+        if (!findings)
+            json_decref(regions);
+        json_decref(out);
+        return false;
+    }
+    *section = out;
+    return true;
+}

@@ -1,5 +1,5 @@
 /* The memory section as the commands show it (docs/cli.md): top's table of regions, diff's
- * change per region. */
+ * change per region and merge's sums. */
 #ifndef LBC_MEMORY_H
 #define LBC_MEMORY_H
 
@@ -33,6 +33,12 @@ json_t *lbc_memory_diff_json(const struct lbc_report *old, const struct lbc_repo
  * by 1 MiB or more, its free bytes by at least half that, its bytes in use by at most a tenth
  * of it. False when a report lacks a figure. */
 bool lbc_memory_holds_freed(const struct lbc_region *old, const struct lbc_region *new);
+
+/* merge: the merged report's memory section (docs/cli.md#merge says what is summed and what is
+ * dropped) in *section, or NULL there when an input has none. False, with err saying why, when
+ * a sum does not fit in 64 bits or memory runs out. */
+bool lbc_memory_merge(struct lbc_report *const *reports, size_t n, json_t **section, char *err,
+                      size_t err_len);
 
 /* The region of that name; NULL if the report has none. */
 const struct lbc_region *lbc_memory_region(const struct lbc_report *r, const char *name);
