@@ -724,3 +724,40 @@ bool lbc_memory_merge(struct lbc_report *const *reports, size_t n, json_t **sect
     *section = out;
     return true;
 }
+
+json_t *lbc_memory_flame(const struct lbc_report *old, const struct lbc_report *new)
+{
+    if (!new->has_memory)
+        return json_null();
+    const struct lbc_memory *m = &new->memory;
+    bool with_old = old && old->has_memory;
+    json_t *regions = json_array();
+    json_t *out = json_pack("{sIsIso}", "rss", (json_int_t)m->rss_bytes, "unexplained",
+                            (json_int_t)m->unexplained_bytes, "regions", regions);
+    bool ok = out != NULL;
+    if (ok && with_old)
+        ok = json_object_set_new(out, "old_rss", json_integer(old->memory.rss_bytes)) == 0 &&
+             json_object_set_new(out, "old_unexplained",
+                                 json_integer(old->memory.unexplained_bytes)) == 0;
+    for (size_t i = 0; ok && i < m->nregions; i++) {
+        const struct lbc_region *g = &m->regions[i];
+        json_t *item =
+            json_pack("{sssIsb}", "n", g->name, "v", (json_int_t)g->rss_bytes, "exact", g->exact);
+        ok = json_array_append_new(regions, item) == 0;
+        if (ok && strcmp(g->name, "malloc") == 0 && g->tracked_bytes >= 0)
+            /* Live bytes never touched take no RSS: the sites hold at most the region. */
+            ok = json_object_set_new(item, "tracked",
+                                     json_integer(g->tracked_bytes < g->rss_bytes
+                                                      ? g->tracked_bytes
+                                                      : g->rss_bytes)) == 0;
+        if (ok && with_old) {
+            const struct lbc_region *before = lbc_memory_region(old, g->name);
+            ok = json_object_set_new(item, "o", json_integer(before ? before->rss_bytes : 0)) == 0;
+        }
+    }
+    if (!ok) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}

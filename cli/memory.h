@@ -1,5 +1,5 @@
 /* The memory section as the commands show it (docs/cli.md): top's table of regions, diff's
- * change per region and merge's sums. */
+ * change per region, merge's sums and the flame graph's bar. */
 #ifndef LBC_MEMORY_H
 #define LBC_MEMORY_H
 
@@ -39,6 +39,11 @@ bool lbc_memory_holds_freed(const struct lbc_region *old, const struct lbc_regio
  * a sum does not fit in 64 bits or memory runs out. */
 bool lbc_memory_merge(struct lbc_report *const *reports, size_t n, json_t **section, char *err,
                       size_t err_len);
+
+/* flame: the regions for the bar above the graph, {"rss", "unexplained", "regions": [{"n",
+ * "v", "exact", "tracked" (malloc), "o" (old's bytes, with old)}]}; json null without a memory
+ * section. NULL when out of memory. */
+json_t *lbc_memory_flame(const struct lbc_report *old, const struct lbc_report *new);
 
 /* The region of that name; NULL if the report has none. */
 const struct lbc_region *lbc_memory_region(const struct lbc_report *r, const char *name);
