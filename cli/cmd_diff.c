@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "json_out.h"
 #include "match.h"
+#include "memory.h"
 #include "report_reader.h"
 #include "stack.h"
 #include "units.h"
@@ -16,7 +17,9 @@
 static const char usage[] =
     "usage: leakbridge diff OLD NEW [-n N] [-a] [-v] [--force] [--json]\n"
     "\n"
-    "Growth of live memory per site from report OLD to report NEW, largest growth first,\n"
+    "What grew from report OLD to report NEW: first the RSS per region (Java heap, malloc,\n"
+    "thread stacks...) and the unexplained rest, largest change first, malloc's figures and\n"
+    "the findings that appeared or went; then live memory per site, largest growth first,\n"
     "shrinking sites last. Sites are matched by their kind and frames (Java class, method\n"
     "and signature; native module file name and symbol), not by id; sites only in NEW are\n"
     "marked new, sites only in OLD vanished.\n"
@@ -147,6 +150,7 @@ static void print_header(const struct lbc_report *old, const struct lbc_report *
     if (new->pid == old->pid &&new->uptime_ms >= old->uptime_ms)
         printf(", %.1f s later", (double)(new->uptime_ms - old->uptime_ms) / 1000.0);
     printf("\n");
+    lbc_memory_print_diff(stdout, old, new);
     printf("live %s -> %s (%s), blocks %" PRId64 " -> %" PRId64 " (%s), sites %zu -> %zu\n",
            lb_units_bytes(old->live_bytes, a), lb_units_bytes(new->live_bytes, b),
            lbc_units_growth(new->live_bytes - old->live_bytes, c), old->live_count, new->live_count,
@@ -181,10 +185,11 @@ static json_t *json_changes(const struct lbc_report *old, const struct lbc_repor
     size_t hidden, more, shown = shown_changes(changes, n, top, all, &hidden, &more), done = 0;
     json_t *list = json_array();
     json_t *doc =
-        json_pack("{sososIsIsosIsI}", "old", lbc_json_report(old), "new", lbc_json_report(new),
-                  "live_bytes_change", (json_int_t)(new->live_bytes - old->live_bytes),
-                  "live_count_change", (json_int_t)(new->live_count - old->live_count), "changes",
-                  list, "unchanged_not_shown", (json_int_t)hidden, "more_rows", (json_int_t)more);
+        json_pack("{sosososIsIsosIsI}", "old", lbc_json_report(old), "new", lbc_json_report(new),
+                  "memory", lbc_memory_diff_json(old, new), "live_bytes_change",
+                  (json_int_t)(new->live_bytes - old->live_bytes), "live_count_change",
+                  (json_int_t)(new->live_count - old->live_count), "changes", list,
+                  "unchanged_not_shown", (json_int_t)hidden, "more_rows", (json_int_t)more);
     for (size_t i = 0; doc && i < n && done < shown; i++) {
         const struct change *ch = &changes[i];
         if (!all && unchanged(ch))

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "memory.h"
 #include "report_reader.h"
 #include "stack.h"
 #include "units.h"
@@ -237,10 +238,14 @@ static json_t *html_data(struct node *root, const struct lbc_report *old,
             lb_units_plural((int64_t) new->nsites, "site", "sites"),
             new->estimated ? "; figures are estimates (sampled)" : "");
     }
-    json_t *tree = to_json(root, old != NULL);
-    return tree ? json_pack("{sssssbso}", "title", title, "info", info, "diff", old != NULL, "root",
-                            tree)
-                : NULL;
+    json_t *tree = to_json(root, old != NULL), *memory = lbc_memory_flame(old, new);
+    if (!tree || !memory) {
+        json_decref(tree);
+        json_decref(memory);
+        return NULL;
+    }
+    return json_pack("{sssssbsoso}", "title", title, "info", info, "diff", old != NULL, "root",
+                     tree, "memory", memory);
 }
 
 int lbc_flame_main(int argc, char **argv)

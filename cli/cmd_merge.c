@@ -12,6 +12,7 @@
 #include "leakbridge/atomic_file.h"
 #include "json_out.h"
 #include "match.h"
+#include "memory.h"
 #include "report_reader.h"
 #include "runs.h"
 
@@ -23,8 +24,9 @@ static const char usage[] =
     "merged, and a line on stderr names those left out. Sites are matched by kind and frames\n"
     "(Java class, method and signature; native module file name and symbol), their figures\n"
     "summed; each merged site has \"inputs\", the number of reports it appeared in, and the\n"
-    "report has \"merged\", which lists its inputs. The result is a valid report that every\n"
-    "other command reads.\n"
+    "report has \"merged\", which lists its inputs. The memory sections are summed: each\n"
+    "region's RSS and figures, the unexplained rest; each finding once, with the number of\n"
+    "reports that had it. The result is a valid report that every other command reads.\n"
     "\n"
     "  -o, --output OUT  write to OUT (default: standard output)\n"
     "  --all-dumps       merge every report given, several dumps of one JVM included (their\n"
@@ -338,6 +340,16 @@ static json_t *merge(struct lbc_report *const *reports, size_t n)
         json_object_set_new(out, "leak_window", window);
     else
         json_decref(window);
+    json_t *memory = NULL;
+    char err[LBC_ERR_MAX];
+    if (out && !lbc_memory_merge(reports, n, &memory, err, sizeof err)) {
+        lbc_error("%s", err);
+        reported = true;
+        json_decref(out);
+        out = NULL;
+    }
+    if (out && memory)
+        json_object_set_new(out, "memory", memory);
     if (out && sites)
         json_object_set(out, "sites", sites);
     json_decref(listed);

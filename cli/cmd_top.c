@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "json_out.h"
+#include "memory.h"
 #include "report_reader.h"
 #include "stack.h"
 #include "units.h"
@@ -19,9 +20,11 @@ static const char *const by_titles[] = {"SITE", "JAVA FRAME", "NATIVE FUNCTION",
 static const char usage[] =
     "usage: leakbridge top REPORT [-n N] [--by site|java|native|module|kind] [-v] [--json]\n"
     "\n"
-    "The biggest live sites of a report: live bytes, share of all live bytes, blocks, kind,\n"
-    "status, and each site's stack, the innermost Java frame outside the JDK and the\n"
-    "innermost native frame first.\n"
+    "Where the process's memory is (its RSS per region: Java heap, metaspace, code cache,\n"
+    "thread stacks, malloc, mapped files, other; the unexplained rest; the memory limit;\n"
+    "the agent's findings), then the biggest live sites of a report: live bytes, share of\n"
+    "all live bytes, blocks, kind, status, and each site's stack, the innermost Java frame\n"
+    "outside the JDK and the innermost native frame first.\n"
     "\n"
     "  -n, --top N    show the N biggest rows (default 10; 0 shows all)\n"
     "  --by WHAT      one row per site (default), per innermost non-JDK Java method (java),\n"
@@ -155,6 +158,7 @@ static void print_header(const struct lbc_report *r)
         printf("%s: pid %" PRId64 ", dump %" PRId64 " (%s) at %s, %.1f s after the agent "
                "started\n",
                r->path, r->pid, r->sequence, r->reason, r->time, (double)r->uptime_ms / 1000.0);
+    lbc_memory_print(stdout, r);
     printf("%s live in %" PRId64 " %s at %zu %s", lb_units_bytes(r->live_bytes, live),
            r->live_count, lb_units_plural(r->live_count, "block", "blocks"), r->nsites,
            lb_units_plural((int64_t)r->nsites, "site", "sites"));
@@ -235,9 +239,11 @@ static json_t *json_rows(const struct lbc_report *r, const struct row *rows, siz
     for (size_t i = shown; i < nrows; i++)
         rest += rows[i].live_bytes;
     json_t *list = json_array();
-    json_t *doc =
-        json_pack("{sosssosIsI}", "report", lbc_json_report(r), "by", by_names[by], "rows", list,
-                  "more_rows", (json_int_t)(nrows - shown), "more_live_bytes", (json_int_t)rest);
+    json_t *limit = json_object_get(r->root, "memory_limit");
+    json_t *doc = json_pack(
+        "{sosososssosIsI}", "report", lbc_json_report(r), "memory", lbc_memory_json(r),
+        "memory_limit", limit ? json_deep_copy(limit) : json_null(), "by", by_names[by], "rows",
+        list, "more_rows", (json_int_t)(nrows - shown), "more_live_bytes", (json_int_t)rest);
     for (size_t i = 0; doc && i < shown; i++) {
         const struct row *row = &rows[i];
         json_t *item = json_pack(

@@ -276,6 +276,157 @@ static bool read_leak_window(struct ctx *c, struct lbc_report *r)
            get_bool(c, w, "leak_window", "decidable", &r->decidable);
 }
 
+/* An optional figure: an integer >= 0, or null; -1 when absent or null. */
+static bool get_figure(struct ctx *c, json_t *obj, const char *where, const char *key, int64_t *out)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = -1;
+    if (!v || json_is_null(v))
+        return true;
+    return get_int(c, obj, where, key, false, 0, out);
+}
+
+/* The array obj.key (required or not), at most LBC_MEMORY_ITEMS_MAX long, and room for its
+ * items; *items stays NULL when it is absent or empty. */
+static bool get_items(struct ctx *c, json_t *obj, const char *where, const char *key, bool required,
+                      size_t size, json_t **array, size_t *n, void **items)
+{
+    *n = 0;
+    *items = NULL;
+    if (!member(c, obj, where, key, required, array))
+        return false;
+    if (!*array)
+        return true;
+    if (!json_is_array(*array))
+        return fail(c, "%s%s%s: expected an array, found %s", where, dot(where), key,
+                    type_name(*array));
+    size_t count = json_array_size(*array);
+    if (count > LBC_MEMORY_ITEMS_MAX)
+        return fail(c, "%s%s%s: %zu items, more than the %d this leakbridge reads", where,
+                    dot(where), key, count, LBC_MEMORY_ITEMS_MAX);
+    if (count && !(*items = calloc(count, size)))
+        return fail(c, "out of memory reading %s%s%s", where, dot(where), key);
+    *n = count; /* only with the items allocated: the report is freed by its counts */
+    return true;
+}
+
+static bool read_region(struct ctx *c, json_t *v, size_t index, struct lbc_region *out)
+{
+    char where[WHERE_MAX], sub[WHERE_MAX * 2];
+    const char *method;
+    json_t *parts;
+    void *items = NULL;
+    snprintf(where, sizeof where, "memory.regions[%zu]", index);
+    out->json = v;
+    if (!json_is_object(v))
+        return fail(c, "%s: expected an object, found %s", where, type_name(v));
+    if (!get_string(c, v, where, "name", true, false, &out->name) ||
+        !get_int(c, v, where, "rss_bytes", true, 0, &out->rss_bytes) ||
+        !get_bool(c, v, where, "exact", &out->exact) ||
+        !get_string(c, v, where, "method", false, false, &method) ||
+        !get_string(c, v, where, "figures_from", false, false, &out->figures_from) ||
+        !get_string(c, v, where, "collector", false, false, &out->collector) ||
+        !get_string(c, v, where, "allocator", false, false, &out->allocator) ||
+        !get_figure(c, v, where, "used_bytes", &out->used_bytes) ||
+        !get_figure(c, v, where, "committed_bytes", &out->committed_bytes) ||
+        !get_figure(c, v, where, "max_bytes", &out->max_bytes) ||
+        !get_figure(c, v, where, "count", &out->count) ||
+        !get_figure(c, v, where, "in_use_bytes", &out->in_use_bytes) ||
+        !get_figure(c, v, where, "free_bytes", &out->free_bytes) ||
+        !get_figure(c, v, where, "arenas", &out->arenas) ||
+        !get_figure(c, v, where, "tracked_bytes", &out->tracked_bytes) ||
+        !get_figure(c, v, where, "cds_rss_bytes", &out->cds_rss_bytes) ||
+        !get_items(c, v, where, "parts", false, sizeof *out->parts, &parts, &out->nparts, &items))
+        return false;
+    out->parts = items;
+    for (size_t i = 0; i < out->nparts; i++) {
+        json_t *p = json_array_get(parts, i);
+        snprintf(sub, sizeof sub, "%s.parts[%zu]", where, i);
+        if (!json_is_object(p))
+            return fail(c, "%s: expected an object, found %s", sub, type_name(p));
+        if (!get_string(c, p, sub, "name", true, false, &out->parts[i].name) ||
+            !get_int(c, p, sub, "rss_bytes", true, 0, &out->parts[i].rss_bytes))
+            return false;
+    }
+    return true;
+}
+
+static bool read_finding(struct ctx *c, json_t *v, size_t index, struct lbc_finding *out)
+{
+    char where[WHERE_MAX];
+    json_t *figures;
+    snprintf(where, sizeof where, "memory.findings[%zu]", index);
+    out->json = v;
+    out->inputs = 1;
+    if (!json_is_object(v))
+        return fail(c, "%s: expected an object, found %s", where, type_name(v));
+    return get_string(c, v, where, "code", true, false, &out->code) &&
+           get_string(c, v, where, "message", true, false, &out->message) &&
+           get_object(c, v, where, "figures", false, &figures) &&
+           get_int(c, v, where, "inputs", false, 1, &out->inputs);
+}
+
+/* The optional memory section: regions that, with unexplained_bytes, add up to rss_bytes, each
+ * name once; findings. */
+static bool read_memory(struct ctx *c, struct lbc_report *r)
+{
+    struct lbc_memory *m = &r->memory;
+    json_t *obj, *regions, *findings;
+    void *region_items = NULL, *finding_items = NULL;
+    if (!get_object(c, r->root, "", "memory", false, &obj))
+        return false;
+    if (!obj)
+        return true;
+    r->has_memory = true;
+    if (!get_int(c, obj, "memory", "rss_bytes", true, 0, &m->rss_bytes) ||
+        !get_int(c, obj, "memory", "unexplained_bytes", true, 0, &m->unexplained_bytes) ||
+        !get_items(c, obj, "memory", "regions", true, sizeof *m->regions, &regions, &m->nregions,
+                   &region_items))
+        return false;
+    m->regions = region_items;
+    if (!get_items(c, obj, "memory", "findings", true, sizeof *m->findings, &findings,
+                   &m->nfindings, &finding_items))
+        return false;
+    m->findings = finding_items;
+    int64_t sum = m->unexplained_bytes;
+    for (size_t i = 0; i < m->nregions; i++) {
+        struct lbc_region *g = &m->regions[i];
+        if (!read_region(c, json_array_get(regions, i), i, g))
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->regions[j].name, g->name) == 0)
+                return fail(c, "memory.regions[%zu].name: \"%.60s\" is regions[%zu]'s too", i,
+                            g->name, j);
+        if (__builtin_add_overflow(sum, g->rss_bytes, &sum))
+            return fail(c, "memory: the sum of the regions' rss_bytes does not fit in 64 bits");
+    }
+    if (sum != m->rss_bytes)
+        return fail(c,
+                    "memory: the regions' rss_bytes and unexplained_bytes add up to %lld, not to "
+                    "rss_bytes %lld",
+                    (long long)sum, (long long)m->rss_bytes);
+    for (size_t i = 0; i < m->nfindings; i++)
+        if (!read_finding(c, json_array_get(findings, i), i, &m->findings[i]))
+            return false;
+    return true;
+}
+
+/* The optional memory_limit: the cgroup's limit and usage. */
+static bool read_memory_limit(struct ctx *c, struct lbc_report *r)
+{
+    struct lbc_memory_limit *l = &r->memory_limit;
+    json_t *obj;
+    *l = (struct lbc_memory_limit){-1, -1, -1, -1};
+    if (!get_object(c, r->root, "", "memory_limit", false, &obj))
+        return false;
+    r->has_memory_limit = obj != NULL;
+    return !obj ||
+           (get_figure(c, obj, "memory_limit", "limit_bytes", &l->limit_bytes) &&
+            get_figure(c, obj, "memory_limit", "usage_bytes", &l->usage_bytes) &&
+            get_figure(c, obj, "memory_limit", "working_set_bytes", &l->working_set_bytes) &&
+            get_figure(c, obj, "memory_limit", "rss_bytes", &l->rss_bytes));
+}
+
 static bool read_header(struct ctx *c, struct lbc_report *r)
 {
     json_t *root = r->root, *v, *obj;
@@ -333,7 +484,7 @@ static bool read_header(struct ctx *c, struct lbc_report *r)
         return false;
     if (obj && !get_int(c, obj, "merged", "inputs", true, 1, &r->merged_inputs))
         return false;
-    return true;
+    return read_memory(c, r) && read_memory_limit(c, r);
 }
 
 static bool read_report(struct ctx *c, struct lbc_report *r)
@@ -417,6 +568,10 @@ void lbc_reader_free(struct lbc_report *r)
     for (size_t i = 0; i < r->nsites; i++)
         free(r->sites[i].frames);
     free(r->sites);
+    for (size_t i = 0; i < r->memory.nregions; i++)
+        free(r->memory.regions[i].parts);
+    free(r->memory.regions);
+    free(r->memory.findings);
     json_decref(r->root);
     free(r);
 }

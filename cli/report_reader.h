@@ -48,6 +48,50 @@ struct lbc_site {
     struct lbc_frame *frames; /* leaf first */
 };
 
+/* The memory section (docs/report-format.md#memory): where the process's RSS is. */
+#define LBC_MEMORY_ITEMS_MAX 1024 /* regions, parts of a region, findings: at most this many */
+
+struct lbc_region_part {
+    const char *name;
+    int64_t rss_bytes;
+};
+
+/* A region. Any region may carry any figure: a figure is -1 (a text NULL) when the region has
+ * none or it is null, so that a region or figure of a later version is shown as it is. */
+struct lbc_region {
+    json_t *json; /* the region's object in the document (borrowed) */
+    const char *name;
+    int64_t rss_bytes;
+    bool exact;
+    const char *figures_from;                       /* jmx, perf_data, none */
+    int64_t used_bytes, committed_bytes, max_bytes; /* java_heap, metaspace, code_cache */
+    const char *collector;                          /* java_heap */
+    int64_t count;                                  /* thread_stacks: threads */
+    const char *allocator;                          /* malloc */
+    int64_t in_use_bytes, free_bytes, arenas, tracked_bytes;
+    int64_t cds_rss_bytes; /* mapped_files */
+    size_t nparts;         /* other */
+    struct lbc_region_part *parts;
+};
+
+struct lbc_finding {
+    json_t *json; /* the finding's object (borrowed) */
+    const char *code, *message;
+    int64_t inputs; /* merged reports: how many inputs had it; 1 otherwise */
+};
+
+struct lbc_memory {
+    int64_t rss_bytes, unexplained_bytes; /* the regions and unexplained_bytes add up to rss */
+    size_t nregions, nfindings;
+    struct lbc_region *regions; /* in the report's order, each name once */
+    struct lbc_finding *findings;
+};
+
+/* memory_limit: each figure -1 when absent. */
+struct lbc_memory_limit {
+    int64_t limit_bytes, usage_bytes, working_set_bytes, rss_bytes;
+};
+
 struct lbc_report {
     json_t *root;
     const char *path; /* as the user named it */
@@ -70,6 +114,10 @@ struct lbc_report {
     bool estimated;
     int64_t merged_inputs;          /* 0 unless written by leakbridge merge */
     int64_t live_bytes, live_count; /* sums over sites */
+    bool has_memory;                /* the optional memory section (agents from 0.2) */
+    struct lbc_memory memory;
+    bool has_memory_limit; /* the optional memory_limit */
+    struct lbc_memory_limit memory_limit;
     size_t nsites;
     struct lbc_site *sites; /* in the report's order: largest live_bytes first */
 };

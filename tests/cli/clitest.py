@@ -1,6 +1,7 @@
 """Helpers for the tests of the leakbridge command (cli/): they make real reports with the
 agent through tests/jvm/lbtest.py, run the command on them and check what it printed. The
 command's path comes in $LEAKBRIDGE_CLI (tests/cli/CMakeLists.txt sets it)."""
+import copy
 import json
 import os
 import subprocess
@@ -103,6 +104,50 @@ def site_with_symbol(report, symbol):
     sites = lbtest.sites_with_symbol(report, symbol)
     check(len(sites) == 1, "expected one site of %s, found %d" % (symbol, len(sites)))
     return sites[0]
+
+
+MIB = 1 << 20
+GIB = 1 << 30
+
+
+def region(report, name):
+    """The region of that name in a report's (or top --json's) memory section."""
+    found = [g for g in report["memory"]["regions"] if g["name"] == name]
+    check(len(found) == 1, "expected one region %s, found %d" % (name, len(found)))
+    return found[0]
+
+
+def with_memory(report, regions=None, unexplained=None, findings=None, limit=None, **top):
+    """A copy of report whose memory section has these region fields ({name: {field: value}}),
+    unexplained bytes and findings, rss_bytes made their sum again; memory_limit set to limit
+    (None keeps it); other top-level fields set from top."""
+    r = copy.deepcopy(report)
+    m = r["memory"]
+    for name, fields in (regions or {}).items():
+        region(r, name).update(fields)
+    if unexplained is not None:
+        m["unexplained_bytes"] = unexplained
+    if findings is not None:
+        m["findings"] = findings
+    m["rss_bytes"] = sum(g["rss_bytes"] for g in m["regions"]) + m["unexplained_bytes"]
+    if limit is not None:
+        r["memory_limit"] = limit
+    r.update(top)
+    return r
+
+
+def table(out, header):
+    """The lines of the table whose header line ends with header ("REGION" in diff's, "FIGURES"
+    in top's), up to the first blank line."""
+    lines = out.splitlines()
+    start = [i for i, l in enumerate(lines) if l.split()[-1:] == [header]]
+    check(start, "no table headed %s in:\n%s" % (header, out))
+    rows = []
+    for line in lines[start[0] + 1:]:
+        if not line.strip():
+            break
+        rows.append(line)
+    return rows
 
 
 main = lbtest.main

@@ -1,6 +1,7 @@
 """Broken and hostile reports: truncated, not JSON, empty, another format or version,
 duplicate keys, huge numbers, deep nesting, missing fields, wrong types, sums past 64 bits,
-absurdly deep stacks. Every command exits 2 with one line naming the file and what was wrong,
+absurdly deep stacks, a memory section of the wrong shape or whose regions do not add up to its
+RSS. Every command exits 2 with one line naming the file and what was wrong,
 and never crashes. Also: --help on every command, usage errors exit 2."""
 import copy
 import json
@@ -62,7 +63,7 @@ def test(env):
          "does not fit in 64 bits"),
         ("tall", edited(lambda r: r["sites"][0].update(frames=site["frames"] * 2000)),
          "frames, more than the 4096"),
-    ]
+    ] + memory_cases(report, edited)
     for name, content, message in cases:
         bad = os.path.join(env.work, name + ".json")
         with open(bad, "w") as f:
@@ -113,6 +114,55 @@ def test(env):
     check("top" in clitest.run(["--help"]).stdout, "leakbridge --help")
     clitest.run([], expect=2)
     clitest.run(["frobnicate"], expect=2)
+
+
+def memory_cases(report, edited):
+    """(name, content, message) of broken memory sections."""
+    m = report["memory"]
+
+    def regions(change):
+        def apply(r):
+            change(r["memory"]["regions"])
+        return edited(apply)
+
+    def region(name, **fields):
+        return regions(lambda gs: [g.update(fields) for g in gs if g["name"] == name])
+
+    rss = m["rss_bytes"]
+    return [
+        ("memory", edited(lambda r: r.update(memory=[])), "memory: expected an object, found an array"),
+        ("noregions", edited(lambda r: r["memory"].pop("regions")), "memory.regions: missing"),
+        ("regionsobject", edited(lambda r: r["memory"].update(regions={})),
+         "memory.regions: expected an array, found an object"),
+        ("regionint", regions(lambda gs: gs.insert(0, 7)),
+         "memory.regions[0]: expected an object, found an integer"),
+        ("noname", regions(lambda gs: gs[1].pop("name")), "memory.regions[1].name: missing"),
+        ("regionnegative", region("malloc", rss_bytes=-1),
+         "memory.regions[4].rss_bytes: -1 is below the least allowed value 0"),
+        ("exact", region("java_heap", exact="yes"),
+         "memory.regions[0].exact: expected true or false, found a string"),
+        ("usedstring", region("java_heap", used_bytes="1g"),
+         "memory.regions[0].used_bytes: expected an integer, found a string"),
+        ("partrss", regions(lambda gs: gs[6]["parts"][0].pop("rss_bytes")),
+         "memory.regions[6].parts[0].rss_bytes: missing"),
+        ("twice", regions(lambda gs: gs.append(dict(gs[0], rss_bytes=0))),
+         "memory.regions[7].name: \"java_heap\" is regions[0]'s too"),
+        ("sum", edited(lambda r: r["memory"].update(rss_bytes=rss + 4096)),
+         "memory: the regions' rss_bytes and unexplained_bytes add up to %d, not to rss_bytes %d"
+         % (rss, rss + 4096)),
+        ("regionsum", region("other", rss_bytes=2 ** 63 - 1),
+         "memory: the sum of the regions' rss_bytes does not fit in 64 bits"),
+        ("many", regions(lambda gs: gs.extend(dict(gs[0], name="r%d" % i, rss_bytes=0)
+                                               for i in range(1100))),
+         "memory.regions: 1107 items, more than the 1024 this leakbridge reads"),
+        ("findingmessage", edited(lambda r: r["memory"].update(findings=[{"code": "x"}])),
+         "memory.findings[0].message: missing"),
+        ("findingfigures", edited(lambda r: r["memory"].update(findings=[
+            {"code": "x", "message": "y", "figures": 3}])),
+         "memory.findings[0].figures: expected an object, found an integer"),
+        ("limit", edited(lambda r: r.update(memory_limit={"limit_bytes": "4g"})),
+         "memory_limit.limit_bytes: expected an integer, found a string"),
+    ]
 
 
 if __name__ == "__main__":

@@ -1,7 +1,14 @@
 """The flame graph's HTML renders in headless Chromium without script errors: the frames of
 a real report appear in the DOM (Java and native in their colours), the search (#search=)
 marks matching frames and says their share, zoom (#zoom=) dims the ancestors, and the
---diff graph renders too. Skips if chromium is not installed (scripts/setup.sh installs it)."""
+--diff graph renders too. Skips if chromium is not installed (scripts/setup.sh installs it).
+
+Above the graph, the RSS by region: a bar of segments in the report's order, each as wide as
+its share of the RSS, its name and size as its label and on hover, malloc split into what the
+sites hold (tracked, at most the region) and the rest, the unexplained rest last; the real
+report's and a crafted one's with both malloc parts and an unexplained rest; one line for a
+report without a memory section; --diff's says what each region was."""
+import html as htmllib
 import os
 import re
 import shutil
@@ -71,6 +78,67 @@ def test(env):
     dom = render(env, diff)
     grown = [style for _, style, text in frames(dom) if text == "ZSTD_createDStream"]
     check(grown and "rgb(255," in grown[0], "grown frame not red: %s" % grown)
+    check(all("; was " in title for _, _, title, _ in segments(dom)), "--diff: no 'was'")
+
+    region_bar(env, html, report)
+    crafted = clitest.with_memory(report, regions={"malloc": {
+        "rss_bytes": 30 * clitest.MIB, "tracked_bytes": 10 * clitest.MIB}},
+        unexplained=5 * clitest.MIB)
+    region_bar(env, os.path.join(env.work, "crafted.html"), crafted,
+               ["malloc-tracked", "malloc-rest", "unexplained"])
+    # Live bytes never touched take no RSS: the sites' part is at most the region.
+    untouched = clitest.with_memory(report, regions={"malloc": {
+        "rss_bytes": 30 * clitest.MIB, "tracked_bytes": 50 * clitest.MIB}})
+    region_bar(env, os.path.join(env.work, "untouched.html"), untouched, ["malloc-tracked"])
+    older = {k: v for k, v in report.items() if k != "memory"}
+    path = os.path.join(env.work, "older.html")
+    clitest.run(["flame", clitest.write_report(env, "older.json", older), "-o", path])
+    dom = render(env, path)
+    check(not segments(dom) and
+          '<div id="memory-caption">no memory section (agent before 0.2)</div>' in dom,
+          "a report without memory")
+
+
+def segments(dom):
+    """(key, width in percent, title, label) of each segment of the bar of regions."""
+    out = []
+    for tag, label in re.findall(r'(<div class="region[^"]*"[^>]*>)([^<]*)</div>', dom):
+        key = re.search(r'data-region="([^"]*)"', tag).group(1)
+        width = float(re.search(r"width: ([\d.]+)%", tag).group(1))
+        title = htmllib.unescape(re.search(r'title="([^"]*)"', tag).group(1))
+        out.append((key, width, title, htmllib.unescape(label)))
+    return out
+
+
+def region_bar(env, html, report, must=()):
+    """The bar of regions of report's flame graph against its memory section."""
+    if not os.path.exists(html):
+        path = clitest.write_report(env, os.path.basename(html) + ".json", report)
+        clitest.run(["flame", path, "-o", html])
+    m = report["memory"]
+    want = []
+    for g in m["regions"]:
+        if g["name"] == "malloc":
+            tracked = min(g["tracked_bytes"], g["rss_bytes"])
+            want += [("malloc-tracked", tracked, g["exact"]),
+                     ("malloc-rest", g["rss_bytes"] - tracked, g["exact"])]
+        else:
+            want.append((g["name"], g["rss_bytes"], g["exact"]))
+    want.append(("unexplained", m["unexplained_bytes"], True))
+    want = [w for w in want if w[1] > 0]
+    got = segments(render(env, html))
+    check([k for k, _, _, _ in got] == [k for k, _, _ in want],
+          "segments %s, regions %s" % ([k for k, _, _, _ in got], [k for k, _, _ in want]))
+    for (key, width, title, label), (_, size, exact) in zip(got, want):
+        share = 100.0 * size / m["rss_bytes"]
+        check(abs(width - share) < 1e-3, "%s is %.4f%% wide, %.4f%% of RSS" % (key, width, share))
+        shown = ("" if exact else "~") + clitest.human(size)
+        check(shown in title and "%.1f%% of RSS" % share in title and label.endswith(
+            " " + clitest.human(size)), "%s: title %r, label %r" % (key, title, label))
+    check(abs(sum(w for _, w, _, _ in got) - 100.0) < 0.01, "widths add up to %s" % sum(
+        w for _, w, _, _ in got))
+    for key in must:
+        check(key in [k for k, _, _, _ in got], "no %s segment" % key)
 
 
 if __name__ == "__main__":

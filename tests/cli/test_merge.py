@@ -7,7 +7,14 @@ decidable when every input's is.
 Several dumps of two JVMs (LiveDumps, 20 more streams before each of 3 dumps, then the exit
 report): merge keeps the exit report of each JVM (60 streams each, 120 in all, where adding up
 every dump would give 240), with one line on stderr naming the 6 reports left out;
---all-dumps merges all 8."""
+--all-dumps merges all 8.
+
+Memory sections: the merged report's has every region's RSS and summable figures summed (in
+use, free, tracked bytes, arenas, threads, heap sizes, other's parts), the unexplained rest and
+the RSS summed, exact only where every input's is; findings once each with the number of
+inputs that had it (a merge of a merge adds them up); differing collectors listed; a figure
+not every input has, nmt and memory_limit dropped; no section when an input has none; a sum
+past 64 bits refused."""
 import copy
 import json
 import os
@@ -51,6 +58,9 @@ def test(env):
     check_out = clitest.run(["check", out], expect=1).stdout
     check("in 2 merged reports" in line_with(check_out, "leak of %d bytes" % stream["live_bytes"]),
           "check does not say the site was in 2 reports")
+
+    memory_sums(merged, (a, b, k))
+    crafted_memory(env, a, b, k_path)
 
     # Merging the merged report with another: inputs add up.
     again = os.path.join(env.work, "again.json")
@@ -138,6 +148,89 @@ def several_dumps(env):
     check(all_dumps["merged"]["inputs"] == 8 and streams[0]["live_count"] == 2 * (20 + 40 + 60 + 60),
           "--all-dumps: inputs %d, %d streams" % (all_dumps["merged"]["inputs"],
                                                  streams[0]["live_count"]))
+
+
+def memory_sums(merged, inputs):
+    m = merged["memory"]
+    for key in ("rss_bytes", "unexplained_bytes", "mappings"):
+        check(m[key] == sum(r["memory"][key] for r in inputs), "memory.%s not summed" % key)
+    names = [g["name"] for g in inputs[0]["memory"]["regions"]]
+    check([g["name"] for g in m["regions"]] == names, "regions %s" % m["regions"])
+    check(sum(g["rss_bytes"] for g in m["regions"]) + m["unexplained_bytes"] == m["rss_bytes"],
+          "the merged regions do not add up to the merged RSS")
+    for name, keys in (("java_heap", ("rss_bytes", "used_bytes", "committed_bytes",
+                                      "max_bytes", "reserved_bytes")),
+                       ("metaspace", ("rss_bytes", "committed_bytes", "used_bytes")),
+                       ("code_cache", ("rss_bytes",)),
+                       ("thread_stacks", ("rss_bytes", "count", "located")),
+                       ("malloc", ("rss_bytes", "in_use_bytes", "free_bytes", "tracked_bytes",
+                                   "arenas")),
+                       ("mapped_files", ("rss_bytes", "cds_rss_bytes")),
+                       ("other", ("rss_bytes",))):
+        g = clitest.region(merged, name)
+        for key in keys:
+            check(g[key] == sum(clitest.region(r, name)[key] for r in inputs),
+                  "%s.%s not summed: %r" % (name, key, g[key]))
+        check(g["exact"] == all(clitest.region(r, name)["exact"] for r in inputs),
+              "%s.exact %r" % (name, g["exact"]))
+    parts = {}
+    for r in inputs:
+        for p in clitest.region(r, "other")["parts"]:
+            parts[p["name"]] = parts.get(p["name"], 0) + p["rss_bytes"]
+    check({p["name"]: p["rss_bytes"] for p in clitest.region(merged, "other")["parts"]} == parts,
+          "other's parts not summed")
+    check(clitest.region(merged, "java_heap")["collector"] ==
+          clitest.region(inputs[0], "java_heap")["collector"] and
+          clitest.region(merged, "malloc")["allocator"] == "glibc", "strings alike are kept")
+    check("memory_limit" not in merged, "memory_limit is one process's")
+
+
+def crafted_memory(env, a, b, k_path):
+    held = {"code": "malloc-free-held", "message": "RSS grows but nothing leaks: 300.0 MiB of "
+            "freed memory is held in 16 glibc arenas", "figures": {"free_bytes": 314572800}}
+    many = {"code": "many-threads", "message": "2021 threads hold 52.7 MiB in their stacks",
+            "figures": {"count": 2021}}
+    fa = clitest.with_memory(a, findings=[held, many], regions={"malloc": {"jvm_bytes": 1000}})
+    fb = clitest.with_memory(b, findings=[held], regions={"java_heap": {
+        "collector": "Parallel", "exact": False}})
+    for r in (fa, fb):
+        r["memory"]["nmt"] = {"mode": "summary", "malloc_bytes": 1000, "categories": []}
+    pa, pb = (clitest.write_report(env, n, r) for n, r in (("fa.json", fa), ("fb.json", fb)))
+    out = os.path.join(env.work, "findings.json")
+    clitest.run(["merge", pa, pb, k_path, "-o", out])
+    m = env.load(out)["memory"]
+    check(m["findings"] == [dict(held, inputs=2), dict(many, inputs=1)],
+          "merged findings %s" % m["findings"])
+    check(clitest.region({"memory": m}, "java_heap")["collector"] == "G1, Parallel",
+          "collectors %r" % clitest.region({"memory": m}, "java_heap")["collector"])
+    check("jvm_bytes" not in clitest.region({"memory": m}, "malloc"),
+          "a figure of one input's kept")
+    two = os.path.join(env.work, "two.json")
+    clitest.run(["merge", pa, pb, "-o", two])
+    check("nmt" not in env.load(two)["memory"], "nmt kept")
+    check(clitest.region({"memory": m}, "java_heap")["exact"] is False,
+          "java_heap exact, where one input's is not")
+    top = clitest.run(["top", out]).stdout
+    check("\nfinding malloc-free-held, in 2 of 3 reports: %s\n" % held["message"] in top,
+          "top of the merged findings:\n" + top)
+    again = os.path.join(env.work, "findings-again.json")
+    clitest.run(["merge", out, pa, "-o", again])
+    check([f["inputs"] for f in env.load(again)["memory"]["findings"]] == [3, 2],
+          "findings of a merge of a merge")
+
+    older = {key: v for key, v in b.items() if key != "memory"}
+    none = os.path.join(env.work, "no-memory.json")
+    clitest.run(["merge", pa, clitest.write_report(env, "older.json", older), "-o", none])
+    check("memory" not in env.load(none), "memory of an input without one")
+    check("\nno memory section (not every merged report had one: agent before 0.2)\n" in
+          clitest.run(["top", none]).stdout, "top of a merged report without memory")
+
+    huge = clitest.with_memory(a, unexplained=2 ** 62)
+    big = clitest.write_report(env, "huge.json", huge)
+    err = clitest.run(["merge", "--all-dumps", big, big], expect=2).stderr
+    check(err.strip().splitlines() == [
+        "leakbridge: %s: memory.rss_bytes: the merged figure does not fit in 64 bits" % big],
+        "merge past 64 bits: %r" % err)
 
 
 if __name__ == "__main__":

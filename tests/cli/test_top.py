@@ -1,8 +1,15 @@
 """leakbridge top on real reports: the zstd leak's site first with its bytes, share, blocks,
 status and the user and native frames; --by java|native|module|kind group the same bytes;
 JDK frames are folded unless -v; a sampled report says its figures are estimates; --json gives
-the same rows with the report's figures, the site's frames and a name without lines."""
+the same rows with the report's figures, the site's frames and a name without lines.
+
+The memory section first: RSS and the unexplained rest, a row per region in the report's order
+whose sizes and shares add up to the RSS ('~' where not exact), each region's key figures, the
+perf-data note; --json has the section with shares. On crafted reports: the memory limit line,
+findings verbatim (an unknown code as it is), an unknown region, singular counts, jmx figures
+(no note), a null figure left out, and a report without a memory section (one line)."""
 import json
+import re
 
 import clitest
 from clitest import check, human, line_with
@@ -60,6 +67,8 @@ def test(env):
     check("figures are estimates" in out and "64.0 KiB" in out, "no estimate note:\n" + out)
 
     json_rows(path, report, site, total)
+    memory_table(path, report)
+    crafted_memory(env, report)
 
     clitest.run(["top", path, "--by", "thread"], expect=2)
     clitest.run(["top"], expect=2)
@@ -98,6 +107,123 @@ def json_rows(path, report, site, total):
     check(j["by"] == "kind" and [(x["name"], x["live_bytes"], x["sites"]) for x in j["rows"]] ==
           [("malloc", total, len(report["sites"]))] and "site" not in j["rows"][0],
           "--by kind: %s" % j["rows"])
+
+
+ROW = re.compile(r"^\s*(~?)(\S+ \S+)\s+(\S+%)\s+(\S+)(?:\s+(.*))?$")
+
+
+def regions_shown(out):
+    """{name: (mark, size, share, figures)} of top's table of regions, in order (a list)."""
+    rows = []
+    for line in clitest.table(out, "FIGURES"):
+        m = ROW.match(line)
+        if not m:
+            break
+        rows.append((m.group(4), m.groups()[:3] + (m.group(5) or "",)))
+    return rows
+
+
+def memory_table(path, report):
+    """top's table of regions against the report's memory section."""
+    m = report["memory"]
+    rss, unexplained = m["rss_bytes"], m["unexplained_bytes"]
+    check(sum(g["rss_bytes"] for g in m["regions"]) + unexplained == rss, "the report")
+    out = clitest.run(["top", path]).stdout
+    check(out.splitlines()[1] == "RSS %s, unexplained %s (%.1f%%)" % (
+        human(rss), human(unexplained), 100.0 * unexplained / rss), "RSS line:\n" + out)
+    check(out.index("FIGURES") < out.index(" live in "), "the sites come before the memory")
+    rows = regions_shown(out)
+    names = [g["name"] for g in m["regions"]] + ["unexplained"]
+    check([n for n, _ in rows] == names, "rows %s, regions %s" % ([n for n, _ in rows], names))
+    shares = 0.0
+    for (name, (mark, size, share, _)), bytes_, exact in zip(
+            rows, [g["rss_bytes"] for g in m["regions"]] + [unexplained],
+            [g["exact"] for g in m["regions"]] + [True]):
+        check(size == human(bytes_) and mark == ("" if exact else "~") and
+              share == "%.1f%%" % (100.0 * bytes_ / rss), "row %s: %s %s %s" % (
+                  name, mark, size, share))
+        shares += float(share[:-1])
+    check(abs(shares - 100.0) <= 0.05 * len(rows), "shares add up to %.1f%%" % shares)
+    check(("~ an estimate" in out) == any(not g["exact"] for g in m["regions"]), "the ~ legend")
+    figures = dict((n, r[3]) for n, r in rows)
+    heap, malloc = clitest.region(report, "java_heap"), clitest.region(report, "malloc")
+    check(figures["java_heap"] == "used %s, committed %s, max %s, %s GC" % (
+        human(heap["used_bytes"]), human(heap["committed_bytes"]), human(heap["max_bytes"]),
+        heap["collector"]), "java_heap: %r" % figures["java_heap"])
+    stacks = clitest.region(report, "thread_stacks")
+    check(figures["thread_stacks"] == "%d threads" % stacks["count"], "thread_stacks")
+    check(figures["malloc"] == "glibc: %s in use, %s free, %d arenas; leakbridge names %s of %s "
+          "in use" % (human(malloc["in_use_bytes"]), human(malloc["free_bytes"]),
+                      malloc["arenas"], human(malloc["tracked_bytes"]),
+                      human(malloc["in_use_bytes"])), "malloc: %r" % figures["malloc"])
+    parts = ", ".join("%s %s" % (p["name"], human(p["rss_bytes"]))
+                      for p in clitest.region(report, "other")["parts"] if p["rss_bytes"])
+    check(figures["other"] == parts, "other: %r, parts %r" % (figures["other"], parts))
+    perf = [g["name"] for g in m["regions"] if g.get("figures_from") == "perf_data"]
+    check(perf and "\n%s: figures as of the last GC (perf data)\n" % ", ".join(perf) in out,
+          "an exit report's figures are perf data's: %s" % perf)
+
+    j = json.loads(clitest.run(["top", path, "--json"]).stdout)
+    jm = j["memory"]
+    check(jm["rss_bytes"] == rss and jm["unexplained_bytes"] == unexplained and
+          jm["findings"] == m["findings"] and j["memory_limit"] == report.get("memory_limit"),
+          "--json memory %s" % {k: v for k, v in jm.items() if k != "regions"})
+    check(sum(g["rss_bytes"] for g in jm["regions"]) + jm["unexplained_bytes"] == rss and
+          abs(sum(g["share"] for g in jm["regions"]) + jm["unexplained_share"] - 1) < 1e-3,
+          "--json regions do not add up to the RSS")
+    for g, want in zip(jm["regions"], m["regions"]):
+        check(abs(g.pop("share") - want["rss_bytes"] / rss) < 1e-3 and g == want,
+              "--json region %s" % g["name"])
+
+
+def crafted_memory(env, report):
+    """A container's report: the limit, findings, an unknown region, singular counts."""
+    gib, mib = clitest.GIB, clitest.MIB
+    heap = dict(clitest.region(report, "java_heap"), rss_bytes=2 * gib, figures_from="jmx",
+                used_bytes=None, committed_bytes=2 * gib)
+    findings = [{"code": "malloc-free-held", "message": "RSS grows but nothing leaks: 1.1 GiB "
+                 "of freed memory is held in 16 glibc arenas; try MALLOC_ARENA_MAX=2 or jemalloc",
+                 "figures": {"free_bytes": 1181116006}},
+                {"code": "gpu-pinned", "message": "12 MiB pinned by the GPU driver",
+                 "figures": {}, "severity": 3}]
+    r = clitest.with_memory(report, regions={
+        "java_heap": heap, "metaspace": {"figures_from": "jmx"},
+        "thread_stacks": {"count": 1, "rss_bytes": 8 * mib},
+        "malloc": {"rss_bytes": gib, "arenas": 1}}, unexplained=40 * mib, findings=findings,
+        limit={"cgroup_version": 2, "limit_bytes": 4 * gib, "usage_bytes": 3865470566,
+               "working_set_bytes": 3758096384, "rss_bytes": 3650722201})
+    r["memory"]["regions"].append({"name": "gpu", "rss_bytes": 5 * mib, "exact": True,
+                                   "method": "a later agent's", "driver": "x"})
+    r["memory"]["rss_bytes"] += 5 * mib
+    path = clitest.write_report(env, "container.json", r)
+    out = clitest.run(["top", path]).stdout
+    rows = dict(regions_shown(out))
+    check("\nRSS 3.4 GiB of a 4.0 GiB limit, working set 3.5 GiB, cgroup usage 3.6 GiB\n" in out,
+          "no limit line:\n" + out)
+    for f in findings:
+        check("\nfinding %s: %s\n" % (f["code"], f["message"]) in out, "finding %s" % f["code"])
+    check(rows["gpu"][:3] == ("", "5.0 MiB", "%.1f%%" % (500.0 * mib / r["memory"]["rss_bytes"]))
+          and rows["thread_stacks"][3] == "1 thread" and
+          rows["malloc"][3].startswith("glibc: ") and ", 1 arena; " in rows["malloc"][3] and
+          rows["java_heap"][3].startswith("committed 2.0 GiB, max ") and
+          rows["unexplained"][1] == "40.0 MiB", "rows %s" % rows)
+    check("as of the last GC" not in out, "jmx figures are not as of the last GC:\n" + out)
+    j = json.loads(clitest.run(["top", path, "--json"]).stdout)
+    check(j["memory_limit"] == r["memory_limit"] and j["memory"]["findings"] == findings and
+          clitest.region(j, "gpu")["driver"] == "x", "--json of the crafted report")
+    no_limit = clitest.write_report(env, "nolimit.json", dict(r, memory_limit={
+        "cgroup_version": 1, "usage_bytes": 1, "rss_bytes": 1}))
+    check(" limit" not in clitest.run(["top", no_limit]).stdout, "a limit where there is none")
+
+    older = {k: v for k, v in report.items() if k not in ("memory", "memory_limit")}
+    path = clitest.write_report(env, "older.json", older)
+    out = clitest.run(["top", path]).stdout
+    lines = out.splitlines()
+    check(lines[1] == "no memory section (agent before 0.2)" and lines[2] == "" and
+          "REGION" not in out and " live in " in lines[3], "a report without memory:\n" + out)
+    j = json.loads(clitest.run(["top", path, "--json"]).stdout)
+    check(j["memory"] is None and j["memory_limit"] is None and j["rows"], "--json: %s" % {
+        k: j[k] for k in ("memory", "memory_limit")})
 
 
 if __name__ == "__main__":
