@@ -545,8 +545,9 @@ static json_t *build(struct facts *f, uint64_t gather_us)
         if (f->alloc.kind == LB_ALLOCATOR_GLIBC)
             finding(findings, "malloc-free-held", fig,
                     "RSS grows but nothing leaks: %s of freed memory is held in %llu glibc "
-                    "arenas; try MALLOC_ARENA_MAX=2 or jemalloc",
-                    a, (unsigned long long)f->alloc.arenas);
+                    "%s; try MALLOC_ARENA_MAX=2 or jemalloc",
+                    a, (unsigned long long)f->alloc.arenas,
+                    lb_units_plural((int64_t)f->alloc.arenas, "arena", "arenas"));
         else
             finding(findings, "malloc-free-held", fig,
                     "RSS grows but nothing leaks: jemalloc holds %s it does not use (resident - "

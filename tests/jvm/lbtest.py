@@ -382,6 +382,15 @@ class Session:
             self.proc.wait()
 
 
+def jni_warnings(text):
+    """-Xcheck:jni's complaints: "WARNING in native method: ...", "WARNING: JNI local refs: ...",
+    "Warning: Calling other JNI functions in the scope of Get/ReleasePrimitiveArrayCritical", and
+    fatal errors (not JDK 24+'s restricted-method warnings, which are no JNI check)."""
+    return [line for line in text.splitlines()
+            if (line.startswith(("WARNING", "Warning")) and ("JNI" in line or "native method" in line))
+            or "FATAL ERROR" in line]
+
+
 def jdk_major(env):
     """The JDK's feature release (17, 25, ...), from its release file."""
     with open(os.path.join(env.java_home, "release")) as f:

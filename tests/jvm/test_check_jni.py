@@ -7,25 +7,17 @@ import lbtest
 from lbtest import check
 
 
-def jni_warnings(text):
-    """-Xcheck:jni's complaints: "WARNING in native method: ...", "WARNING: JNI local refs: ...",
-    "Warning: Calling other JNI functions in the scope of Get/ReleasePrimitiveArrayCritical", and
-    fatal errors."""
-    return [line for line in text.splitlines()
-            if (line.startswith(("WARNING", "Warning")) and ("JNI" in line or "native method" in line))
-            or "FATAL ERROR" in line]
-
 
 def test(env):
     checked = ["-Xcheck:jni"]
     p, report = lbtest.run_zstd(env, "zstd", ["leak", 200],
                                 options="sample=0,gc=on", jvm_args=checked)
-    check(not jni_warnings(p.stdout + p.stderr), "JNI warnings: %s" % jni_warnings(p.stdout + p.stderr))
+    check(not lbtest.jni_warnings(p.stdout + p.stderr), "JNI warnings: %s" % lbtest.jni_warnings(p.stdout + p.stderr))
     lbtest.check_zstd_top_site(report, 200)
 
     p, report = lbtest.run_report(env, "keep", "NativeKeep", ["keep", 10], options="sample=0",
                                   jvm_args=checked)
-    check(not jni_warnings(p.stdout + p.stderr), "JNI warnings: %s" % jni_warnings(p.stdout + p.stderr))
+    check(not lbtest.jni_warnings(p.stdout + p.stderr), "JNI warnings: %s" % lbtest.jni_warnings(p.stdout + p.stderr))
     check("held 10" in p.stdout, "NativeKeep output: %r" % p.stdout)
 
     jvm_args = checked + (["-XX:+EnableDynamicAgentLoading"] if lbtest.jdk_major(env) >= 21 else [])
@@ -39,7 +31,7 @@ def test(env):
         stderr = s.stderr_text()
     finally:
         s.kill()
-    warnings = jni_warnings("".join(s.other_output) + stderr)
+    warnings = lbtest.jni_warnings("".join(s.other_output) + stderr)
     check(not warnings, "JNI warnings in attach mode: %s" % warnings)
 
 

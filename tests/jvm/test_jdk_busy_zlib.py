@@ -67,14 +67,6 @@ def class_loading(frame):
     return frame[0] in CLASS_LOADING or frame[0].startswith(CLASS_LOADING_PREFIXES)
 
 
-def jni_warnings(text):
-    """-Xcheck:jni's complaints: "WARNING in native method: ...", "WARNING: JNI local refs: ...",
-    "Warning: Calling other JNI functions in the scope of Get/ReleasePrimitiveArrayCritical", and
-    fatal errors."""
-    return [line for line in text.splitlines()
-            if (line.startswith(("WARNING", "Warning")) and ("JNI" in line or "native method" in line))
-            or "FATAL ERROR" in line]
-
 
 def test(env):
     jars = {k: write_jar(os.path.join(env.work, "%s.jar" % k), PREFIXES[k], n)
@@ -84,7 +76,7 @@ def test(env):
         [PREFIXES["boot"], BOOT, jars["url"], PREFIXES["url"], URL, PREFIXES["cp"], CP, KEEP],
         options="sample=0", jvm_args=["-Xcheck:jni", "-Xbootclasspath/a:" + jars["boot"]],
         classpath_extra=(jars["cp"],), timeout=600)
-    warnings = jni_warnings(p.stdout + p.stderr)
+    warnings = lbtest.jni_warnings(p.stdout + p.stderr)
     check(not warnings, "JNI warnings: %s" % warnings[:5])
     check("loaded %d" % (BOOT + URL + CP) in p.stdout, "the program did not load every class")
     print("sites: %d, malloc: %d, by kind: %s" % (

@@ -35,7 +35,7 @@ def test(env):
     check(proc.returncode == 0, "MXBeanRead attach exited %d" % proc.returncode)
     check("LiveBytesDirectBuffer=500000" in out.splitlines(),
           "after the attach the MXBean does not count the 500000 B of buffers: %r" % out)
-    warnings = [l for l in (out + err).splitlines() if "JNI" in l and "WARNING" in l]
+    warnings = lbtest.jni_warnings(out + err)
     check(not warnings, "JNI warnings under -Xcheck:jni: %s" % warnings)
     check("the MXBean io.leakbridge" not in err, "the agent said something about the MXBean: %r" % err)
 

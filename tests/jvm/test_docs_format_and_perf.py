@@ -1,0 +1,90 @@
+"""docs cannot drift from the code: every JSON example in docs/report-format.md validates
+against docs/report.schema.json (a whole report as the schema, a `"key": {...}` fragment
+against that top-level property), and the measurement commands of docs/performance.md that
+finish in seconds run exactly as written (the SIGTERM timing with a million live blocks and the
+memory section's small benchmark), from a directory where `build/` and `tests/` are this
+build's. The run_bench.py commands take many minutes and are not run here."""
+import json
+import os
+import re
+import subprocess
+
+import jsonschema
+
+import lbtest
+from lbtest import check
+
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def code_blocks(markdown):
+    """(language, text) of each fenced code block."""
+    blocks, current, lang = [], None, ""
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            if current is None:
+                current, lang = [], stripped[3:]
+            else:
+                blocks.append((lang, "\n".join(current)))
+                current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def format_examples(env):
+    text = open(os.path.join(SOURCE, "docs", "report-format.md")).read()
+    examples = [b for lang, b in code_blocks(text) if lang == "json"]
+    check(len(examples) >= 3, "only %d JSON examples in report-format.md" % len(examples))
+    whole = 0
+    for example in examples:
+        doc = json.loads("{" + example + "}" if not example.lstrip().startswith("{") else example)
+        if "format" in doc:
+            env.validator.validate(doc)
+            whole += 1
+            continue
+        for key, value in doc.items():
+            schema = env.schema["properties"].get(key)
+            check(schema is not None, "report-format.md shows %r, which the schema lacks" % key)
+            jsonschema.Draft202012Validator(dict(schema, **{"$defs": env.schema.get(
+                "$defs", {})})).validate(value)
+    check(whole == 1, "%d whole example reports" % whole)
+
+
+def perf_commands(env):
+    text = open(os.path.join(SOURCE, "docs", "performance.md")).read()
+    build = os.path.dirname(env.agent)
+    work = os.path.join(env.work, "perf")
+    os.makedirs(work)
+    os.symlink(build, os.path.join(work, "build"))
+    os.symlink(os.path.join(SOURCE, "tests"), os.path.join(work, "tests"))
+    shell_env = dict(os.environ, PATH=os.path.join(env.java_home, "bin") + ":" + os.environ["PATH"])
+    sigterm = [b for lang, b in code_blocks(text) if lang == "sh" and "KeepBlocks" in b]
+    check(len(sigterm) == 1, "%d SIGTERM timing blocks in performance.md" % len(sigterm))
+    p = subprocess.run(["bash", "-c", sigterm[0]], cwd=work, env=shell_env, capture_output=True,
+                       text=True, timeout=300)
+    print(p.stdout + p.stderr)
+    check(p.returncode in (0, 143), "the SIGTERM block exited %d" % p.returncode)
+    check(re.search(r"report written to /tmp/kb/r.json \(exit\) in \d+ ms: \S+ \S+ live in "
+                    r"1000000 blocks", p.stderr), "no exit report of 1000000 blocks")
+    check(re.search(r"^real\s", p.stderr, re.M), "no timing printed")
+    benches = re.findall(r"`(build/tests/bench/native/memory_bench [0-9 ]+)`", text)
+    check(benches, "no memory_bench command in performance.md")
+    for cmd in benches:
+        if int(cmd.split()[1]) > 500:
+            continue  # 2,000 threads: a minute on a loaded machine; the 200-thread one runs
+        p = subprocess.run(["bash", "-c", cmd], cwd=work, capture_output=True, text=True,
+                           timeout=300)
+        print(cmd, "->", p.stdout.strip()[-300:])
+        check(p.returncode == 0 and p.stdout.strip(), "%s exited %d: %s" % (
+            cmd, p.returncode, p.stderr[-300:]))
+
+
+def test(env):
+    format_examples(env)
+    perf_commands(env)
+
+
+if __name__ == "__main__":
+    lbtest.main(test)
