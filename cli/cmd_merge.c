@@ -433,10 +433,13 @@ int lbc_merge_main(int argc, char **argv)
             if (all_dumps || keep[i])
                 latest[nlatest++] = reports[i];
         json_t *doc = merge(latest, nlatest);
-        if (!doc && !reported)
-            lbc_error("cannot merge: out of memory, or a merged figure does not fit in 64 bits");
-        else if (write_report(doc, output))
+        if (!doc) {
+            /* One line says why: the one merge printed, or this one. */
+            if (!reported)
+                lbc_error("cannot merge: out of memory");
+        } else if (write_report(doc, output)) {
             status = LBC_EXIT_OK;
+        }
         json_decref(doc);
     }
     for (size_t i = 0; i < loaded; i++)

@@ -110,8 +110,11 @@ int main(int argc, char **argv)
             snprintf(name, sizeof name, "leakbridge %s", cmd);
             argv[1] = name;
             int status = commands[i].main(argc - 1, argv + 1);
-            if (fflush(stdout) != 0 || ferror(stdout))
-                return lbc_error("cannot write the output: %s", strerror(errno));
+            /* errno is fflush's own only when fflush failed: a write that failed earlier
+             * left just the stream's error flag. */
+            int err = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
+            if (err)
+                return lbc_error("cannot write the output: %s", strerror(err));
             return status;
         }
     fprintf(stderr, "leakbridge: no command '%s'\n\n", cmd);

@@ -113,6 +113,15 @@ def test(env):
     err = clitest.run(["merge", a_path, os.path.join(env.work, "missing.json"), "-o", out],
                       expect=2).stderr
     check("missing.json" in err, "message %r" % err)
+    # A figure merge refuses: one line naming it, no second line about writing, no file.
+    bad = copy.deepcopy(b)
+    bad["totals"]["by_kind"]["malloc"] = 5
+    bad_path = clitest.write_report(env, "bad-totals.json", bad)
+    refused = os.path.join(env.work, "refused.json")
+    err = clitest.run(["merge", "--all-dumps", a_path, bad_path, "-o", refused], expect=2).stderr
+    check(err.strip().splitlines() == [
+        "leakbridge: %s: totals.by_kind.malloc: expected an object" % bad_path] and
+          not os.path.exists(refused), "merge of invalid totals: %r" % err)
 
 
 def several_dumps(env):
