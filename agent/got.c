@@ -1,5 +1,6 @@
 #include "got.h"
 
+#include <dlfcn.h>
 #include <elf.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,8 +75,10 @@ static bool read_dynamic(uintptr_t base, const ElfW(Phdr) * phdr, int phnum,
     return di->symtab && di->strtab;
 }
 
-/* The imported symbol a relocation fills, or NULL if it is not an import slot we redirect. */
-static const char *import_name(const struct dynamic_info *di, const ElfW(Rela) * r)
+/* The symbol a relocation's slot is for, or NULL if it is not a slot we redirect; *own is the
+ * object's own definition of it, or NULL for a symbol it imports. */
+static const char *slot_name(const struct dynamic_info *di, const ElfW(Rela) * r,
+                             const ElfW(Sym) * *own)
 {
     unsigned type = ELF64_R_TYPE(r->r_info);
     unsigned sym = ELF64_R_SYM(r->r_info);
@@ -85,11 +88,22 @@ static const char *import_name(const struct dynamic_info *di, const ElfW(Rela) *
         !(type == R_X86_64_64 && r->r_addend == 0))
         return NULL;
     const ElfW(Sym) *s = &di->symtab[sym];
-    if (s->st_shndx != SHN_UNDEF) /* the object defines it itself, e.g. its own allocator */
-        return NULL;
     if (di->strsz && s->st_name >= di->strsz)
         return NULL;
+    *own = s->st_shndx != SHN_UNDEF ? s : NULL;
     return di->strtab + s->st_name;
+}
+
+/* Whether the slot leads out of the object: an import, or a symbol the object defines itself
+ * but which another object's definition interposes (the global scope is searched first, so a
+ * preloaded allocator's operator new, jemalloc's or ASan's, wins over libstdc++'s own). A slot
+ * that reaches the object's own code, e.g. its own allocator, is left alone. */
+static bool leads_out(const struct dynamic_info *di, const ElfW(Sym) * own, const char *name)
+{
+    if (!own)
+        return true;
+    void *global = dlsym(RTLD_DEFAULT, name);
+    return global && (uintptr_t)global != di->base + own->st_value;
 }
 
 /* Writable segments take the write as they are; RELRO pages are opened for it and closed
@@ -128,12 +142,15 @@ int lb_got_patch(uintptr_t base, const ElfW(Phdr) * phdr, int phnum,
         size_t n = di.rela[t] ? di.rela_size[t] / sizeof(ElfW(Rela)) : 0;
         for (size_t i = 0; i < n; i++) {
             const ElfW(Rela) *r = &di.rela[t][i];
-            const char *name = import_name(&di, r);
+            const ElfW(Sym) * own;
+            const char *name = slot_name(&di, r, &own);
             if (!name)
                 continue;
             for (size_t h = 0; h < nhooks; h++) {
                 if (strcmp(name, hooks[h].symbol) != 0)
                     continue;
+                if (!leads_out(&di, own, name))
+                    break;
                 if (found && h < 64)
                     *found |= (uint64_t)1 << h;
                 void **slot = (void **)(base + r->r_offset);
@@ -155,8 +172,9 @@ bool lb_got_imports(uintptr_t base, const ElfW(Phdr) * phdr, int phnum, const ch
     for (int t = 0; t < 2; t++) {
         size_t n = di.rela[t] ? di.rela_size[t] / sizeof(ElfW(Rela)) : 0;
         for (size_t i = 0; i < n; i++) {
-            const char *name = import_name(&di, &di.rela[t][i]);
-            if (name && strcmp(name, symbol) == 0)
+            const ElfW(Sym) * own;
+            const char *name = slot_name(&di, &di.rela[t][i], &own);
+            if (name && strcmp(name, symbol) == 0 && leads_out(&di, own, name))
                 return true;
         }
     }

@@ -236,9 +236,9 @@ static int munmap_hook(void *addr, size_t len)
 }
 
 /* Set when the C++ runtime that operator new comes from (libstdc++, loaded after the agent as a
- * JNI library's dependency) has its own malloc slot hooked: operator new's block is then
- * recorded there, once, and the operator hooks only forward. Recording it in both places
- * counted every sampled C++ allocation about twice. */
+ * JNI library's dependency, not a preloaded allocator) has its own malloc slot hooked: operator
+ * new's block is then recorded there, once, and the operator hooks only forward. Recording it in
+ * both places counted every sampled C++ allocation about twice. */
 static _Atomic bool new_counted_inside;
 
 static inline bool new_sampled(size_t size)
@@ -382,26 +382,31 @@ static const struct hook_row rows[] = {
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
+/* What the global scope defines now, C++ operators included when a library loaded before the
+ * agent brought the C++ runtime (a preloaded allocator's dependency): that runtime's own slots
+ * are patched at start, so its operator new must be known by then. */
 bool lb_malloc_hooks_init(void)
 {
     for (size_t i = 0; i < NROWS; i++)
-        if (!*rows[i].real && rows[i].symbol[0] != '_')
+        if (!*rows[i].real)
             *rows[i].real = dlsym(RTLD_DEFAULT, rows[i].symbol);
     return real.malloc && real.free && real.realloc && real.calloc;
 }
 
-/* C++ operators live in libstdc++, which may be in the library's local scope only: look them
- * up through the library's own handle. */
+/* The function the library's own slot would have bound: the dynamic linker looks in the
+ * global scope first (where a preloaded allocator such as jemalloc, tcmalloc or ASan defines
+ * its own operator new), then in the library's local scope, where libstdc++ may be only: there
+ * through the library's own handle. */
 static void resolve_from(const struct lb_module *m)
 {
     void *handle = NULL;
     for (size_t i = 0; i < NROWS; i++) {
         if (*rows[i].real || !lb_got_imports(m->base, m->phdr, m->phnum, rows[i].symbol))
             continue;
-        if (!handle)
+        void *f = dlsym(RTLD_DEFAULT, rows[i].symbol);
+        if (!f && !handle)
             handle = dlopen(m->path, RTLD_LAZY | RTLD_NOLOAD);
-        void *f = handle ? dlsym(handle, rows[i].symbol) : NULL;
-        *rows[i].real = f ? f : dlsym(RTLD_DEFAULT, rows[i].symbol);
+        *rows[i].real = f ? f : handle ? dlsym(handle, rows[i].symbol) : NULL;
     }
     if (handle)
         dlclose(handle);
@@ -427,6 +432,9 @@ void lb_malloc_hooks_install(struct lb_module *m, enum lb_module_tracking level)
     lb_got_patch(m->base, m->phdr, m->phnum, hooks, n, NULL);
     if ((int)level > atomic_load(&m->tracking))
         atomic_store(&m->tracking, level);
+    /* Only the C++ runtime's operator new calls malloc through a slot of its own; a preloaded
+     * allocator's (jemalloc's, ASan's) goes straight to its heap and is recorded here. */
     const struct lb_module *cxx = real.new_ ? lb_modules_find((uintptr_t)real.new_) : NULL;
-    atomic_store(&new_counted_inside, cxx && atomic_load(&cxx->tracking) == LB_TRACK_ALL);
+    atomic_store(&new_counted_inside,
+                 cxx && cxx->cxx_runtime && atomic_load(&cxx->tracking) == LB_TRACK_ALL);
 }
