@@ -96,8 +96,13 @@ void *lb_arena_calloc(size_t size)
 {
     if (size == 0)
         return NULL;
-    if (USE_CALLOC)
-        return calloc(1, size);
+    if (USE_CALLOC) {
+        /* Counted as what it would have cost: the agent's own memory stays reported. */
+        void *p = calloc(1, size);
+        if (p)
+            atomic_fetch_add_explicit(&mapped_bytes, size, memory_order_relaxed);
+        return p;
+    }
     if (size > SMALL_MAX)
         return size > SIZE_MAX - PAGE_BYTES ? NULL : map(large_bytes(size));
     bool dirty = false;
@@ -115,6 +120,7 @@ void lb_arena_free(void *p, size_t size)
         return;
     if (USE_CALLOC) {
         free(p);
+        atomic_fetch_sub_explicit(&mapped_bytes, size, memory_order_relaxed);
         return;
     }
     if (size > SMALL_MAX) {

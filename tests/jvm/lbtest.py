@@ -107,18 +107,62 @@ def main(test, more_args=(), env_class=Env):
     for a in ("--agent", "--java-home", "--classes", "--schema") + tuple(more_args):
         ap.add_argument(a, required=True)
     ap.add_argument("--native-lib-dir", default="")
+    ap.add_argument("--sanitizer-runtime", default="",
+                    help="the agent is built with ASan/UBSan: preload this runtime into every "
+                         "process the test starts and fail on any sanitizer report")
     args = ap.parse_args()
     if not os.path.exists(os.path.join(args.java_home, "bin", "java")):
         print("SKIPPED: no JDK at %s" % args.java_home)
         sys.exit(SKIP)
     env = env_class(args)
+    if args.sanitizer_runtime:
+        sanitize(env, args.sanitizer_runtime)
     try:
-        test(env)
+        try:
+            test(env)
+        finally:
+            if args.sanitizer_runtime:
+                check_sanitizer_logs(env)
     except Failure as e:
         print("FAILED: %s (work directory %s)" % (e, env.work))
         sys.exit(1)
     print("PASSED on %s" % env.jdk)
     sys.exit(0)
+
+
+# The JVM is not instrumented: the sanitizer runtime must be loaded before anything else
+# (LD_PRELOAD). The JVM takes SIGSEGV for its own use (null checks, safepoint polls), so ASan
+# must leave that signal alone; the JVM's own allocations are never freed before exit, so
+# leak detection would report the JVM, not the agent. Every report goes to a file under the
+# test's work directory, from the JVM and from any process the test starts.
+SANITIZER_LOGS = "sanitizer-logs"
+
+
+def sanitize(env, runtime):
+    logs = os.path.join(env.work, SANITIZER_LOGS)
+    os.makedirs(logs)
+    os.environ["LD_PRELOAD"] = runtime
+    here = os.path.dirname(os.path.abspath(__file__))
+    if "libtsan" in os.path.basename(runtime):
+        # TSan sees libjvm's memory accesses through the interceptors it calls (memset) but
+        # not the JVM's own synchronization: those reports are the JVM's, suppressed.
+        os.environ["TSAN_OPTIONS"] = "log_path=%s/tsan:suppressions=%s" % (
+            logs, os.path.join(here, "tsan.supp"))
+        return
+    os.environ["ASAN_OPTIONS"] = ("handle_segv=0:allow_user_segv_handler=1:detect_leaks=0:"
+                                  "abort_on_error=0:log_path=%s/asan:suppressions=%s"
+                                  % (logs, os.path.join(here, "asan.supp")))
+    os.environ["UBSAN_OPTIONS"] = ("halt_on_error=1:print_stacktrace=1:log_path=%s/ubsan"
+                                   % logs)
+
+
+def check_sanitizer_logs(env):
+    logs = os.path.join(env.work, SANITIZER_LOGS)
+    found = sorted(os.listdir(logs))
+    for name in found:
+        with open(os.path.join(logs, name), errors="replace") as f:
+            sys.stdout.write("%s:\n%s\n" % (name, f.read()))
+    check(not found, "sanitizer reports: %s" % found)
 
 
 # Helpers for the native (malloc/mmap) tests, whose programs use the JNI libraries built from
