@@ -59,11 +59,16 @@ static unsigned dump_sequence;
 static struct lb_site_status_history history;
 static char last_path[LB_OUTPUT_MAX + PATH_MAX + 2];
 static unsigned last_path_sequence;
-/* The report a dump other than the exit report is writing, "" when none: the exit report
- * removes its temporary file. writing_lock guards it and the setting of lb_runtime.exiting, so
- * that no dump starts writing once the exit report has started. */
+/* The dump other than the exit report that has its number and has not finished: the exit
+ * report says it was abandoned, and removes its temporary file if it is writing. writing_lock
+ * guards it and the setting of lb_runtime.exiting, so that no dump takes a number or starts
+ * writing once the exit report has started (lock order: writing_lock, then history_lock). */
 static pthread_mutex_t writing_lock = PTHREAD_MUTEX_INITIALIZER;
-static char writing[LB_OUTPUT_MAX];
+static struct {
+    unsigned sequence; /* 0: none */
+    enum lb_dump_reason reason;
+    char path[LB_OUTPUT_MAX]; /* "" until it writes */
+} numbered;
 
 /* LEAKBRIDGE_TEST_SLOW_DUMP, for tests only (docs/options.md): "gc" makes every dump but the
  * exit report hang for ever where it would force a GC (as a forced GC under ZGC did while the
@@ -175,17 +180,25 @@ static bool lock_unless_exiting(void)
     return false;
 }
 
-/* The exit report starts: every other dump gives up where it is, none starts writing, and the
- * temporary file of the one writing now is removed (its writer stops at its next look). */
+/* The exit report starts: every other dump gives up where it is, none takes a number or
+ * starts writing, and the one numbered already is said to be abandoned (its number stays
+ * without a file), its temporary file removed if it is writing (it stops at its next look). */
 static void start_exit(void)
 {
-    char tmp[sizeof((struct lb_atomic_file *)NULL)->tmp];
+    char tmp[sizeof((struct lb_atomic_file *)NULL)->tmp], path[sizeof numbered.path];
     pthread_mutex_lock(&writing_lock);
     atomic_store(&lb_runtime.exiting, true);
-    bool other = writing[0] && lb_atomic_file_temp_name(writing, tmp, sizeof tmp);
+    unsigned other = numbered.sequence;
+    enum lb_dump_reason reason = numbered.reason;
+    snprintf(path, sizeof path, "%s", numbered.path);
     pthread_mutex_unlock(&writing_lock);
-    if (other)
+    if (path[0] && lb_atomic_file_temp_name(path, tmp, sizeof tmp))
         unlink(tmp);
+    /* Its rename, if it came first, made the report whole; after the unlink none can come. */
+    if (other && !(path[0] && access(path, F_OK) == 0))
+        lb_log("the %s report %u was abandoned: the JVM is exiting, the exit report is written "
+               "instead",
+               lb_dump_reason_name(reason), other);
 }
 
 /* A dump other than the exit report is about to write path: false if the exit report has
@@ -195,15 +208,17 @@ static bool begin_writing(const char *path)
     pthread_mutex_lock(&writing_lock);
     bool go = !atomic_load(&lb_runtime.exiting);
     if (go)
-        snprintf(writing, sizeof writing, "%s", path);
+        snprintf(numbered.path, sizeof numbered.path, "%s", path);
     pthread_mutex_unlock(&writing_lock);
     return go;
 }
 
-static void end_writing(void)
+/* A dump other than the exit report is done, written or not. */
+static void end_numbered(void)
 {
     pthread_mutex_lock(&writing_lock);
-    writing[0] = '\0';
+    numbered.sequence = 0;
+    numbered.path[0] = '\0';
     pthread_mutex_unlock(&writing_lock);
 }
 
@@ -273,20 +288,13 @@ static json_t *limit_json(void)
     return o;
 }
 
-/* Says that a dump other than the exit report gave up for the exit report. */
-static void say_abandoned(enum lb_dump_reason reason)
-{
-    lb_log("the %s report was abandoned: the JVM is exiting, the exit report is written instead",
-           lb_dump_reason_name(reason));
-}
-
 /* One dump; the caller holds dump_lock, unless exit_report. */
 static bool dump_locked(enum lb_dump_reason reason, const char *path_wanted, bool force_gc,
                         char *written, size_t written_len, json_t *watermark, bool java_allowed)
 {
     bool exit_report = reason == LB_DUMP_EXIT;
     uint64_t started = lb_clock_ms();
-    bool ok = false, abandoned = false;
+    bool ok = false;
     /* A dump that waited for the exit report to start has nothing left to say. */
     if (atomic_load(&lb_runtime.phase) != LB_PHASE_LIVE ||
         (!exit_report && atomic_load(&lb_runtime.exiting)))
@@ -314,14 +322,20 @@ static bool dump_locked(enum lb_dump_reason reason, const char *path_wanted, boo
     uint64_t held_us = lb_live_table_foreach_longest_hold_ns() / 1000;
     /* The number and the judging, unless the exit report started meanwhile: then this dump is
      * abandoned before it counts, and the exit report is judged against the one before. */
+    pthread_mutex_lock(&writing_lock);
+    bool abandoned = !exit_report && atomic_load(&lb_runtime.exiting);
     pthread_mutex_lock(&history_lock);
-    abandoned = !exit_report && atomic_load(&lb_runtime.exiting);
     unsigned seq = abandoned ? 0 : ++dump_sequence, previous = history.sequence;
     struct lb_site_status_window window = {0};
     if (snaps && !abandoned)
         lb_site_status_judge(&history, snaps, n, seq, uptime, lb_runtime.options.leak_window_ms,
                              lb_runtime.options.sample, &window);
     pthread_mutex_unlock(&history_lock);
+    if (!exit_report && !abandoned) {
+        numbered.sequence = seq;
+        numbered.reason = reason;
+    }
+    pthread_mutex_unlock(&writing_lock);
     if (abandoned) {
         json_decref(gc);
         free(snaps);
@@ -398,12 +412,11 @@ static bool dump_locked(enum lb_dump_reason reason, const char *path_wanted, boo
     if (exit_report) {
         ok = lb_report_writer_write(report, path, err, sizeof err);
     } else if (begin_writing(path)) {
-        ok = lb_report_writer_write_unless(report, path, still_wanted, &started, &abandoned, err,
+        ok = lb_report_writer_write_unless(report, path, still_wanted, &started, NULL, err,
                                            sizeof err);
-        end_writing();
     }
-    /* A write the exit report cut short (its temporary file removed) was abandoned too. */
-    abandoned = !ok && !exit_report && atomic_load(&lb_runtime.exiting);
+    /* The exit report said so of a write it cut short (its temporary file removed). */
+    bool overtaken = !ok && !exit_report && atomic_load(&lb_runtime.exiting);
     if (ok) {
         say_written(report, shown, reason, lb_clock_ms() - started);
         pthread_mutex_lock(&history_lock);
@@ -414,13 +427,13 @@ static bool dump_locked(enum lb_dump_reason reason, const char *path_wanted, boo
         pthread_mutex_unlock(&history_lock);
         if (written)
             snprintf(written, written_len, "%s", shown);
-    } else if (!abandoned) {
+    } else if (!overtaken) {
         lb_log("%s", err);
     }
     json_decref(report);
 out:
-    if (abandoned)
-        say_abandoned(reason);
+    if (!exit_report)
+        end_numbered();
     json_decref(watermark); /* NULL once the report took it */
     return ok;
 }

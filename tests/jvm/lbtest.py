@@ -397,6 +397,18 @@ class Session:
         return code, delay, open(self.stderr_path).read()
 
 
+def check_numbers(numbers, err, where):
+    """Reports are numbered 1, 2, ... without a gap, but for a dump the exit report overtook
+    after it was numbered, which the exit report names on stderr ("the interval report N was
+    abandoned"); each number once, the exit report's (the last of numbers) the highest.
+    Returns the abandoned numbers."""
+    abandoned = [int(n) for n in re.findall(r"the \w+ report (\d+) was abandoned", err)]
+    check(sorted(numbers + abandoned) == list(range(1, len(numbers) + len(abandoned) + 1))
+          and numbers[-1] == max(numbers),
+          "%s: report numbers %s, %s abandoned" % (where, numbers, abandoned))
+    return abandoned
+
+
 def exit_report_written(err, where):
     """(path, seconds) of the one "report written to PATH (exit) in N ms" line in stderr."""
     written = re.findall(r"report written to (\S+) \(exit\) in (\d+) ms", err)

@@ -69,15 +69,15 @@ def test(env):
           "gc: the exit report is number %d" % report["sequence"])
 
     # Writing for ever, to an output without %n: the first report would be report.json. Its
-    # temporary file exists when SIGTERM comes; the exit report removes it and takes the next
-    # number, report-2.json (the interval dump says it was abandoned, if it gets to before the
-    # process ends).
+    # temporary file exists when SIGTERM comes; the exit report removes it, says so and takes
+    # the next number, report-2.json.
     def writing(s):
         return bool(glob.glob(os.path.join(s.dir, ".report.json.tmp*")))
 
     output = os.path.join(env.work, "slow-write", "report.json")
     s, err, report = sigterm_during(env, "write", "sample=0,interval=100ms", writing, output)
     check(report["sequence"] == 2, "write: the exit report is number %d" % report["sequence"])
+    check(lbtest.check_numbers([2], err, "write") == [1], "write: report 1 not said abandoned")
     check(sorted(os.listdir(s.dir)) == ["report-2.json", "stderr.txt"],
           "write: %s" % sorted(os.listdir(s.dir)))
 
