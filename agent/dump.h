@@ -31,9 +31,9 @@ const char *lb_dump_reason_name(enum lb_dump_reason reason);
  * The exit report (LB_DUMP_EXIT, at VMDeath) never waits for another dump: it takes no lock a
  * dump holds while it forces a GC or writes, forces no GC while another dump's has not returned,
  * and numbers itself after the dumps already judged. Once it starts, every other dump gives up
- * where it is, without a report and with one line once it has a number (it writes nothing; the
- * temporary file of one writing is removed), and no other dump starts: the JVM's exit is never
- * delayed by more than the exit report's own time, whatever another dump is stuck in. */
+ * where it is and writes nothing (the temporary file of one writing is removed; one that had
+ * its number is named in one line), and no other dump starts: the JVM's exit is never delayed
+ * by more than the exit report's own time, whatever another dump is stuck in. */
 bool lb_dump(enum lb_dump_reason reason);
 
 /* As lb_dump, from the agent's dumper thread, where Java code may run: the memory section adds
