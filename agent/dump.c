@@ -17,6 +17,7 @@
 #include "gc.h"
 #include "json_text.h"
 #include "hotspot.h"
+#include "leakbridge/atomic_file.h"
 #include "leakbridge/output_path.h"
 #include "leakbridge/report_format.h"
 #include "leakbridge/state_file.h"
@@ -45,15 +46,37 @@ const char *lb_dump_reason_name(enum lb_dump_reason reason)
     return (unsigned)reason < sizeof names / sizeof names[0] ? names[reason] : "unknown";
 }
 
-/* Held for a whole dump: dumps are serialized, hooks never take it. */
+/* Held for a whole dump, the exit report's excepted: those dumps are serialized, hooks never
+ * take it. The exit report never takes it: the dump holding it may be stuck in a forced GC
+ * that the exiting JVM will never finish, or long in writing a huge report. */
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Guards the sequence, history and last_path; a dump holds it only while it takes its number
+ * and judges growth, and when it notes the path it wrote, so a reader (the MXBean) or the exit
+ * report never waits for a forced GC or a write. A number is taken together with the judging,
+ * so that reports are judged in the order of their numbers. */
+static pthread_mutex_t history_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned dump_sequence;
 static struct lb_site_status_history history;
-/* Guards history and last_path for readers outside a dump (the MXBean); a dump holds it only
- * while it judges growth and when it notes the path it wrote, so a reader never waits for a
- * forced GC or a write. */
-static pthread_mutex_t history_lock = PTHREAD_MUTEX_INITIALIZER;
 static char last_path[LB_OUTPUT_MAX + PATH_MAX + 2];
+static unsigned last_path_sequence;
+/* The dump other than the exit report that has its number and has not finished: the exit
+ * report says it was abandoned, and removes its temporary file if it is writing. writing_lock
+ * guards it and the setting of lb_runtime.exiting, so that no dump takes a number or starts
+ * writing once the exit report has started (lock order: writing_lock, then history_lock). */
+static pthread_mutex_t writing_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    unsigned sequence; /* 0: none */
+    enum lb_dump_reason reason;
+    char path[LB_OUTPUT_MAX]; /* "" until it writes */
+} numbered;
+
+/* LEAKBRIDGE_TEST_SLOW_DUMP, for tests only (docs/options.md): "gc" makes every dump but the
+ * exit report hang for ever where it would force a GC (as a forced GC under ZGC did while the
+ * JVM exited); "write" makes every dump but the exit report write until the JVM exits (at most
+ * a minute), as a huge report would. */
+enum test_slow { SLOW_NONE, SLOW_GC, SLOW_WRITE };
+static enum test_slow test_slow;
+#define SLOW_WRITE_MAX_MS 60000
 
 static json_t *agent_facts(uint64_t held_us)
 {
@@ -76,12 +99,16 @@ static JNIEnv *current_jni(void)
 }
 
 /* Forces a GC and sets each site's released_* to what its live figures dropped by. */
-static struct lb_snapshot *gc_and_snapshot(JNIEnv *jni, size_t *n, json_t **gc_json)
+static struct lb_snapshot *gc_and_snapshot(JNIEnv *jni, bool exit_report, size_t *n,
+                                           json_t **gc_json)
 {
     struct lb_snapshot *before = NULL, *after = NULL;
     size_t nbefore = lb_snapshot_take(&before);
     uint64_t start = lb_clock_ms();
-    bool forced = lb_gc_force_and_settle(jni, GC_SETTLE_MAX_MS);
+    if (!exit_report && test_slow == SLOW_GC && !atomic_load(&lb_runtime.exiting))
+        for (;;)
+            sleep(60);
+    bool forced = lb_gc_force_and_settle(jni, GC_SETTLE_MAX_MS, exit_report);
     uint64_t waited = lb_clock_ms() - start;
     *n = lb_snapshot_take(&after);
     uint64_t released_bytes = 0, released_count = 0;
@@ -131,23 +158,87 @@ static void say_written(json_t *report, const char *shown, enum lb_dump_reason r
            lb_runtime.options.sample ? ", estimated from samples" : "");
 }
 
-/* The exit report waits this long for a dump in progress, then gives up: a dump stuck in a
- * forced GC that the exiting JVM will never run must not hang the exit too. */
-#define EXIT_WAIT_S 10
+/* How often a dump waiting for another looks whether the exit report has started. */
+#define LOCK_POLL_MS 20
 
-static bool lock_for(enum lb_dump_reason reason)
+/* Takes dump_lock for a dump other than the exit report; false once the exit report has
+ * started: a jcmd or MXBean dump asked for during the exit never waits on a dump stuck in a
+ * forced GC, it gives up. */
+static bool lock_unless_exiting(void)
 {
-    if (reason != LB_DUMP_EXIT) {
-        pthread_mutex_lock(&dump_lock);
-        return true;
+    while (!atomic_load(&lb_runtime.exiting)) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += LOCK_POLL_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        if (pthread_mutex_timedlock(&dump_lock, &until) == 0)
+            return true;
     }
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += EXIT_WAIT_S;
-    if (pthread_mutex_timedlock(&dump_lock, &until) == 0)
-        return true;
-    lb_log("no exit report: the dump in progress did not finish within %d s", EXIT_WAIT_S);
     return false;
+}
+
+/* The exit report starts: every other dump gives up where it is, none takes a number or
+ * starts writing, and the one numbered already is said to be abandoned (its number stays
+ * without a file), its temporary file removed if it is writing (it stops at its next look). */
+static void start_exit(void)
+{
+    char tmp[sizeof((struct lb_atomic_file *)NULL)->tmp], path[sizeof numbered.path];
+    pthread_mutex_lock(&writing_lock);
+    atomic_store(&lb_runtime.exiting, true);
+    unsigned other = numbered.sequence;
+    enum lb_dump_reason reason = numbered.reason;
+    snprintf(path, sizeof path, "%s", numbered.path);
+    pthread_mutex_unlock(&writing_lock);
+    if (path[0] && lb_atomic_file_temp_name(path, tmp, sizeof tmp))
+        unlink(tmp);
+    /* Its rename, if it came first, made the report whole; after the unlink none can come. */
+    if (other && !(path[0] && access(path, F_OK) == 0))
+        lb_log("the %s report %u was abandoned: the JVM is exiting, the exit report is written "
+               "instead",
+               lb_dump_reason_name(reason), other);
+}
+
+/* A dump other than the exit report is about to write path: false if the exit report has
+ * started (nothing is written then). */
+static bool begin_writing(const char *path)
+{
+    pthread_mutex_lock(&writing_lock);
+    bool go = !atomic_load(&lb_runtime.exiting);
+    if (go)
+        snprintf(numbered.path, sizeof numbered.path, "%s", path);
+    pthread_mutex_unlock(&writing_lock);
+    return go;
+}
+
+/* A dump other than the exit report is done, written or not. */
+static void end_numbered(void)
+{
+    pthread_mutex_lock(&writing_lock);
+    numbered.sequence = 0;
+    numbered.path[0] = '\0';
+    pthread_mutex_unlock(&writing_lock);
+}
+
+/* Asked by the report writer of a dump other than the exit report before each site and each
+ * write: it stops once the exit report has started. */
+static bool still_wanted(void *ctx)
+{
+    uint64_t *started_ms = ctx;
+    while (test_slow == SLOW_WRITE && !atomic_load(&lb_runtime.exiting) &&
+           lb_clock_ms() - *started_ms < SLOW_WRITE_MAX_MS)
+        nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+    return !atomic_load(&lb_runtime.exiting);
+}
+
+/* The frames of a dump other than the exit report, until the exit report starts: then no more
+ * are resolved (Java names take JVMTI calls), and the dump is abandoned before it writes. */
+static json_t *frame_unless_exiting(void *resolver, const struct lb_site *site,
+                                    const struct lb_frame *frame)
+{
+    return atomic_load(&lb_runtime.exiting) ? NULL : lb_frame_json_get(resolver, site, frame);
 }
 
 /* The memory section. JMX figures (Java code) only on the dumper thread: the exit report runs
@@ -163,8 +254,9 @@ static json_t *memory_section(const struct lb_snapshot *snaps, size_t n, bool ja
         else if (kind == LB_KIND_MMAP)
             in.tracked_mmap_bytes += snaps[i].live_bytes;
     }
-    static struct lb_jmx jmx; /* under dump_lock; too large for the dumper's stack */
-    JNIEnv *jni = java_allowed ? current_jni() : NULL;
+    /* Under dump_lock (the exit report runs no Java code); too large for the dumper's stack. */
+    static struct lb_jmx jmx;
+    JNIEnv *jni = java_allowed && !atomic_load(&lb_runtime.exiting) ? current_jni() : NULL;
     if (jni) {
         uint64_t start = lb_clock_us();
         lb_jmx_read(jni, lb_hotspot_nmt_on(), &jmx);
@@ -196,46 +288,29 @@ static json_t *limit_json(void)
     return o;
 }
 
-static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force_gc, char *written,
-                 size_t written_len, json_t *watermark, bool java_allowed)
+/* One dump; the caller holds dump_lock, unless exit_report. */
+static bool dump_locked(enum lb_dump_reason reason, const char *path_wanted, bool force_gc,
+                        char *written, size_t written_len, json_t *watermark, bool java_allowed)
 {
-    if (!lock_for(reason)) {
-        json_decref(watermark);
-        return false;
-    }
+    bool exit_report = reason == LB_DUMP_EXIT;
     uint64_t started = lb_clock_ms();
     bool ok = false;
-    /* A dump that waited for the exit report to finish has nothing left to say. */
-    if (atomic_load(&lb_runtime.phase) != LB_PHASE_LIVE)
+    /* A dump that waited for the exit report to start has nothing left to say. */
+    if (atomic_load(&lb_runtime.phase) != LB_PHASE_LIVE ||
+        (!exit_report && atomic_load(&lb_runtime.exiting)))
         goto out;
-    unsigned seq = ++dump_sequence;
     /* The report's time and uptime are read together, before a forced GC, so that time minus
      * uptime is the same for every report of the run (the command tells JVMs apart by it). */
     time_t now = time(NULL);
     uint64_t uptime = lb_clock_ms();
-    char path[LB_OUTPUT_MAX], shown[LB_OUTPUT_MAX + PATH_MAX + 2], err[LB_OUTPUT_MAX + 256];
-    if (path_wanted) {
-        if (snprintf(path, sizeof path, "%s", path_wanted) >= (int)sizeof path) {
-            lb_log("cannot write report: path '%.200s...' is too long", path_wanted);
-            goto out;
-        }
-    } else if (!lb_output_path_expand(
-                   lb_runtime.options.output,
-                   &(struct lb_output_path_values){(long)getpid(), now, seq, NULL}, path,
-                   sizeof path)) {
-        lb_log("cannot write report: output path '%s' is too long", lb_runtime.options.output);
-        goto out;
-    }
-    lb_output_path_absolute(path, shown, sizeof shown);
 
     struct lb_snapshot *snaps = NULL;
     size_t n;
     json_t *gc = NULL;
-    bool exiting = reason == LB_DUMP_EXIT;
     lb_site_kind_settle_new(); /* the JDK's own sites are left out of every report */
-    if ((force_gc || lb_runtime.options.gc) && (!exiting || lb_gc_can_force_at_exit())) {
+    if ((force_gc || lb_runtime.options.gc) && (!exit_report || lb_gc_can_force_at_exit())) {
         /* At exit, no Java code is run: a Cleaner that blocks must not hang the JVM's exit. */
-        snaps = gc_and_snapshot(exiting ? NULL : current_jni(), &n, &gc);
+        snaps = gc_and_snapshot(exit_report ? NULL : current_jni(), exit_report, &n, &gc);
     } else {
         n = lb_snapshot_take(&snaps);
         gc = json_pack("{s:I,s:b}", "cycles", (json_int_t)atomic_load(&lb_clock_gc_epoch), "forced",
@@ -245,23 +320,52 @@ static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force
     if (snaps)
         lb_ages_fill(snaps, n, lb_clock_ms(), atomic_load(&lb_clock_gc_epoch));
     uint64_t held_us = lb_live_table_foreach_longest_hold_ns() / 1000;
-    unsigned previous = history.sequence;
-    json_t *window_json = NULL;
-    if (snaps) {
-        struct lb_site_status_window window;
-        pthread_mutex_lock(&history_lock);
+    /* The number and the judging, unless the exit report started meanwhile: then this dump is
+     * abandoned before it counts, and the exit report is judged against the one before. */
+    pthread_mutex_lock(&writing_lock);
+    bool abandoned = !exit_report && atomic_load(&lb_runtime.exiting);
+    pthread_mutex_lock(&history_lock);
+    unsigned seq = abandoned ? 0 : ++dump_sequence, previous = history.sequence;
+    struct lb_site_status_window window = {0};
+    if (snaps && !abandoned)
         lb_site_status_judge(&history, snaps, n, seq, uptime, lb_runtime.options.leak_window_ms,
                              lb_runtime.options.sample, &window);
-        pthread_mutex_unlock(&history_lock);
-        window_json = json_pack("{s:I,s:I,s:i,s:b}", "window_ms", (json_int_t)window.window_ms,
-                                "observed_ms", (json_int_t)window.observed_ms, "reports",
-                                (int)window.reports, "decidable", window.decidable);
+    pthread_mutex_unlock(&history_lock);
+    if (!exit_report && !abandoned) {
+        numbered.sequence = seq;
+        numbered.reason = reason;
     }
+    pthread_mutex_unlock(&writing_lock);
+    if (abandoned) {
+        json_decref(gc);
+        free(snaps);
+        goto out;
+    }
+    json_t *window_json =
+        snaps ? json_pack("{s:I,s:I,s:i,s:b}", "window_ms", (json_int_t)window.window_ms,
+                          "observed_ms", (json_int_t)window.observed_ms, "reports",
+                          (int)window.reports, "decidable", window.decidable)
+              : NULL;
+    char path[LB_OUTPUT_MAX], shown[LB_OUTPUT_MAX + PATH_MAX + 2], err[LB_OUTPUT_MAX + 256];
+    bool named = true;
+    if (path_wanted) {
+        named = snprintf(path, sizeof path, "%s", path_wanted) < (int)sizeof path;
+        if (!named)
+            lb_log("cannot write report: path '%.200s...' is too long", path_wanted);
+    } else if (!lb_output_path_expand(
+                   lb_runtime.options.output,
+                   &(struct lb_output_path_values){(long)getpid(), now, seq, NULL}, path,
+                   sizeof path)) {
+        named = false;
+        lb_log("cannot write report: output path '%s' is too long", lb_runtime.options.output);
+    }
+    if (named)
+        lb_output_path_absolute(path, shown, sizeof shown);
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
-    json_t *memory = memory_section(snaps, n, java_allowed);
-    struct lb_frame_json *java = lb_frame_json_new();
+    json_t *memory = named ? memory_section(snaps, n, java_allowed) : NULL;
+    struct lb_frame_json *java = named ? lb_frame_json_new() : NULL;
     struct lb_report_meta meta = {
         .reason = lb_dump_reason_name(reason),
         .pid = (long)getpid(),
@@ -274,7 +378,7 @@ static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force
         .jvm_vendor = lb_runtime.jvm_vendor,
         .jvm_name = lb_runtime.jvm_name,
         .options = &lb_runtime.options,
-        .modules = lb_symbols_modules_json(),
+        .modules = named ? lb_symbols_modules_json() : NULL,
         .agent = agent_facts(held_us),
         .gc = gc,
         .leak_window = window_json,
@@ -284,7 +388,10 @@ static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force
         .previous_sequence = previous,
     };
     json_t *report =
-        java && snaps ? lb_report_build(&meta, snaps, n, lb_frame_json_get, java) : NULL;
+        java && snaps
+            ? lb_report_build(&meta, snaps, n,
+                              exit_report ? lb_frame_json_get : frame_unless_exiting, java)
+            : NULL;
     if (!report) {
         json_decref(meta.modules);
         json_decref(meta.agent);
@@ -298,23 +405,52 @@ static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force
     lb_frame_json_free(java);
     free(snaps);
     if (!report) {
-        lb_log("cannot write report to %s: out of memory", shown);
+        if (named)
+            lb_log("cannot write report to %s: out of memory", shown);
         goto out;
     }
-    ok = lb_report_writer_write(report, path, err, sizeof err);
+    if (exit_report) {
+        ok = lb_report_writer_write(report, path, err, sizeof err);
+    } else if (begin_writing(path)) {
+        ok = lb_report_writer_write_unless(report, path, still_wanted, &started, NULL, err,
+                                           sizeof err);
+    }
+    /* The exit report said so of a write it cut short (its temporary file removed). */
+    bool overtaken = !ok && !exit_report && atomic_load(&lb_runtime.exiting);
     if (ok) {
         say_written(report, shown, reason, lb_clock_ms() - started);
         pthread_mutex_lock(&history_lock);
-        snprintf(last_path, sizeof last_path, "%s", shown);
+        if (seq > last_path_sequence) {
+            last_path_sequence = seq;
+            snprintf(last_path, sizeof last_path, "%s", shown);
+        }
         pthread_mutex_unlock(&history_lock);
         if (written)
             snprintf(written, written_len, "%s", shown);
-    } else {
+    } else if (!overtaken) {
         lb_log("%s", err);
     }
     json_decref(report);
 out:
+    if (!exit_report)
+        end_numbered();
     json_decref(watermark); /* NULL once the report took it */
+    return ok;
+}
+
+static bool dump(enum lb_dump_reason reason, const char *path_wanted, bool force_gc, char *written,
+                 size_t written_len, json_t *watermark, bool java_allowed)
+{
+    if (reason == LB_DUMP_EXIT) {
+        start_exit();
+        return dump_locked(reason, path_wanted, force_gc, written, written_len, watermark, false);
+    }
+    if (!lock_unless_exiting()) {
+        json_decref(watermark);
+        return false;
+    }
+    bool ok =
+        dump_locked(reason, path_wanted, force_gc, written, written_len, watermark, java_allowed);
     pthread_mutex_unlock(&dump_lock);
     return ok;
 }
@@ -338,6 +474,11 @@ void lb_dump_last_path(char *out, size_t len)
 
 void lb_dump_check_output(void)
 {
+    const char *slow = getenv("LEAKBRIDGE_TEST_SLOW_DUMP");
+    test_slow = !slow                        ? SLOW_NONE
+                : strcmp(slow, "gc") == 0    ? SLOW_GC
+                : strcmp(slow, "write") == 0 ? SLOW_WRITE
+                                             : SLOW_NONE;
     char why[LB_OUTPUT_MAX + 256];
     if (!lb_output_path_check(lb_runtime.options.output, why, sizeof why))
         lb_log("%s", why);

@@ -1,6 +1,7 @@
 /* One dump, from start to end: snapshot the sites (forcing a GC first with gc=on), their ages,
  * growth and status, resolve their frames, build the report, write it whole, and say in one line
- * where it went. Dumps are serialized by one lock that no hook ever takes. */
+ * where it went. Dumps are serialized by one lock that no hook ever takes, and that the exit
+ * report does not take either: it overtakes any dump in progress. */
 #ifndef LB_DUMP_H
 #define LB_DUMP_H
 
@@ -25,8 +26,14 @@ const char *lb_dump_reason_name(enum lb_dump_reason reason);
 
 /* Writes one report now, to the output option's pattern. Allocating threads go on meanwhile.
  * Must run on a thread attached to the JVM, in the live phase. Returns false, after one line on
- * stderr, if the report could not be written. The exit report waits at most 10 s for a dump in
- * progress, then gives up with one line: the JVM's exit never hangs on the agent. */
+ * stderr, if the report could not be written.
+ *
+ * The exit report (LB_DUMP_EXIT, at VMDeath) never waits for another dump: it takes no lock a
+ * dump holds while it forces a GC or writes, forces no GC while another dump's has not returned,
+ * and numbers itself after the dumps already judged. Once it starts, every other dump gives up
+ * where it is and writes nothing (the temporary file of one writing is removed; one that had
+ * its number is named in one line), and no other dump starts: the JVM's exit is never delayed
+ * by more than the exit report's own time, whatever another dump is stuck in. */
 bool lb_dump(enum lb_dump_reason reason);
 
 /* As lb_dump, from the agent's dumper thread, where Java code may run: the memory section adds

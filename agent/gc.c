@@ -15,6 +15,7 @@
 #define POLL_MS 10
 
 static _Atomic bool exit_gc_hangs;
+static _Atomic int forcing; /* ForceGarbageCollection calls not returned yet */
 
 /* ZGC's driver and director threads: "ZDriver" (JDK 17), "ZDriverMajor"/"ZDriverMinor" (21+),
  * "ZDirector" (both); Shenandoah's "Shenandoah Cont"(rol thread) and workers. G1, Parallel and
@@ -45,7 +46,13 @@ void lb_gc_check_collector(void)
 
 bool lb_gc_can_force_at_exit(void)
 {
-    return !atomic_load(&exit_gc_hangs);
+    return !atomic_load(&exit_gc_hangs) && atomic_load(&forcing) == 0;
+}
+
+/* A dump other than the exit report stops waiting once the exit report has started. */
+static bool given_up(bool exit_report)
+{
+    return !exit_report && atomic_load(&lb_runtime.exiting);
 }
 
 void JNICALL lb_gc_on_finish(jvmtiEnv *jvmti)
@@ -72,6 +79,8 @@ static void sleep_ms(unsigned ms)
  * internal Cleaners of direct buffers itself. Only called from Java threads, never at exit. */
 static void wait_for_reference_processing(JNIEnv *jni, uint64_t deadline_ms)
 {
+    if (given_up(false))
+        return;
     jclass ref = (*jni)->FindClass(jni, "java/lang/ref/Reference");
     jmethodID wait =
         ref ? (*jni)->GetStaticMethodID(jni, ref, "waitForReferenceProcessing", "()Z") : NULL;
@@ -79,7 +88,7 @@ static void wait_for_reference_processing(JNIEnv *jni, uint64_t deadline_ms)
         (*jni)->ExceptionClear(jni);
         return;
     }
-    while (lb_clock_ms() < deadline_ms) {
+    while (lb_clock_ms() < deadline_ms && !given_up(false)) {
         jboolean waited = (*jni)->CallStaticBooleanMethod(jni, ref, wait);
         if ((*jni)->ExceptionCheck(jni)) {
             (*jni)->ExceptionClear(jni);
@@ -91,21 +100,33 @@ static void wait_for_reference_processing(JNIEnv *jni, uint64_t deadline_ms)
     (*jni)->DeleteLocalRef(jni, ref);
 }
 
-bool lb_gc_force_and_settle(JNIEnv *jni, uint64_t max_wait_ms)
+/* Ends this call's count of old frees, unless another call (the exit report's) took it over. */
+static void stop_counting(uint64_t start)
+{
+    atomic_compare_exchange_strong(&lb_tracker_old_before_ms, &start, 0);
+}
+
+bool lb_gc_force_and_settle(JNIEnv *jni, uint64_t max_wait_ms, bool exit_report)
 {
     jvmtiEnv *jvmti = lb_runtime.jvmti;
     uint64_t start = lb_clock_ms(), deadline = start + max_wait_ms;
+    if (given_up(exit_report))
+        return false;
     /* The clock ticks in milliseconds: a block of this very tick counts as new. */
     atomic_store(&lb_tracker_old_before_ms, start);
-    if ((*jvmti)->ForceGarbageCollection(jvmti) != JVMTI_ERROR_NONE) {
-        atomic_store(&lb_tracker_old_before_ms, 0);
+    atomic_fetch_add(&forcing, 1);
+    jvmtiError e = (*jvmti)->ForceGarbageCollection(jvmti);
+    atomic_fetch_sub(&forcing, 1);
+    if (e != JVMTI_ERROR_NONE) {
+        stop_counting(start);
         return false;
     }
     if (jni && atomic_load(&lb_runtime.phase) == LB_PHASE_LIVE)
         wait_for_reference_processing(jni, deadline);
     /* Finalizers and java.lang.ref.Cleaner run on their own threads: wait for quiet. */
     uint64_t last = old_frees(), quiet_since = lb_clock_ms();
-    while (lb_clock_ms() < deadline && lb_clock_ms() - quiet_since < QUIET_MS) {
+    while (lb_clock_ms() < deadline && lb_clock_ms() - quiet_since < QUIET_MS &&
+           !given_up(exit_report)) {
         sleep_ms(POLL_MS);
         uint64_t now = old_frees();
         if (now != last) {
@@ -113,6 +134,6 @@ bool lb_gc_force_and_settle(JNIEnv *jni, uint64_t max_wait_ms)
             quiet_since = lb_clock_ms();
         }
     }
-    atomic_store(&lb_tracker_old_before_ms, 0);
+    stop_counting(start);
     return true;
 }

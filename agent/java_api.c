@@ -145,7 +145,7 @@ static jstring JNICALL api_live_since(JNIEnv *jni, jclass cls, jlong mark, jbool
 {
     (void)cls;
     if (gc)
-        lb_gc_force_and_settle(jni, max_wait_ms > 0 ? (uint64_t)max_wait_ms : 0);
+        lb_gc_force_and_settle(jni, max_wait_ms > 0 ? (uint64_t)max_wait_ms : 0, false);
     json_t *result = live_since(mark > 0 ? (uint64_t)mark : 0);
     /* ASCII only (\u escapes), which is also valid modified UTF-8 for NewStringUTF. */
     char *text = result ? json_dumps(result, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;

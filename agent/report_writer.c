@@ -14,12 +14,25 @@ enum { WRITER_BUFFER = 1 << 20 };
 struct writer {
     struct lb_atomic_file *file;
     int error; /* errno of the failed write, 0 if none */
+    lb_report_writer_go_on_fn go_on;
+    void *ctx;
+    bool abandoned; /* go_on said false */
     size_t used;
     char *buf; /* WRITER_BUFFER bytes */
 };
 
+/* Whether the caller still wants the report. */
+static bool going_on(struct writer *w)
+{
+    if (w->go_on && !w->abandoned && !w->go_on(w->ctx))
+        w->abandoned = true;
+    return !w->abandoned;
+}
+
 static int flush(struct writer *w)
 {
+    if (!going_on(w))
+        return -1;
     w->error = lb_atomic_file_write(w->file, w->buf, w->used);
     w->used = 0;
     return w->error ? -1 : 0;
@@ -31,6 +44,8 @@ static int write_some(const char *text, size_t len, void *data)
     if (w->used + len > WRITER_BUFFER && flush(w) != 0)
         return -1;
     if (len > WRITER_BUFFER) { /* a string larger than the buffer goes straight through */
+        if (!going_on(w))
+            return -1;
         w->error = lb_atomic_file_write(w->file, text, len);
         return w->error ? -1 : 0;
     }
@@ -98,7 +113,7 @@ static int emit_frames(struct writer *w, const json_t *frames, struct lb_ptr_map
 
 static int emit_site(struct writer *w, json_t *site, struct lb_ptr_map *texts)
 {
-    if (write_some("{", 1, w))
+    if (!going_on(w) || write_some("{", 1, w))
         return -1;
     bool first = true;
     const char *key;
@@ -149,6 +164,13 @@ static int emit_report(struct writer *w, json_t *report)
 
 bool lb_report_writer_write(json_t *report, const char *path, char *err, size_t err_len)
 {
+    return lb_report_writer_write_unless(report, path, NULL, NULL, NULL, err, err_len);
+}
+
+bool lb_report_writer_write_unless(json_t *report, const char *path,
+                                   lb_report_writer_go_on_fn go_on, void *ctx, bool *abandoned,
+                                   char *err, size_t err_len)
+{
     struct lb_atomic_file file;
     int saved = lb_atomic_file_open(&file, path);
     if (saved) {
@@ -160,18 +182,22 @@ bool lb_report_writer_write(json_t *report, const char *path, char *err, size_t 
      * the whole report (tens of megabytes, copied at each doubling and page-faulted in), and
      * jansson's FILE output makes a library call per token. Compact: a report with 10,000
      * sites is a third the size of an indented one. Shared frames are serialized once. */
-    struct writer w = {.file = &file, .buf = malloc(WRITER_BUFFER)};
+    struct writer w = {.file = &file, .go_on = go_on, .ctx = ctx, .buf = malloc(WRITER_BUFFER)};
     int rc = w.buf ? emit_report(&w, report) : -1;
     if (rc == 0)
         rc = flush(&w);
     free(w.buf);
     if (rc != 0) {
-        saved = w.error ? w.error : ENOMEM;
+        saved = w.abandoned ? ECANCELED : w.error ? w.error : ENOMEM;
         lb_atomic_file_abort(&file);
     } else {
         saved = lb_atomic_file_commit(&file);
     }
-    if (saved)
+    if (abandoned)
+        *abandoned = w.abandoned;
+    if (saved == ECANCELED && w.abandoned)
+        snprintf(err, err_len, "report to %s abandoned", path);
+    else if (saved)
         snprintf(err, err_len, "cannot write report to %s: %s", path, strerror(saved));
     return saved == 0;
 }

@@ -17,6 +17,9 @@ struct lb_runtime {
     jvmtiEnv *jvmti;
     struct lb_options options;
     _Atomic int phase; /* enum lb_phase */
+    /* Set when the exit report starts (VMDeath): every other dump gives up where it is (dump.h),
+     * and the dumper thread makes no JVMTI or JNI call it can avoid. */
+    _Atomic bool exiting;
     char jvm_version[128];
     char jvm_vendor[128];
     char jvm_name[128];

@@ -6,17 +6,21 @@
 #include <string.h>
 #include <unistd.h>
 
-int lb_atomic_file_open(struct lb_atomic_file *f, const char *path)
+bool lb_atomic_file_temp_name(const char *path, char *out, size_t len)
 {
-    f->fd = -1;
-    f->path = path;
     /* Hidden, beside the target (a rename stays on one file system), named by pid so that two
      * processes writing the same target do not share it. */
     const char *slash = strrchr(path, '/');
     int dir_len = slash ? (int)(slash - path + 1) : 0;
-    int n = snprintf(f->tmp, sizeof f->tmp, "%.*s.%s.tmp%ld", dir_len, path, path + dir_len,
-                     (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof f->tmp)
+    int n = snprintf(out, len, "%.*s.%s.tmp%ld", dir_len, path, path + dir_len, (long)getpid());
+    return n >= 0 && (size_t)n < len;
+}
+
+int lb_atomic_file_open(struct lb_atomic_file *f, const char *path)
+{
+    f->fd = -1;
+    f->path = path;
+    if (!lb_atomic_file_temp_name(path, f->tmp, sizeof f->tmp))
         return ENAMETOOLONG;
     f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     return f->fd < 0 ? errno : 0;

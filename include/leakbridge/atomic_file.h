@@ -15,6 +15,10 @@ struct lb_atomic_file {
     char tmp[4096 + 64]; /* DIR/.NAME.tmpPID */
 };
 
+/* The temporary file's name for path in this process (DIR/.NAME.tmpPID) into out; false when
+ * it does not fit. */
+bool lb_atomic_file_temp_name(const char *path, char *out, size_t len);
+
 /* Creates the temporary file for path. Returns 0, or an errno (ENAMETOOLONG when the
  * temporary name does not fit). */
 int lb_atomic_file_open(struct lb_atomic_file *f, const char *path);

@@ -5,6 +5,8 @@ import argparse
 import glob
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -424,6 +426,39 @@ class Session:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+    def terminate(self, timeout=120):
+        """Sends SIGTERM and waits for the end (killing the JVM past timeout); returns (exit
+        code, seconds from the signal to the process's end, the JVM's stderr)."""
+        try:
+            sent = time.monotonic()
+            os.kill(self.pid, signal.SIGTERM)
+            code = self.proc.wait(timeout=timeout)
+            delay = time.monotonic() - sent
+        finally:
+            self.kill()
+        self.stderr.close()
+        return code, delay, open(self.stderr_path).read()
+
+
+def check_numbers(numbers, err, where):
+    """Reports are numbered 1, 2, ... without a gap, but for a dump the exit report overtook
+    after it was numbered, which the exit report names on stderr ("the interval report N was
+    abandoned"); each number once, the exit report's (the last of numbers) the highest.
+    Returns the abandoned numbers."""
+    abandoned = [int(n) for n in re.findall(r"the \w+ report (\d+) was abandoned", err)]
+    check(sorted(numbers + abandoned) == list(range(1, len(numbers) + len(abandoned) + 1))
+          and numbers[-1] == max(numbers),
+          "%s: report numbers %s, %s abandoned" % (where, numbers, abandoned))
+    return abandoned
+
+
+def exit_report_written(err, where):
+    """(path, seconds) of the one "report written to PATH (exit) in N ms" line in stderr."""
+    written = re.findall(r"report written to (\S+) \(exit\) in (\d+) ms", err)
+    check(len(written) == 1, "%s: %d exit reports written; stderr: %s" % (
+        where, len(written), err[-2000:]))
+    return written[0][0], int(written[0][1]) / 1000.0
 
 
 def jni_warnings(text):

@@ -295,6 +295,46 @@ START_TEST(test_write_over_a_directory_fails_and_leaves_no_temporary_file)
 }
 END_TEST
 
+/* Says "go on" this many times, then "stop". */
+static bool go_on_times(void *ctx)
+{
+    int *left = ctx;
+    return (*left)-- > 0;
+}
+
+START_TEST(test_write_abandoned_midway_leaves_nothing_and_says_so)
+{
+    make_tmpdir();
+    char path[512], err[512] = "", names[1024];
+    snprintf(path, sizeof path, "%s/report.json", tmpdir);
+    json_t *report = sample_report(1), *sites = json_array();
+    for (int i = 0; i < 50; i++)
+        json_array_append_new(sites,
+                              json_pack("{s:i,s:[{s:s}]}", "id", i, "frames", "type", "java"));
+    json_object_set_new(report, "sites", sites);
+    int left = 10; /* the eleventh look, among the sites, says stop */
+    bool abandoned = false;
+    ck_assert(!lb_report_writer_write_unless(report, path, go_on_times, &left, &abandoned, err,
+                                             sizeof err));
+    ck_assert(abandoned);
+    ck_assert_int_lt(left, 0);
+    ck_assert_msg(strstr(err, "abandoned") != NULL && strstr(err, path) != NULL, "'%s'", err);
+    ck_assert_int_eq(dir_entries(tmpdir, names, sizeof names), 0);
+    /* One that always goes on writes the whole report, not abandoned. */
+    left = 1 << 30;
+    ck_assert(lb_report_writer_write_unless(report, path, go_on_times, &left, &abandoned, err,
+                                            sizeof err));
+    ck_assert(!abandoned);
+    json_error_t jerr;
+    json_t *back = json_load_file(path, 0, &jerr);
+    ck_assert_ptr_nonnull(back);
+    ck_assert(json_equal(back, report));
+    json_decref(back);
+    json_decref(report);
+    remove_tmpdir();
+}
+END_TEST
+
 /* --- snapshot and build --------------------------------------------------------------------- */
 
 /* Kind from the leaf: methods 0xD000.. are direct buffers, 0xE000.. unsafe, native frames mmap. */
@@ -783,6 +823,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, test_write_to_a_bare_file_name_uses_the_current_directory);
     tcase_add_test(tc, test_write_into_missing_directory_fails_with_one_line_and_creates_nothing);
     tcase_add_test(tc, test_write_over_a_directory_fails_and_leaves_no_temporary_file);
+    tcase_add_test(tc, test_write_abandoned_midway_leaves_nothing_and_says_so);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("build");
