@@ -87,6 +87,16 @@ static bool read_dynamic(uintptr_t base, const ElfW(Phdr) * phdr, int phnum,
     return di->symtab && di->strtab;
 }
 
+/* The symbol a relocation names, or NULL (none, or outside the string table). */
+static const char *symbol_name(const struct dynamic_info *di, const ElfW(Rela) * r)
+{
+    unsigned sym = ELF64_R_SYM(r->r_info);
+    const ElfW(Sym) *s = &di->symtab[sym];
+    if (sym == 0 || (di->strsz && s->st_name >= di->strsz))
+        return NULL;
+    return di->strtab + s->st_name;
+}
+
 /* The imported symbol a relocation fills, or NULL if it is not an import slot we redirect. */
 static const char *import_name(const struct dynamic_info *di, const ElfW(Rela) * r)
 {
@@ -97,12 +107,9 @@ static const char *import_name(const struct dynamic_info *di, const ElfW(Rela) *
     if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT &&
         !(type == R_X86_64_64 && r->r_addend == 0))
         return NULL;
-    const ElfW(Sym) *s = &di->symtab[sym];
-    if (s->st_shndx != SHN_UNDEF) /* the object defines it itself, e.g. its own allocator */
+    if (di->symtab[sym].st_shndx != SHN_UNDEF) /* the object defines it, e.g. its allocator */
         return NULL;
-    if (di->strsz && s->st_name >= di->strsz)
-        return NULL;
-    return di->strtab + s->st_name;
+    return symbol_name(di, r);
 }
 
 /* Writable segments take the write as they are; RELRO pages are opened for it and closed
@@ -241,7 +248,7 @@ int lb_got_bind_now(uintptr_t base, const ElfW(Phdr) * phdr, int phnum)
         const ElfW(Rela) *r = &di.rela[1][i];
         if (ELF64_R_TYPE(r->r_info) != R_X86_64_JUMP_SLOT)
             continue;
-        const char *name = import_name(&di, r);
+        const char *name = symbol_name(&di, r); /* its own exported functions too */
         if (!name)
             continue;
         void *f = resolve(name, import_version(&di, (unsigned)ELF64_R_SYM(r->r_info)));

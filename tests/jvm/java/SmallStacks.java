@@ -1,9 +1,11 @@
 /**
  * libleakstack.so runs native threads with small stacks that recurse until only a few bytes of
- * stack are left and then malloc blocks of 1201 bytes and keep them (and a fiber on a stack of
- * its own). Args: threads parallel stack_bytes left_bytes allocs_per_thread warm(0|1) fiber(0|1):
- * with warm, each thread mallocs once before it recurses.
- * Prints "threads done D kept K".
+ * stack are left and then malloc blocks of 1201 bytes and keep them, and a fiber on a stack of
+ * its own that does the same. Args: exit_code threads parallel allocs warm(0|1) fiber(0|1)
+ * STACK:LEFT...: for each STACK:LEFT, `threads` threads (`parallel` at a time) with stacks of
+ * STACK bytes leave LEFT bytes below the frame that allocates `allocs` blocks (with warm, after
+ * one malloc with their whole stack free); then the fiber, if asked. Prints "threads done D
+ * kept K" and exits with exit_code.
  */
 public class SmallStacks {
     static {
@@ -16,10 +18,19 @@ public class SmallStacks {
     static native int kept();
 
     public static void main(String[] args) {
-        int done = run(Integer.parseInt(args[0]), Integer.parseInt(args[1]),
-                       Integer.parseInt(args[2]), Integer.parseInt(args[3]),
-                       Integer.parseInt(args[4]), Integer.parseInt(args[5]) != 0,
-                       Integer.parseInt(args[6]) != 0);
+        int exit = Integer.parseInt(args[0]);
+        int threads = Integer.parseInt(args[1]);
+        int parallel = Integer.parseInt(args[2]);
+        int allocs = Integer.parseInt(args[3]);
+        boolean warm = Integer.parseInt(args[4]) != 0;
+        boolean fiber = Integer.parseInt(args[5]) != 0;
+        int done = 0;
+        for (int i = 6; i < args.length; i++) {
+            String[] pair = args[i].split(":");
+            done += run(threads, parallel, Integer.parseInt(pair[0]), Integer.parseInt(pair[1]),
+                        allocs, warm, fiber && i == args.length - 1);
+        }
         System.out.println("threads done " + done + " kept " + kept());
+        System.exit(exit);
     }
 }

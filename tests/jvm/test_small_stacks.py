@@ -1,0 +1,115 @@
+"""Native threads the JVM does not know, with 16 KiB stacks (PTHREAD_STACK_MIN) and larger ones
+recursing deep, malloc blocks of 1201 bytes with only a little of their stack left below the
+allocating frame, and a fiber (makecontext) on an 8 KiB stack of its own does too
+(libleakstack.so). The JVM survives and keeps its exit code, and at sample=0 every block is
+counted: where the stack left is too small to walk, under the caller and the marker frame
+"[stack too small to walk]"; where it holds a shorter walk, the frames that fit and the marker;
+where it holds the whole walk, the stack. Each run starts hundreds of threads in one JVM, each
+making its first allocation at the edge of its stack (the agent reads the thread's stack bounds
+then), at default options, at sample=0 and at depth=256."""
+import glob
+import os
+import re
+
+import lbtest
+from lbtest import check
+
+SIZE = 1201
+MARKER = "[stack too small to walk]"
+FIBER = 1  # the fiber allocates `allocs` blocks once per run
+
+
+def run(env, tag, options, threads, allocs, pairs, exit_code=3):
+    args = [exit_code, threads, 8, allocs, 0, FIBER] + ["%d:%d" % p for p in pairs]
+    p, report = lbtest.run_report(env, tag, "SmallStacks", args, options=options,
+                                  expect_exit=exit_code)
+    want_kept = (threads * len(pairs) + FIBER) * allocs
+    check("threads done %d kept %d" % (threads * len(pairs), want_kept) in p.stdout,
+          "%s: not every thread ran to its end: %r" % (tag, p.stdout))
+    return report, want_kept
+
+
+def ours(report):
+    """The sites of the library's blocks: stack_edge_alloc is their first frame."""
+    return [s for s in report["sites"]
+            if s["frames"] and s["frames"][0].get("symbol") == "stack_edge_alloc"]
+
+
+def is_marker(frame):
+    return frame == {"type": "native", "module": None, "symbol": MARKER, "offset": "0x0"}
+
+
+def check_exact(tag, sites, kept):
+    blocks = sum(s["live_count"] for s in sites)
+    nbytes = sum(s["live_bytes"] for s in sites)
+    check(blocks == kept and nbytes == kept * SIZE,
+          "%s: %d blocks, %d bytes counted; the library kept %d blocks, %d bytes (sites: %s)" % (
+              tag, blocks, nbytes, kept, kept * SIZE,
+              [lbtest.describe_native(s) for s in sites]))
+
+
+def test(env):
+    lib = os.path.realpath(lbtest.native_lib(env, "libleakstack.so"))
+
+    # sample=0, default depth (64): 1 KiB, 3 KiB and 1.5 KiB left are too little to walk;
+    # 7 KiB left below 290 frames of recursion holds a shorter walk; 20 KiB the whole one.
+    threads, allocs = 32, 50
+    report, kept = run(env, "exact", "sample=0", threads, allocs,
+                       [(16384, 1024), (16384, 3000), (262144, 1500), (65536, 7000),
+                        (262144, 20000)])
+    sites = ours(report)
+    check_exact("sample=0", sites, kept)
+    unwalked = [s for s in sites if len(s["frames"]) == 2 and is_marker(s["frames"][1])]
+    check(len(unwalked) == 1, "expected one site of the caller and the marker: %s" % (
+        [lbtest.describe_native(s) for s in sites]))
+    lbtest.check_native_frame(report, unwalked[0]["frames"][0], "stack_edge_alloc", lib)
+    check(unwalked[0]["live_count"] == (3 * threads + FIBER) * allocs,
+          "the unwalked site holds %d blocks, expected %d" % (
+              unwalked[0]["live_count"], (3 * threads + FIBER) * allocs))
+    shorter = [s for s in sites if len(s["frames"]) > 2 and is_marker(s["frames"][-1])]
+    check(shorter and sum(s["live_count"] for s in shorter) == threads * allocs,
+          "expected %d blocks under a shorter walk ending in the marker: %s" % (
+              threads * allocs, [lbtest.describe_native(s) for s in shorter]))
+    for s in shorter:
+        check(all(f.get("symbol") == "stack_descend" for f in s["frames"][1:-1]),
+              "a shorter walk: %s" % lbtest.describe_native(s))
+    whole = [s for s in sites if not any(is_marker(f) for f in s["frames"])]
+    check(sum(s["live_count"] for s in whole) == threads * allocs and
+          all(len(s["frames"]) == 64 for s in whole),
+          "expected %d blocks under whole walks of 64 frames: %s" % (
+              threads * allocs, [lbtest.describe_native(s) for s in whole]))
+    check(not lbtest.agent_frames(report), "frames of the agent itself in the report")
+
+    # depth=256: the marker still costs no more stack, and 20 KiB left holds 256 frames.
+    report, kept = run(env, "depth", "sample=0,depth=256", threads, allocs,
+                       [(16384, 1024), (16384, 6400), (262144, 1500), (262144, 20000)])
+    sites = ours(report)
+    check_exact("depth=256", sites, kept)
+    check(any(len(s["frames"]) == 256 and not is_marker(s["frames"][-1]) for s in sites),
+          "no whole walk of 256 frames: %s" % [len(s["frames"]) for s in sites])
+
+    # No call on a hook's path is bound lazily: the dynamic linker's resolver saves the vector
+    # registers on the caller's stack (2.5 KiB with AVX-512). The agent binds its libraries'
+    # slots at start without the resolver, so the resolver never binds one for libunwind or
+    # libm once the library is loaded and allocating (LD_DEBUG shows every binding it makes).
+    trace = os.path.join(env.work, "ld-debug")
+    p, _ = lbtest.run_report(env, "bindings", "SmallStacks",
+                             [0, 8, 8, 20, 0, 0, "16384:8000", "262144:20000"], options="sample=0",
+                             env={"LD_DEBUG": "bindings", "LD_DEBUG_OUTPUT": trace})
+    lines = [l for f in glob.glob(trace + ".*") for l in open(f, errors="replace")]
+    loaded = [i for i, l in enumerate(lines) if "libleakstack.so" in l]
+    check(loaded, "LD_DEBUG wrote nothing about libleakstack.so (%d lines)" % len(lines))
+    late = [l.strip() for l in lines[loaded[0]:]
+            if re.search(r"binding file \S*/(libunwind\.so|libm\.so)", l)]
+    check(not late, "bound lazily after start: %s" % late[:5])
+
+    # Default options (sampled), many threads, 1 KiB to 8 KiB left: the JVM goes on, also just
+    # above the least stack the agent walks with (6 KiB and a frame).
+    report, kept = run(env, "default", "", 60, 200,
+                       [(16384, left) for left in (1024, 2048, 4096, 5200, 5600, 6000, 6200,
+                                                   6400, 6600, 6800, 7200, 8000)], exit_code=0)
+    check(ours(report), "no site of the library's blocks at default options")
+
+
+if __name__ == "__main__":
+    lbtest.main(test)
