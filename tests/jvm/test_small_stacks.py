@@ -4,7 +4,9 @@ allocating frame, and a fiber (makecontext) on an 8 KiB stack of its own does to
 (libleakstack.so). The JVM survives and keeps its exit code, and at sample=0 every block is
 counted: where the stack left is too small to walk, under the caller and the marker frame
 "[stack too small to walk]"; where it holds a shorter walk, the frames that fit and the marker;
-where it holds the whole walk, the stack. Each run starts hundreds of threads in one JVM, each
+where it holds the whole walk, the stack. The stack the allocations really took (painted and
+read back by the library) stays within what the agent reserves: 1 KiB without a walk, 6 KiB
+and 24 B a frame with one. Each run starts hundreds of threads in one JVM, each
 making its first allocation at the edge of its stack (the agent reads the thread's stack bounds
 then), at default options, at sample=0 and at depth=256."""
 import glob
@@ -15,6 +17,9 @@ import lbtest
 from lbtest import check
 
 SIZE = 1201
+# docs/options.md (depth) and stacks.h: a walk is taken with 6 KiB and 24 B a frame left; an
+# allocation that is not walked needs at most 1 KiB below the allocating function.
+WALK_BYTES, FRAME_BYTES, UNWALKED_MOST = 6144, 24, 1024
 MARKER = "[stack too small to walk]"
 FIBER = 1  # the fiber allocates `allocs` blocks once per run
 
@@ -26,7 +31,19 @@ def run(env, tag, options, threads, allocs, pairs, exit_code=3):
     want_kept = (threads * len(pairs) + FIBER) * allocs
     check("threads done %d kept %d" % (threads * len(pairs), want_kept) in p.stdout,
           "%s: not every thread ran to its end: %r" % (tag, p.stdout))
-    return report, want_kept
+    deepest = {(int(a), int(b)): int(n)
+               for a, b, n in re.findall(r"^(\d+):(\d+) deepest (\d+)$", p.stdout, re.M)}
+    check(len(deepest) == len(pairs), "%s: no stack depths printed: %r" % (tag, p.stdout))
+    return report, want_kept, deepest
+
+
+def check_deepest(tag, deepest, pair, most, what):
+    """The allocations of `pair`'s threads reached at most `most` bytes below the allocating
+    frame (SmallStacks paints the stack there and finds the lowest byte written)."""
+    print("%s %d:%d: %d bytes of stack below the allocating frame (%s: at most %d)" % (
+        tag, pair[0], pair[1], deepest[pair], what, most))
+    check(deepest[pair] <= most, "%s: with %d bytes left the allocations took %d bytes of "
+          "stack, more than %s (%d)" % (tag, pair[1], deepest[pair], what, most))
 
 
 def ours(report):
@@ -54,11 +71,14 @@ def test(env):
     # sample=0, default depth (64): 1 KiB, 3 KiB and 1.5 KiB left are too little to walk;
     # 7 KiB left below 290 frames of recursion holds a shorter walk; 20 KiB the whole one.
     threads, allocs = 32, 50
-    report, kept = run(env, "exact", "sample=0", threads, allocs,
+    report, kept, deepest = run(env, "exact", "sample=0", threads, allocs,
                        [(16384, 1024), (16384, 3000), (262144, 1500), (65536, 7000),
                         (262144, 20000)])
     sites = ours(report)
     check_exact("sample=0", sites, kept)
+    check_deepest("sample=0", deepest, (16384, 3000), UNWALKED_MOST, "the unwalked record")
+    check_deepest("sample=0", deepest, (262144, 20000), WALK_BYTES + 64 * FRAME_BYTES,
+                  "a walk of 64 frames")
     unwalked = [s for s in sites if len(s["frames"]) == 2 and is_marker(s["frames"][1])]
     check(len(unwalked) == 1, "expected one site of the caller and the marker: %s" % (
         [lbtest.describe_native(s) for s in sites]))
@@ -81,10 +101,13 @@ def test(env):
     check(not lbtest.agent_frames(report), "frames of the agent itself in the report")
 
     # depth=256: the marker still costs no more stack, and 20 KiB left holds 256 frames.
-    report, kept = run(env, "depth", "sample=0,depth=256", threads, allocs,
+    report, kept, deepest = run(env, "depth", "sample=0,depth=256", threads, allocs,
                        [(16384, 1024), (16384, 6400), (262144, 1500), (262144, 20000)])
     sites = ours(report)
     check_exact("depth=256", sites, kept)
+    check_deepest("depth=256", deepest, (262144, 1500), UNWALKED_MOST, "the unwalked record")
+    check_deepest("depth=256", deepest, (262144, 20000), WALK_BYTES + 256 * FRAME_BYTES,
+                  "a walk of 256 frames")
     check(any(len(s["frames"]) == 256 and not is_marker(s["frames"][-1]) for s in sites),
           "no whole walk of 256 frames: %s" % [len(s["frames"]) for s in sites])
 
@@ -105,7 +128,7 @@ def test(env):
 
     # Default options (sampled), many threads, 1 KiB to 8 KiB left: the JVM goes on, also just
     # above the least stack the agent walks with (6 KiB and a frame).
-    report, kept = run(env, "default", "", 60, 200,
+    report, kept, _ = run(env, "default", "", 60, 200,
                        [(16384, left) for left in (1024, 2048, 4096, 5200, 5600, 6000, 6200,
                                                    6400, 6600, 6800, 7200, 8000)], exit_code=0)
     check(ours(report), "no site of the library's blocks at default options")

@@ -4,8 +4,9 @@
  * its own that does the same. Args: exit_code threads parallel allocs warm(0|1) fiber(0|1)
  * STACK:LEFT...: for each STACK:LEFT, `threads` threads (`parallel` at a time) with stacks of
  * STACK bytes leave LEFT bytes below the frame that allocates `allocs` blocks (with warm, after
- * one malloc with their whole stack free); then the fiber, if asked. Prints "threads done D
- * kept K" and exits with exit_code.
+ * one malloc with their whole stack free); then the fiber, if asked. Prints, for each, "STACK:LEFT
+ * deepest N": the most bytes of stack any allocation reached below the allocating frame, then
+ * "threads done D kept K", and exits with exit_code.
  */
 public class SmallStacks {
     static {
@@ -16,6 +17,8 @@ public class SmallStacks {
                           boolean warm, boolean fiber);
 
     static native int kept();
+
+    static native long deepest();
 
     public static void main(String[] args) {
         int exit = Integer.parseInt(args[0]);
@@ -29,6 +32,7 @@ public class SmallStacks {
             String[] pair = args[i].split(":");
             done += run(threads, parallel, Integer.parseInt(pair[0]), Integer.parseInt(pair[1]),
                         allocs, warm, fiber && i == args.length - 1);
+            System.out.println(args[i] + " deepest " + deepest());
         }
         System.out.println("threads done " + done + " kept " + kept());
         System.exit(exit);

@@ -4,7 +4,12 @@
  * below it. A thread that runs out of stack kills the JVM (SIGSEGV on the guard page), so a run
  * that ends is one the hook survived. run() also runs one fiber (makecontext) on a stack of
  * FIBER_STACK bytes in memory of its own, outside every thread's stack, which allocates too.
- * Every block is kept: kept() counts them. */
+ * Every block is kept: kept() counts them.
+ *
+ * Before it allocates, stack_edge_alloc paints the stack below its frame, and afterwards finds
+ * the lowest byte written: deepest() tells how far below stack_edge_alloc's frame the
+ * allocations reached (malloc, and the agent's hook with it), the most of any thread since the
+ * last run(). */
 #include <jni.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,8 +25,12 @@
 #define MAX_KEPT 1000000
 #define FIBER_STACK (8 * 1024)
 
+#define PAINT 0xa5a5a5a5a5a5a5a5ULL
+#define PAINT_GAP 128 /* left unpainted right below the frame: the painting loop's own stack */
+
 static void *kept_blocks[MAX_KEPT];
 static atomic_int nkept;
+static atomic_long deepest_use;
 
 struct job {
     uintptr_t low; /* the lowest usable byte of the thread's stack */
@@ -30,8 +39,28 @@ struct job {
     int warm; /* malloc once before descending */
 };
 
-LOCAL void stack_edge_alloc(int allocs)
+/* Paints [low, sp - PAINT_GAP) by hand: a call to memset would bind lazily at the edge. */
+LOCAL void stack_paint(uintptr_t low, uintptr_t sp)
 {
+    for (volatile uint64_t *w = (volatile uint64_t *)low; (uintptr_t)(w + 1) <= sp - PAINT_GAP; w++)
+        *w = PAINT;
+}
+
+LOCAL void stack_note_use(uintptr_t low, uintptr_t sp)
+{
+    const volatile uint64_t *w = (const volatile uint64_t *)low;
+    while ((uintptr_t)(w + 1) <= sp - PAINT_GAP && *w == PAINT)
+        w++;
+    long used = (long)(sp - (uintptr_t)w);
+    long was = atomic_load(&deepest_use);
+    while (used > was && !atomic_compare_exchange_weak(&deepest_use, &was, used))
+        ;
+}
+
+LOCAL void stack_edge_alloc(int allocs, uintptr_t low)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    stack_paint(low, sp);
     for (int i = 0; i < allocs; i++) {
         char *p = malloc(STACK_SIZE);
         if (!p)
@@ -41,6 +70,7 @@ LOCAL void stack_edge_alloc(int allocs)
         if (at < MAX_KEPT)
             kept_blocks[at] = p;
     }
+    stack_note_use(low, sp);
 }
 
 /* Recursion with frames of about 200 bytes down to `left`: the stack is deep, as in a parser. */
@@ -55,7 +85,7 @@ LOCAL int stack_descend(const struct job *j, int level)
     long rest = (long)(sp - j->low) - j->left;
     volatile char *gap = __builtin_alloca(rest > 0 ? (size_t)rest : 1);
     gap[0] = 0;
-    stack_edge_alloc(j->allocs);
+    stack_edge_alloc(j->allocs, j->low);
     return level + gap[0];
 }
 
@@ -83,10 +113,11 @@ LOCAL void *stack_thread(void *arg)
 
 static ucontext_t fiber_ctx, caller_ctx;
 static int fiber_allocs;
+static uintptr_t fiber_low;
 
 static void stack_fiber(void)
 {
-    stack_edge_alloc(fiber_allocs);
+    stack_edge_alloc(fiber_allocs, fiber_low);
 }
 
 LOCAL int run_fiber(int allocs)
@@ -97,6 +128,7 @@ LOCAL int run_fiber(int allocs)
         return -1;
     mprotect(mem, 4096, PROT_NONE); /* a guard page below, as a thread has */
     fiber_allocs = allocs;
+    fiber_low = (uintptr_t)mem + 4096;
     getcontext(&fiber_ctx);
     fiber_ctx.uc_stack.ss_sp = mem + 4096;
     fiber_ctx.uc_stack.ss_size = FIBER_STACK;
@@ -117,6 +149,7 @@ JNIEXPORT jint JNICALL Java_SmallStacks_run(JNIEnv *env, jclass cls, jint thread
 {
     (void)env, (void)cls;
     struct job job = {0, left, allocs, warm};
+    atomic_store(&deepest_use, 0);
     pthread_t tids[64];
     int done = 0;
     if (parallel < 1 || parallel > 64)
@@ -148,4 +181,10 @@ JNIEXPORT jint JNICALL Java_SmallStacks_kept(JNIEnv *env, jclass cls)
 {
     (void)env, (void)cls;
     return atomic_load(&nkept);
+}
+
+JNIEXPORT jlong JNICALL Java_SmallStacks_deepest(JNIEnv *env, jclass cls)
+{
+    (void)env, (void)cls;
+    return atomic_load(&deepest_use);
 }
