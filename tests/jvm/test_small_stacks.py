@@ -12,6 +12,7 @@ then), at default options, at sample=0 and at depth=256."""
 import glob
 import os
 import re
+import subprocess
 
 import lbtest
 from lbtest import check
@@ -132,6 +133,41 @@ def test(env):
                        [(16384, left) for left in (1024, 2048, 4096, 5200, 5600, 6000, 6200,
                                                    6400, 6600, 6800, 7200, 8000)], exit_code=0)
     check(ours(report), "no site of the library's blocks at default options")
+
+    perf_command(env)
+
+
+def perf_command(env):
+    """performance.md's measurement of the stack an allocation takes runs as written, from a
+    directory where build/ and tests/ are this build's, and its figures keep to the bounds."""
+    source = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    text = open(os.path.join(source, "docs", "performance.md")).read()
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    block = [b for b in blocks if "SmallStacks" in b]
+    check(len(block) == 1, "%d SmallStacks blocks in performance.md" % len(block))
+    work = os.path.join(env.work, "perf")
+    os.makedirs(work)
+    os.symlink(os.path.dirname(env.agent), os.path.join(work, "build"))
+    os.symlink(os.path.join(source, "tests"), os.path.join(work, "tests"))
+    shell_env = dict(os.environ, PATH=os.path.join(env.java_home, "bin") + ":" + os.environ["PATH"])
+    p = subprocess.run(["bash", "-c", block[0]], cwd=work, env=shell_env, capture_output=True,
+                       text=True, timeout=300)
+    print(p.stdout)
+    check(p.returncode == 0, "the block exited %d: %s" % (p.returncode, p.stderr[-500:]))
+    sections = re.split(r"^(depth=\d+|no agent)$", p.stdout, flags=re.M)[1:]
+    found = dict(zip(sections[0::2], sections[1::2]))
+    check(sorted(found) == ["depth=1", "depth=256", "depth=64", "no agent"],
+          "sections %s" % sorted(found))
+    for name, out in found.items():
+        deepest = {(int(a), int(b)): int(n)
+                   for a, b, n in re.findall(r"^(\d+):(\d+) deepest (\d+)$", out, re.M)}
+        check(len(deepest) == 3, "%s: %r" % (name, out))
+        if name == "no agent":
+            continue
+        depth = int(name.split("=")[1])
+        check_deepest(name, deepest, (16384, 3000), UNWALKED_MOST, "the unwalked record")
+        check_deepest(name, deepest, (262144, 65536), WALK_BYTES + depth * FRAME_BYTES,
+                      "a walk of %d frames" % depth)
 
 
 if __name__ == "__main__":
