@@ -5,6 +5,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "peek.h"
+
+#define GUARD_PAGES_MAX 64 /* the most inaccessible pages skipped at the low end */
+
 /* initial-exec: no allocation and no call on access. low == 0: not read yet; low == 1: no
  * bounds (the first thread, or unreadable). */
 static __thread uintptr_t stack_low __attribute__((tls_model("initial-exec")));
@@ -27,6 +31,15 @@ static void read_bounds(void)
         stack_high = (uintptr_t)low + size;
     }
     pthread_attr_destroy(&attr);
+    /* The JVM keeps inaccessible pages at the low end of the stacks of the threads it knows
+     * (its red, yellow and reserved zones: 16 KiB on x86_64), within the bounds glibc gives:
+     * they are not left to use. */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    char byte;
+    for (int i = 0; i < GUARD_PAGES_MAX && stack_low > 1 && stack_low + page < stack_high &&
+                    !lb_peek(stack_low, &byte, 1);
+         i++)
+        stack_low += page;
 }
 
 size_t lb_stack_left_bytes(void)

@@ -6,8 +6,9 @@
 #include <stddef.h>
 
 /* Bytes between the caller's frame and the lowest usable byte of this thread's stack (the
- * glibc guard page is below it). The bounds are read once per thread (pthread_getattr_np, on
- * the first call) and kept in thread-local storage. 0 when the stack pointer is outside them: a
+ * glibc guard page is below it, and so are the JVM's guard zones on the threads it knows). The
+ * bounds are read once per thread (pthread_getattr_np and a read of the lowest pages, on the
+ * first call) and kept in thread-local storage. 0 when the stack pointer is outside them: a
  * fiber's or a signal's own stack, whose size is not known. SIZE_MAX on the process's first
  * thread, whose stack grows on demand up to its limit (ulimit -s), and when the bounds cannot
  * be read. */
