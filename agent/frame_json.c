@@ -100,6 +100,9 @@ static json_t *java_frame_shared(struct lb_frame_json *r, const struct lb_frame 
 
 json_t *lb_frame_json_get(void *resolver, const struct lb_site *site, const struct lb_frame *frame)
 {
+    if (frame->type == LB_FRAME_MARKER) /* a native frame of no module (report-format.md) */
+        return json_pack("{s:s,s:n,s:s,s:s}", "type", "native", "module", "symbol",
+                         "[stack too small to walk]", "offset", "0x0");
     if (frame->type == LB_FRAME_JAVA)
         return java_frame_shared(resolver, frame);
     return lb_symbols_frame_json(frame, site->module_gen);

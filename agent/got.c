@@ -13,6 +13,9 @@ struct dynamic_info {
     const ElfW(Sym) * symtab;
     const char *strtab;
     size_t strsz;
+    const ElfW(Half) * versym; /* each symbol's version index */
+    const ElfW(Verneed) * verneed;
+    size_t verneed_count;
     const ElfW(Rela) * rela[2]; /* .rela.dyn and .rela.plt */
     size_t rela_size[2];
     uintptr_t relro_start, relro_end;
@@ -68,11 +71,30 @@ static bool read_dynamic(uintptr_t base, const ElfW(Phdr) * phdr, int phnum,
         case DT_PLTREL:
             rela_plt = dyn->d_un.d_val == DT_RELA;
             break;
+        case DT_VERSYM:
+            di->versym = (const ElfW(Half) *)pointer(base, dyn->d_un.d_ptr);
+            break;
+        case DT_VERNEED:
+            di->verneed = (const ElfW(Verneed) *)pointer(base, dyn->d_un.d_ptr);
+            break;
+        case DT_VERNEEDNUM:
+            di->verneed_count = dyn->d_un.d_val;
+            break;
         }
     }
     if (!rela_plt)
         di->rela[1] = NULL; /* REL-style PLT relocations do not occur on x86_64 */
     return di->symtab && di->strtab;
+}
+
+/* The symbol a relocation names, or NULL (none, or outside the string table). */
+static const char *symbol_name(const struct dynamic_info *di, const ElfW(Rela) * r)
+{
+    unsigned sym = ELF64_R_SYM(r->r_info);
+    const ElfW(Sym) *s = &di->symtab[sym];
+    if (sym == 0 || (di->strsz && s->st_name >= di->strsz))
+        return NULL;
+    return di->strtab + s->st_name;
 }
 
 /* The symbol a relocation's slot is for, or NULL if it is not a slot we redirect; *own is the
@@ -88,10 +110,8 @@ static const char *slot_name(const struct dynamic_info *di, const ElfW(Rela) * r
         !(type == R_X86_64_64 && r->r_addend == 0))
         return NULL;
     const ElfW(Sym) *s = &di->symtab[sym];
-    if (di->strsz && s->st_name >= di->strsz)
-        return NULL;
     *own = s->st_shndx != SHN_UNDEF ? s : NULL;
-    return di->strtab + s->st_name;
+    return symbol_name(di, r);
 }
 
 /* Whether the slot leads out of the object: an import, or a symbol the object defines itself
@@ -194,4 +214,66 @@ void lb_got_dynamic_names(uintptr_t base, const ElfW(Phdr) * phdr, int phnum,
     for (; dyn && dyn->d_tag != DT_NULL; dyn++)
         if ((dyn->d_tag == DT_NEEDED || dyn->d_tag == DT_SONAME) && dyn->d_un.d_val < di.strsz)
             fn(dyn->d_tag == DT_SONAME, di.strtab + dyn->d_un.d_val, ctx);
+}
+
+/* The version an import asks for (GLIBC_2.2.5), or NULL when it asks for none. */
+static const char *import_version(const struct dynamic_info *di, unsigned sym)
+{
+    if (!di->versym || !di->verneed)
+        return NULL;
+    unsigned index = di->versym[sym] & 0x7fff;
+    if (index < 2) /* local or global: no version */
+        return NULL;
+    const ElfW(Verneed) *vn = di->verneed;
+    for (size_t i = 0; i < di->verneed_count; i++) {
+        const ElfW(Vernaux) *va = (const ElfW(Vernaux) *)((const char *)vn + vn->vn_aux);
+        for (unsigned a = 0; a < vn->vn_cnt; a++) {
+            if (va->vna_other == index)
+                return di->strsz && va->vna_name >= di->strsz ? NULL : di->strtab + va->vna_name;
+            va = (const ElfW(Vernaux) *)((const char *)va + va->vna_next);
+        }
+        if (!vn->vn_next)
+            break;
+        vn = (const ElfW(Verneed) *)((const char *)vn + vn->vn_next);
+    }
+    return NULL;
+}
+
+/* What the dynamic linker binds an import to: the first definition in the scope (the global
+ * one, then the agent's own group, which holds the object: RTLD_DEFAULT from the agent), where
+ * an unversioned one (jemalloc preloaded, a sanitizer's malloc) answers any version; within the
+ * object that defines several versions (libc's memcpy), the one the import names. */
+static void *resolve(const char *name, const char *version)
+{
+    void *first = dlsym(RTLD_DEFAULT, name);
+    void *named = version ? dlvsym(RTLD_DEFAULT, name, version) : NULL;
+    Dl_info a, b;
+    if (!first || !named || first == named)
+        return first ? first : named;
+    if (dladdr(first, &a) && dladdr(named, &b) && a.dli_fbase != b.dli_fbase)
+        return first; /* an unversioned definition earlier in the scope */
+    return named;
+}
+
+int lb_got_bind_now(uintptr_t base, const ElfW(Phdr) * phdr, int phnum)
+{
+    struct dynamic_info di;
+    if (!read_dynamic(base, phdr, phnum, &di) || !di.rela[1])
+        return 0;
+    int written = 0;
+    size_t n = di.rela_size[1] / sizeof(ElfW(Rela));
+    for (size_t i = 0; i < n; i++) {
+        const ElfW(Rela) *r = &di.rela[1][i];
+        if (ELF64_R_TYPE(r->r_info) != R_X86_64_JUMP_SLOT)
+            continue;
+        const char *name = symbol_name(&di, r); /* its own exported functions too */
+        if (!name)
+            continue;
+        void *f = resolve(name, import_version(&di, (unsigned)ELF64_R_SYM(r->r_info)));
+        void **slot = (void **)(base + r->r_offset);
+        if (f && __atomic_load_n(slot, __ATOMIC_RELAXED) != f &&
+            write_slot(&di, phdr, phnum, slot, f))
+            written++;
+    }
+    return written;
 }

@@ -1,6 +1,7 @@
 #include "malloc_hooks.h"
 
 #include <dlfcn.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "runtime.h"
 #include "sampler.h"
 #include "site_kind.h"
+#include "stack_left.h"
 #include "stacks.h"
 #include "tracker.h"
 
@@ -44,31 +46,69 @@ static inline bool sampled(size_t size)
     return __builtin_expect(lb_sampler_take(size), 0);
 }
 
-__attribute__((noinline, cold)) static void *record_file(void *p, size_t size,
-                                                         enum lb_origin origin, int fd)
+/* The caller's frame and the marker, for an allocation whose stack is not walked: only in a JNI
+ * library or its dependency, as a walk would decide (the others are recorded only when a walk
+ * shows Java code called them). */
+static int unwalked_frames(void *caller, struct lb_frame *out)
+{
+    const struct lb_module *m = lb_modules_find((uintptr_t)caller - 1);
+    int role = m ? atomic_load_explicit(&m->role, memory_order_relaxed) : -1;
+    if (role != LB_ROLE_JNI && role != LB_ROLE_DEPENDENCY)
+        return -1;
+    out[0] = (struct lb_frame){.id = (uintptr_t)caller, .bci = -1, .type = LB_FRAME_NATIVE};
+    out[1] = lb_stacks_marker();
+    return 2;
+}
+
+/* What a sampled allocation needs of the thread's stack is taken from what is left of it
+ * (stacks.h): the whole stack, or fewer native frames and the marker, or the caller and the
+ * marker, so that the allocation is counted either way and the walk never overflows. */
+__attribute__((noinline, cold)) static void *
+record_file(void *p, size_t size, enum lb_origin origin, int fd, void *caller)
 {
     if (!p || in_hook)
         return p;
     if (atomic_load_explicit(&lb_runtime.phase, memory_order_relaxed) != LB_PHASE_LIVE)
         return p;
     in_hook = true;
+    size_t left = lb_stack_left_bytes();
+    size_t need = LB_STACKS_WALK_BYTES + (fd >= 0 ? PATH_MAX + 64 : 0);
     int depth = lb_runtime_depth();
-    void *pcs[depth + LB_STACK_AGENT_FRAMES];
-    int npcs = unw_backtrace(pcs, depth + LB_STACK_AGENT_FRAMES);
-    struct lb_frame frames[depth];
-    int n = lb_stacks_mixed_pcs(lb_runtime.vm, lb_runtime.jvmti, pcs, npcs, frames, depth);
-    if (n >= 0) {
-        const char *file = fd >= 0 ? file_path(fd) : NULL;
-        lb_tracker_alloc_file((uintptr_t)p, size, origin, frames, n, lb_site_kind_of, file);
+    int walk = left < need + LB_STACKS_FRAME_BYTES ? 0
+               : left - need >= (size_t)depth * LB_STACKS_FRAME_BYTES
+                   ? depth
+                   : (int)((left - need) / LB_STACKS_FRAME_BYTES);
+    if (walk == 0) {
+        struct lb_frame frames[2];
+        int n = unwalked_frames(caller, frames);
+        if (n > 0)
+            lb_tracker_alloc_file((uintptr_t)p, size, origin, frames, n, lb_site_kind_of, NULL);
+    } else {
+        bool java_room = left >= need + (size_t)walk * LB_STACKS_FRAME_BYTES + LB_STACKS_JAVA_BYTES;
+        void *pcs[walk + LB_STACK_AGENT_FRAMES];
+        int npcs = unw_backtrace(pcs, walk + LB_STACK_AGENT_FRAMES);
+        struct lb_frame frames[walk + 1];
+        int n = lb_stacks_mixed_pcs(lb_runtime.vm, lb_runtime.jvmti, pcs, npcs, frames, walk,
+                                    java_room);
+        if (n == walk && walk < depth)
+            frames[n++] = lb_stacks_marker(); /* the walk stopped short of depth= */
+        if (n >= 0) {
+            const char *file = fd >= 0 ? file_path(fd) : NULL;
+            lb_tracker_alloc_file((uintptr_t)p, size, origin, frames, n, lb_site_kind_of, file);
+        }
     }
     in_hook = false;
     return p;
 }
 
-__attribute__((noinline, cold)) static void *record(void *p, size_t size, enum lb_origin origin)
+__attribute__((noinline, cold)) static void *record(void *p, size_t size, enum lb_origin origin,
+                                                    void *caller)
 {
-    return record_file(p, size, origin, -1);
+    return record_file(p, size, origin, -1, caller);
 }
+
+/* The return address into the hook's caller, for a stack that is not walked. */
+#define CALLER __builtin_return_address(0)
 
 static void forget(void *p)
 {
@@ -112,7 +152,7 @@ static void *malloc_hook(size_t size)
 {
     if (!sampled(size))
         return real.malloc(size);
-    return record(real.malloc(size), size, LB_ORIGIN_MALLOC);
+    return record(real.malloc(size), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *calloc_hook(size_t n, size_t size)
@@ -120,7 +160,7 @@ static void *calloc_hook(size_t n, size_t size)
     size_t bytes;
     if (__builtin_mul_overflow(n, size, &bytes) || !sampled(bytes))
         return real.calloc(n, size); /* an overflow fails there */
-    return record(real.calloc(n, size), bytes, LB_ORIGIN_MALLOC);
+    return record(real.calloc(n, size), bytes, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void free_hook(void *p)
@@ -130,7 +170,7 @@ static void free_hook(void *p)
 }
 
 /* realloc moves a block: the old one is taken out first and put back if the call fails. */
-static void *realloc_common(void *p, size_t size, bool track_new)
+static void *realloc_common(void *p, size_t size, bool track_new, void *caller)
 {
     bool take_new = track_new && sampled(size);
     if (!take_new && !lb_live_table_may_hold((uintptr_t)p))
@@ -145,25 +185,25 @@ static void *realloc_common(void *p, size_t size, bool track_new)
     }
     if (had)
         lb_tracker_release(&old);
-    return take_new ? record(q, size, LB_ORIGIN_MALLOC) : q;
+    return take_new ? record(q, size, LB_ORIGIN_MALLOC, caller) : q;
 }
 
 static void *realloc_hook(void *p, size_t size)
 {
-    return realloc_common(p, size, true);
+    return realloc_common(p, size, true, CALLER);
 }
 
 /* In libraries whose allocations are not tracked: only forget what moves away. */
 static void *realloc_forget_hook(void *p, size_t size)
 {
-    return realloc_common(p, size, false);
+    return realloc_common(p, size, false, CALLER);
 }
 
 static void *reallocarray_hook(void *p, size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
         return real.reallocarray(p, n, size); /* fails with ENOMEM, p untouched */
-    return realloc_common(p, n * size, true);
+    return realloc_common(p, n * size, true, CALLER);
 }
 
 static int posix_memalign_hook(void **out, size_t align, size_t size)
@@ -172,7 +212,7 @@ static int posix_memalign_hook(void **out, size_t align, size_t size)
         return real.posix_memalign(out, align, size);
     int rc = real.posix_memalign(out, align, size);
     if (rc == 0)
-        record(*out, size, LB_ORIGIN_MALLOC);
+        record(*out, size, LB_ORIGIN_MALLOC, CALLER);
     return rc;
 }
 
@@ -180,14 +220,14 @@ static void *aligned_alloc_hook(size_t align, size_t size)
 {
     if (!sampled(size))
         return real.aligned_alloc(align, size);
-    return record(real.aligned_alloc(align, size), size, LB_ORIGIN_MALLOC);
+    return record(real.aligned_alloc(align, size), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *memalign_hook(size_t align, size_t size)
 {
     if (!sampled(size))
         return real.memalign(align, size);
-    return record(real.memalign(align, size), size, LB_ORIGIN_MALLOC);
+    return record(real.memalign(align, size), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 /* libc's strdup allocates inside libc, where no slot of ours is: record its result here. */
@@ -195,7 +235,7 @@ static char *strdup_hook(const char *s)
 {
     char *p = real.strdup(s); /* its size is known only now */
     if (p && sampled(strlen(p) + 1))
-        record(p, strlen(p) + 1, LB_ORIGIN_MALLOC);
+        record(p, strlen(p) + 1, LB_ORIGIN_MALLOC, CALLER);
     return p;
 }
 
@@ -203,7 +243,7 @@ static char *strndup_hook(const char *s, size_t n)
 {
     char *p = real.strndup(s, n);
     if (p && sampled(strlen(p) + 1))
-        record(p, strlen(p) + 1, LB_ORIGIN_MALLOC);
+        record(p, strlen(p) + 1, LB_ORIGIN_MALLOC, CALLER);
     return p;
 }
 
@@ -226,7 +266,8 @@ static void *mmap_hook(void *addr, size_t len, int prot, int flags, int fd, off_
     void *p = real.mmap(addr, len, prot, flags, fd, off);
     if (p == MAP_FAILED)
         return p;
-    return file ? record_file(p, len, LB_ORIGIN_MAPPED_FILE, fd) : record(p, len, LB_ORIGIN_MMAP);
+    return file ? record_file(p, len, LB_ORIGIN_MAPPED_FILE, fd, CALLER)
+                : record(p, len, LB_ORIGIN_MMAP, CALLER);
 }
 
 static int munmap_hook(void *addr, size_t len)
@@ -250,42 +291,42 @@ static void *new_hook(size_t size)
 {
     if (!new_sampled(size))
         return real.new_(size);
-    return record(real.new_(size), size, LB_ORIGIN_MALLOC);
+    return record(real.new_(size), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *new_array_hook(size_t size)
 {
     if (!new_sampled(size))
         return real.new_array(size);
-    return record(real.new_array(size), size, LB_ORIGIN_MALLOC);
+    return record(real.new_array(size), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *new_nothrow_hook(size_t size, const void *tag)
 {
     if (!new_sampled(size))
         return real.new_nothrow(size, tag);
-    return record(real.new_nothrow(size, tag), size, LB_ORIGIN_MALLOC);
+    return record(real.new_nothrow(size, tag), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *new_array_nothrow_hook(size_t size, const void *tag)
 {
     if (!new_sampled(size))
         return real.new_array_nothrow(size, tag);
-    return record(real.new_array_nothrow(size, tag), size, LB_ORIGIN_MALLOC);
+    return record(real.new_array_nothrow(size, tag), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *new_aligned_hook(size_t size, size_t align)
 {
     if (!new_sampled(size))
         return real.new_aligned(size, align);
-    return record(real.new_aligned(size, align), size, LB_ORIGIN_MALLOC);
+    return record(real.new_aligned(size, align), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *new_array_aligned_hook(size_t size, size_t align)
 {
     if (!new_sampled(size))
         return real.new_array_aligned(size, align);
-    return record(real.new_array_aligned(size, align), size, LB_ORIGIN_MALLOC);
+    return record(real.new_array_aligned(size, align), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void delete_hook(void *p)

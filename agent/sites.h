@@ -13,12 +13,14 @@
 #include "leakbridge/report_format.h"
 #include "sampler.h"
 
-enum lb_frame_type { LB_FRAME_JAVA = 1, LB_FRAME_NATIVE = 2 };
+/* A marker stands where frames were not taken (stacks.h, lb_stacks_marker). */
+enum lb_frame_type { LB_FRAME_JAVA = 1, LB_FRAME_NATIVE = 2, LB_FRAME_MARKER = 3 };
+#define LB_FRAME_ID_STACK_TOO_SMALL 1 /* the id of the marker "[stack too small to walk]" */
 
 /* One frame as captured: no names. Java methods are looked up by the dumper thread when the
  * site is new (java_names.c), native addresses when a report is written (symbols.c). */
 struct lb_frame {
-    uintptr_t id;  /* jmethodID for Java frames, return address for native frames */
+    uintptr_t id;  /* jmethodID for Java frames, return address for native frames, a marker's id */
     int32_t bci;   /* bytecode index of a Java frame, -1 when unknown */
     uint32_t type; /* enum lb_frame_type */
 };

@@ -1,14 +1,26 @@
 #include "stacks.h"
 
 #include <dlfcn.h>
+#include <math.h>
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "got.h"
 #include "leakbridge/options.h"
 #include "modules.h"
 
 static uintptr_t agent_start, agent_end; /* the agent's own code: hook frames */
+
+/* The agent is linked with -z now, but the libraries it calls on the hooks' path are bound
+ * lazily by Debian (libunwind's calls into libc and into itself, libm's): bind them now, so
+ * that the dynamic linker's resolver never runs on a hook's stack. */
+static void bind_now(uintptr_t in)
+{
+    const struct lb_module *m = lb_modules_find(in);
+    if (m && (m->start > (uintptr_t)&lb_stacks_init || m->end <= (uintptr_t)&lb_stacks_init))
+        lb_got_bind_now(m->base, m->phdr, m->phnum);
+}
 
 void lb_stacks_init(void)
 {
@@ -18,6 +30,8 @@ void lb_stacks_init(void)
         agent_start = self->start;
         agent_end = self->end;
     }
+    bind_now((uintptr_t)&unw_backtrace);
+    bind_now((uintptr_t)&expm1);
 }
 
 /* HotSpot's AsyncGetCallTrace, exported by libjvm on JDK 17 and 25 (not in jvmti.h). */
@@ -133,7 +147,7 @@ static int native_frames(void *const *pcs, int got, struct lb_frame *out, int ma
 }
 
 int lb_stacks_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
-                        struct lb_frame *out, int max)
+                        struct lb_frame *out, int max, bool java_room)
 {
     if (max > LB_DEPTH_MAX)
         max = LB_DEPTH_MAX;
@@ -144,7 +158,8 @@ int lb_stacks_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
     JNIEnv *env;
     /* A library's own pthread is unknown to the JVM: native frames only. */
     if (n < max && (*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_6) == JNI_OK)
-        n += lb_stacks_java(jvmti, env, out + n, max - n);
+        n += java_room ? lb_stacks_java(jvmti, env, out + n, max - n)
+                       : (out[n] = lb_stacks_marker(), 1);
     return n;
 }
 

@@ -41,7 +41,28 @@ int lb_stacks_java_async(JNIEnv *env, struct lb_frame *out, int max);
  * JVMTI must not be called) or never reach Java code (a thread the JVM does not run Java on,
  * or a walk cut short: whose it is cannot be told). */
 #define LB_STACK_AGENT_FRAMES 3
+/* Without java_room (too little of the thread's stack is left to walk Java frames), a thread
+ * the JVM knows gets the marker frame where its Java frames would be. */
 int lb_stacks_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
-                        struct lb_frame *out, int max);
+                        struct lb_frame *out, int max, bool java_room);
+
+/* The frame that stands where a stack was not walked, or walked only in part, because too
+ * little of the thread's stack was left (reports show "[stack too small to walk]"). */
+static inline struct lb_frame lb_stacks_marker(void)
+{
+    return (struct lb_frame){.id = LB_FRAME_ID_STACK_TOO_SMALL, .bci = -1, .type = LB_FRAME_MARKER};
+}
+
+/* The bytes of the allocating thread's stack a sampled allocation needs below its hook's
+ * caller, measured (docs/reliability.md): a hook with less left records the allocation under
+ * the marker frame without walking, or walks fewer frames. Walking native frames takes
+ * LB_STACKS_WALK_BYTES plus LB_STACKS_FRAME_BYTES per frame of depth=; Java frames
+ * (AsyncGetCallTrace, GetStackTrace) LB_STACKS_JAVA_BYTES more: a thread running Java code has
+ * the JVM's shadow zone (80 KiB on x86_64) below it when it enters native code. */
+#ifndef LB_STACKS_WALK_BYTES
+#define LB_STACKS_WALK_BYTES 6144
+#endif
+#define LB_STACKS_FRAME_BYTES (sizeof(void *) + sizeof(struct lb_frame))
+#define LB_STACKS_JAVA_BYTES (16 * 1024)
 
 #endif

@@ -8,6 +8,7 @@
 #include "got.h"
 #include "runtime.h"
 #include "sampler.h"
+#include "stack_left.h"
 #include "stacks.h"
 #include "tracker.h"
 
@@ -42,6 +43,11 @@ static void record_if_unsafe(void *p, size_t size)
     if ((*lb_runtime.vm)->GetEnv(lb_runtime.vm, (void **)&env, JNI_VERSION_1_6) != JNI_OK)
         return; /* a GC or compiler thread, not Unsafe */
     int depth = lb_runtime_depth();
+    /* Unsafe is called from Java code, with the JVM's shadow zone below: a thread with less
+     * left than a Java walk takes (a small native thread attached to the JVM, in a JNI call
+     * that allocates) is not allocating for Unsafe. */
+    if (lb_stack_left_bytes() < LB_STACKS_JAVA_BYTES + (size_t)depth * LB_STACKS_FRAME_BYTES)
+        return;
     struct lb_frame frames[depth];
     int n = lb_stacks_java_async(env, frames, depth);
     if (n < 1 ||

@@ -6,6 +6,7 @@
 #include "runtime.h"
 #include "sampler.h"
 #include "site_kind.h"
+#include "stack_left.h"
 #include "stacks.h"
 #include "tracker.h"
 
@@ -25,6 +26,14 @@ static void record(JNIEnv *env, jlong addr, jlong size)
     if (atomic_load_explicit(&lb_runtime.phase, memory_order_relaxed) == LB_PHASE_DEAD)
         return; /* the last report is written; JVMTI no longer answers */
     int depth = lb_runtime_depth();
+    /* A safeguard: a thread running Java code calls native code with the JVM's shadow zone
+     * (80 KiB on x86_64) below it, more than a Java walk takes (stacks.h). */
+    if (lb_stack_left_bytes() < LB_STACKS_JAVA_BYTES + (size_t)depth * LB_STACKS_FRAME_BYTES) {
+        struct lb_frame marker = lb_stacks_marker(); /* counted, not walked (stacks.h) */
+        lb_tracker_alloc((uintptr_t)addr, (size_t)size, LB_ORIGIN_UNSAFE, &marker, 1,
+                         lb_site_kind_of);
+        return;
+    }
     struct lb_frame frames[depth];
     int n = lb_stacks_java(lb_runtime.jvmti, env, frames, depth);
     lb_tracker_alloc((uintptr_t)addr, (size_t)size, LB_ORIGIN_UNSAFE, frames, n, lb_site_kind_of);

@@ -123,8 +123,12 @@ const char *lbc_stack_describe(const struct lbc_frame *f, int flags, char *buf, 
             lbc_stack_name(f, buf, len);
             break;
         }
+        if (!f->module && f->symbol) { /* a marker: "[stack too small to walk]" */
+            snprintf(buf, len, "%s", f->symbol);
+            break;
+        }
         if (!f->module) {
-            snprintf(buf, len, "%s%s (unknown module)", f->symbol ? f->symbol : "", f->offset);
+            snprintf(buf, len, "%s (unknown module)", f->offset);
             break;
         }
         module = flags & LBC_SHORT_MODULE ? lbc_stack_basename(f->module) : f->module;

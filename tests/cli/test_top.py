@@ -7,7 +7,8 @@ The memory section first: RSS and the unexplained rest, a row per region in the 
 whose sizes and shares add up to the RSS ('~' where not exact), each region's key figures, the
 perf-data note; --json has the section with shares. On crafted reports: the memory limit line,
 findings verbatim (an unknown code as it is), an unknown region, singular counts, jmx figures
-(no note), a null figure left out, and a report without a memory section (one line)."""
+(no note), a null figure left out, and a report without a memory section (one line); a site
+under the marker frame "[stack too small to walk]"."""
 import json
 import re
 
@@ -69,6 +70,7 @@ def test(env):
     json_rows(path, report, site, total)
     memory_table(path, report)
     crafted_memory(env, report)
+    marker_frame(env, report, site)
 
     clitest.run(["top", path, "--by", "thread"], expect=2)
     clitest.run(["top"], expect=2)
@@ -174,6 +176,19 @@ def memory_table(path, report):
     for g, want in zip(jm["regions"], m["regions"]):
         check(abs(g.pop("share") - want["rss_bytes"] / rss) < 1e-3 and g == want,
               "--json region %s" % g["name"])
+
+
+def marker_frame(env, report, site):
+    """A site recorded where too little of the thread's stack was left to walk: its caller, then
+    the marker frame, which shows as its name alone."""
+    marker = {"type": "native", "module": None, "symbol": "[stack too small to walk]",
+              "offset": "0x0"}
+    r = json.loads(json.dumps(report))
+    s = [x for x in r["sites"] if x["id"] == site["id"]][0]
+    s["frames"] = [clitest.lbtest.native_frames(s)[0], marker]
+    out = clitest.run(["top", clitest.write_report(env, "marker.json", r)]).stdout
+    check("\n      N [stack too small to walk]\n" in out and "unknown module" not in out,
+          "the marker frame:\n" + out)
 
 
 def crafted_memory(env, report):

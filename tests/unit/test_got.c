@@ -460,6 +460,32 @@ START_TEST(test_lazy_slot_patched_before_first_call_stays_patched)
 }
 END_TEST
 
+/* Binding now fills every lazy slot with what the dynamic linker's resolver would have, without
+ * the library calling anything: its calls then reach the process's allocator (the sanitizer's,
+ * interposed without a version, although the imports ask for GLIBC_2.2.5), and its call to a
+ * function it exports itself reaches that function; a second binding writes nothing. (Loaded
+ * global, so that the test's lookups, like the agent's of its own libraries, find the object;
+ * the lookups that find it there keep it loaded after dlclose.) */
+START_TEST(test_bind_now_fills_lazy_slots)
+{
+    const struct fixture *fx = &fixtures[0];
+    ck_assert(fx->lazy);
+    struct loaded l;
+    load(fx, RTLD_LAZY | RTLD_GLOBAL, &l);
+    void **self = (void **)(l.base + l.facts.self_slot);
+    ck_assert_ptr_ne(*self, (void *)l.alloc);
+    for (int i = 0; i < l.facts.nslots; i++)
+        ck_assert_ptr_ne(slot_value(&l, &l.facts.slots[i]), originals[l.facts.slots[i].sym]);
+    ck_assert_int_eq(lb_got_bind_now(l.base, l.phdr, l.phnum), l.facts.nslots + 1);
+    check_slots(fx, &l, originals, "bound now");
+    ck_assert_ptr_eq(*self, (void *)l.alloc);
+    ck_assert_int_eq(lb_got_bind_now(l.base, l.phdr, l.phnum), 0);
+    call_fixture(fx, &l, false, "bound now");
+    check_slots(fx, &l, originals, "bound now and called");
+    unload(&l);
+}
+END_TEST
+
 /* found gets a bit for each hook with a slot and none for the others: a symbol the object does
  * not import, and one it defines itself although it reaches it through a slot of its own. */
 START_TEST(test_found_and_imports)
@@ -543,6 +569,8 @@ static Suite *got_suite(void)
     tcase_add_test(tc, test_lazy_slot_patched_before_first_call_stays_patched);
     tcase_add_loop_test(tc, test_found_and_imports, 0, NFIXTURES);
     tcase_add_loop_test(tc, test_dynamic_names, 0, NFIXTURES);
+    /* Last: its global lookups keep the lazy fixture loaded, and global, for good. */
+    tcase_add_test(tc, test_bind_now_fills_lazy_slots);
     suite_add_tcase(s, tc);
     return s;
 }
