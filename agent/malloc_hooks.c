@@ -148,25 +148,31 @@ static struct {
     void (*delete_array_sized_aligned)(void *, size_t, size_t);
 } real;
 
+/* The table is filled at start, and for C++ operators when a library first imports them, while
+ * other threads may already call into hooks (their slots were patched earlier, for another
+ * library): each entry is published with a release store and read with an acquire load, which
+ * costs nothing more than a plain load on x86-64 and lets ThreadSanitizer see the order. */
+#define REAL(fn) (__atomic_load_n(&real.fn, __ATOMIC_ACQUIRE))
+
 static void *malloc_hook(size_t size)
 {
     if (!sampled(size))
-        return real.malloc(size);
-    return record(real.malloc(size), size, LB_ORIGIN_MALLOC, CALLER);
+        return REAL(malloc)(size);
+    return record(REAL(malloc)(size), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *calloc_hook(size_t n, size_t size)
 {
     size_t bytes;
     if (__builtin_mul_overflow(n, size, &bytes) || !sampled(bytes))
-        return real.calloc(n, size); /* an overflow fails there */
-    return record(real.calloc(n, size), bytes, LB_ORIGIN_MALLOC, CALLER);
+        return REAL(calloc)(n, size); /* an overflow fails there */
+    return record(REAL(calloc)(n, size), bytes, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void free_hook(void *p)
 {
     forget(p);
-    real.free(p);
+    REAL(free)(p);
 }
 
 /* realloc moves a block: the old one is taken out first and put back if the call fails. */
@@ -174,10 +180,10 @@ static void *realloc_common(void *p, size_t size, bool track_new, void *caller)
 {
     bool take_new = track_new && sampled(size);
     if (!take_new && !lb_live_table_may_hold((uintptr_t)p))
-        return real.realloc(p, size); /* neither block is recorded: the common case */
+        return REAL(realloc)(p, size); /* neither block is recorded: the common case */
     struct lb_block old;
     bool had = p && lb_tracker_take((uintptr_t)p, &old);
-    void *q = real.realloc(p, size);
+    void *q = REAL(realloc)(p, size);
     if (!q && size != 0) {
         if (had)
             lb_tracker_put_back((uintptr_t)p, &old);
@@ -202,15 +208,15 @@ static void *realloc_forget_hook(void *p, size_t size)
 static void *reallocarray_hook(void *p, size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
-        return real.reallocarray(p, n, size); /* fails with ENOMEM, p untouched */
+        return REAL(reallocarray)(p, n, size); /* fails with ENOMEM, p untouched */
     return realloc_common(p, n * size, true, CALLER);
 }
 
 static int posix_memalign_hook(void **out, size_t align, size_t size)
 {
     if (!sampled(size))
-        return real.posix_memalign(out, align, size);
-    int rc = real.posix_memalign(out, align, size);
+        return REAL(posix_memalign)(out, align, size);
+    int rc = REAL(posix_memalign)(out, align, size);
     if (rc == 0)
         record(*out, size, LB_ORIGIN_MALLOC, CALLER);
     return rc;
@@ -219,21 +225,21 @@ static int posix_memalign_hook(void **out, size_t align, size_t size)
 static void *aligned_alloc_hook(size_t align, size_t size)
 {
     if (!sampled(size))
-        return real.aligned_alloc(align, size);
-    return record(real.aligned_alloc(align, size), size, LB_ORIGIN_MALLOC, CALLER);
+        return REAL(aligned_alloc)(align, size);
+    return record(REAL(aligned_alloc)(align, size), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *memalign_hook(size_t align, size_t size)
 {
     if (!sampled(size))
-        return real.memalign(align, size);
-    return record(real.memalign(align, size), size, LB_ORIGIN_MALLOC, CALLER);
+        return REAL(memalign)(align, size);
+    return record(REAL(memalign)(align, size), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 /* libc's strdup allocates inside libc, where no slot of ours is: record its result here. */
 static char *strdup_hook(const char *s)
 {
-    char *p = real.strdup(s); /* its size is known only now */
+    char *p = REAL(strdup)(s); /* its size is known only now */
     if (p && sampled(strlen(p) + 1))
         record(p, strlen(p) + 1, LB_ORIGIN_MALLOC, CALLER);
     return p;
@@ -241,7 +247,7 @@ static char *strdup_hook(const char *s)
 
 static char *strndup_hook(const char *s, size_t n)
 {
-    char *p = real.strndup(s, n);
+    char *p = REAL(strndup)(s, n);
     if (p && sampled(strlen(p) + 1))
         record(p, strlen(p) + 1, LB_ORIGIN_MALLOC, CALLER);
     return p;
@@ -262,8 +268,8 @@ static void *mmap_hook(void *addr, size_t len, int prot, int flags, int fd, off_
 {
     bool file = !(flags & MAP_ANONYMOUS) && fd >= 0 && for_java(__builtin_return_address(0));
     if ((!file && !(flags & MAP_ANONYMOUS)) || !sampled(len))
-        return real.mmap(addr, len, prot, flags, fd, off);
-    void *p = real.mmap(addr, len, prot, flags, fd, off);
+        return REAL(mmap)(addr, len, prot, flags, fd, off);
+    void *p = REAL(mmap)(addr, len, prot, flags, fd, off);
     if (p == MAP_FAILED)
         return p;
     return file ? record_file(p, len, LB_ORIGIN_MAPPED_FILE, fd, CALLER)
@@ -273,7 +279,7 @@ static void *mmap_hook(void *addr, size_t len, int prot, int flags, int fd, off_
 static int munmap_hook(void *addr, size_t len)
 {
     forget(addr); /* a partial unmap from the start forgets the whole mapping */
-    return real.munmap(addr, len);
+    return REAL(munmap)(addr, len);
 }
 
 /* Set when the C++ runtime that operator new comes from (libstdc++, loaded after the agent as a
@@ -290,91 +296,91 @@ static inline bool new_sampled(size_t size)
 static void *new_hook(size_t size)
 {
     if (!new_sampled(size))
-        return real.new_(size);
-    return record(real.new_(size), size, LB_ORIGIN_MALLOC, CALLER);
+        return REAL(new_)(size);
+    return record(REAL(new_)(size), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *new_array_hook(size_t size)
 {
     if (!new_sampled(size))
-        return real.new_array(size);
-    return record(real.new_array(size), size, LB_ORIGIN_MALLOC, CALLER);
+        return REAL(new_array)(size);
+    return record(REAL(new_array)(size), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *new_nothrow_hook(size_t size, const void *tag)
 {
     if (!new_sampled(size))
-        return real.new_nothrow(size, tag);
-    return record(real.new_nothrow(size, tag), size, LB_ORIGIN_MALLOC, CALLER);
+        return REAL(new_nothrow)(size, tag);
+    return record(REAL(new_nothrow)(size, tag), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *new_array_nothrow_hook(size_t size, const void *tag)
 {
     if (!new_sampled(size))
-        return real.new_array_nothrow(size, tag);
-    return record(real.new_array_nothrow(size, tag), size, LB_ORIGIN_MALLOC, CALLER);
+        return REAL(new_array_nothrow)(size, tag);
+    return record(REAL(new_array_nothrow)(size, tag), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *new_aligned_hook(size_t size, size_t align)
 {
     if (!new_sampled(size))
-        return real.new_aligned(size, align);
-    return record(real.new_aligned(size, align), size, LB_ORIGIN_MALLOC, CALLER);
+        return REAL(new_aligned)(size, align);
+    return record(REAL(new_aligned)(size, align), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void *new_array_aligned_hook(size_t size, size_t align)
 {
     if (!new_sampled(size))
-        return real.new_array_aligned(size, align);
-    return record(real.new_array_aligned(size, align), size, LB_ORIGIN_MALLOC, CALLER);
+        return REAL(new_array_aligned)(size, align);
+    return record(REAL(new_array_aligned)(size, align), size, LB_ORIGIN_MALLOC, CALLER);
 }
 
 static void delete_hook(void *p)
 {
     forget(p);
-    real.delete_(p);
+    REAL(delete_)(p);
 }
 
 static void delete_array_hook(void *p)
 {
     forget(p);
-    real.delete_array(p);
+    REAL(delete_array)(p);
 }
 
 static void delete_sized_hook(void *p, size_t size)
 {
     forget(p);
-    real.delete_sized(p, size);
+    REAL(delete_sized)(p, size);
 }
 
 static void delete_array_sized_hook(void *p, size_t size)
 {
     forget(p);
-    real.delete_array_sized(p, size);
+    REAL(delete_array_sized)(p, size);
 }
 
 static void delete_aligned_hook(void *p, size_t align)
 {
     forget(p);
-    real.delete_aligned(p, align);
+    REAL(delete_aligned)(p, align);
 }
 
 static void delete_array_aligned_hook(void *p, size_t align)
 {
     forget(p);
-    real.delete_array_aligned(p, align);
+    REAL(delete_array_aligned)(p, align);
 }
 
 static void delete_sized_aligned_hook(void *p, size_t size, size_t align)
 {
     forget(p);
-    real.delete_sized_aligned(p, size, align);
+    REAL(delete_sized_aligned)(p, size, align);
 }
 
 static void delete_array_sized_aligned_hook(void *p, size_t size, size_t align)
 {
     forget(p);
-    real.delete_array_sized_aligned(p, size, align);
+    REAL(delete_array_sized_aligned)(p, size, align);
 }
 
 /* One row per hooked import: its symbol, the hook, where the real function goes, and whether
@@ -429,9 +435,9 @@ static const struct hook_row rows[] = {
 bool lb_malloc_hooks_init(void)
 {
     for (size_t i = 0; i < NROWS; i++)
-        if (!*rows[i].real)
-            *rows[i].real = dlsym(RTLD_DEFAULT, rows[i].symbol);
-    return real.malloc && real.free && real.realloc && real.calloc;
+        if (!__atomic_load_n(rows[i].real, __ATOMIC_ACQUIRE))
+            __atomic_store_n(rows[i].real, dlsym(RTLD_DEFAULT, rows[i].symbol), __ATOMIC_RELEASE);
+    return REAL(malloc) && REAL(free) && REAL(realloc) && REAL(calloc);
 }
 
 /* The function the library's own slot would have bound: the dynamic linker looks in the
@@ -442,12 +448,15 @@ static void resolve_from(const struct lb_module *m)
 {
     void *handle = NULL;
     for (size_t i = 0; i < NROWS; i++) {
-        if (*rows[i].real || !lb_got_imports(m->base, m->phdr, m->phnum, rows[i].symbol))
+        if (__atomic_load_n(rows[i].real, __ATOMIC_ACQUIRE) ||
+            !lb_got_imports(m->base, m->phdr, m->phnum, rows[i].symbol))
             continue;
         void *f = dlsym(RTLD_DEFAULT, rows[i].symbol);
         if (!f && !handle)
             handle = dlopen(m->path, RTLD_LAZY | RTLD_NOLOAD);
-        *rows[i].real = f ? f : handle ? dlsym(handle, rows[i].symbol) : NULL;
+        if (!f && handle)
+            f = dlsym(handle, rows[i].symbol);
+        __atomic_store_n(rows[i].real, f, __ATOMIC_RELEASE);
     }
     if (handle)
         dlclose(handle);
@@ -461,7 +470,7 @@ void lb_malloc_hooks_install(struct lb_module *m, enum lb_module_tracking level)
     struct lb_got_hook hooks[NROWS];
     size_t n = 0;
     for (size_t i = 0; i < NROWS; i++) {
-        if (!*rows[i].real)
+        if (!__atomic_load_n(rows[i].real, __ATOMIC_ACQUIRE))
             continue; /* never redirect a call we could not forward */
         if (level == LB_TRACK_FREES && !rows[i].frees_only) {
             if (rows[i].hook == (void *)realloc_hook) /* realloc frees what it moves */
@@ -475,7 +484,8 @@ void lb_malloc_hooks_install(struct lb_module *m, enum lb_module_tracking level)
         atomic_store(&m->tracking, level);
     /* Only the C++ runtime's operator new calls malloc through a slot of its own; a preloaded
      * allocator's (jemalloc's, ASan's) goes straight to its heap and is recorded here. */
-    const struct lb_module *cxx = real.new_ ? lb_modules_find((uintptr_t)real.new_) : NULL;
+    void *(*new_)(size_t) = REAL(new_);
+    const struct lb_module *cxx = new_ ? lb_modules_find((uintptr_t)new_) : NULL;
     atomic_store(&new_counted_inside,
                  cxx && cxx->cxx_runtime && atomic_load(&cxx->tracking) == LB_TRACK_ALL);
 }

@@ -145,12 +145,6 @@ def sanitize(env, runtime):
     os.makedirs(logs)
     os.environ["LD_PRELOAD"] = runtime
     here = os.path.dirname(os.path.abspath(__file__))
-    if "libtsan" in os.path.basename(runtime):
-        # TSan sees libjvm's memory accesses through the interceptors it calls (memset) but
-        # not the JVM's own synchronization: those reports are the JVM's, suppressed.
-        os.environ["TSAN_OPTIONS"] = "log_path=%s/tsan:suppressions=%s" % (
-            logs, os.path.join(here, "tsan.supp"))
-        return
     os.environ["ASAN_OPTIONS"] = ("handle_segv=0:allow_user_segv_handler=1:detect_leaks=0:"
                                   "abort_on_error=0:log_path=%s/asan:suppressions=%s"
                                   % (logs, os.path.join(here, "asan.supp")))
