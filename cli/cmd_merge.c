@@ -147,8 +147,8 @@ static bool too_big(const struct lbc_report *r, const struct lbc_site *s, const 
     return false;
 }
 
-/* A merged site: its figures, summed while the reports are in memory; written out as JSON one
- * at a time (merge_site_json), so that the merged sites are never all a JSON tree. */
+/* A merged site: its figures, summed while the reports are in memory; written out one at a
+ * time (put_site), so that the merged sites are never all a JSON tree. */
 struct merged {
     json_int_t sums[NELEMS(site_sums)], released[2], inputs;
     json_int_t growth[3]; /* bytes and count summed, the longest streak */
@@ -195,34 +195,6 @@ static bool merge_site(struct lbc_report *const *reports, const struct lbc_match
     }
     m->inputs += report_inputs;
     return true;
-}
-
-/* The merged site as the report has it, numbered id. */
-static json_t *merge_site_json(const struct merged *m, size_t id)
-{
-    json_t *site = json_object();
-    bool ok = site && set_int(site, "id", (json_int_t)id) &&
-              json_object_set_new(site, "kind", json_string(m->first->kind)) == 0 &&
-              json_object_set_new(site, "status", json_string(m->judge->status)) == 0;
-    if (ok && m->judge->status_rule)
-        ok = json_object_set_new(site, "status_rule", json_string(m->judge->status_rule)) == 0;
-    for (size_t f = 0; ok && f < NELEMS(site_sums); f++)
-        ok = set_int(site, site_sums[f], m->sums[f]);
-    if (ok && m->any_growth) /* each input's change since its own previous report */
-        ok = json_object_set_new(site, "growth",
-                                 json_pack("{sIsIsI}", "bytes", m->growth[0], "count", m->growth[1],
-                                           "streak", m->growth[2])) == 0;
-    if (ok && m->any_released)
-        ok = json_object_set_new(
-                 site, "gc_released",
-                 json_pack("{sIsI}", "bytes", m->released[0], "count", m->released[1])) == 0;
-    ok = ok && set_int(site, "inputs", m->inputs) &&
-         json_object_set_new(site, "frames", lbc_reader_frames_json(m->first)) == 0;
-    if (!ok) {
-        json_decref(site);
-        return NULL;
-    }
-    return site;
 }
 
 static int compare_sites(const void *a, const void *b)
@@ -404,6 +376,128 @@ static void put(struct out *o, const char *text, size_t len)
     o->len += len;
 }
 
+/* A JSON string: quotes, backslashes and control characters escaped; UTF-8 as it is (the
+ * reader took only valid UTF-8). The sites are written without building their JSON: jansson's
+ * objects and dump took most of a big merge's time. */
+static void put_string(struct out *o, const char *s)
+{
+    const char *run = s;
+    put(o, "\"", 1);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        char esc[8];
+        put(o, run, (size_t)(s - run));
+        snprintf(esc, sizeof esc, ch == '"' || ch == '\\' ? "\\%c" : "\\u%04x", ch);
+        put(o, esc, strlen(esc));
+        run = s + 1;
+    }
+    put(o, run, (size_t)(s - run));
+    put(o, "\"", 1);
+}
+
+/* ,"key":value, or the first member without the comma. */
+static void put_key(struct out *o, const char *key, bool first)
+{
+    if (!first)
+        put(o, ",", 1);
+    put_string(o, key);
+    put(o, ":", 1);
+}
+
+static void put_int(struct out *o, const char *key, int64_t v)
+{
+    char text[24];
+    put_key(o, key, false);
+    put(o, text, (size_t)snprintf(text, sizeof text, "%" PRId64, v));
+}
+
+static void put_text(struct out *o, const char *key, const char *text)
+{
+    put_key(o, key, false);
+    if (text)
+        put_string(o, text);
+    else
+        put(o, "null", 4);
+}
+
+/* A frame as the report has it (lbc_reader_frame_json's members, in the agent's order). */
+static void put_frame(struct out *o, const struct lbc_frame *f)
+{
+    if (f->json) { /* a later version's: as it was */
+        char *text = json_dumps(f->json, JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (!text)
+            o->err = ENOMEM;
+        else
+            put(o, text, strlen(text));
+        free(text);
+        return;
+    }
+    put(o, "{", 1);
+    put_key(o, "type", true);
+    if (f->type == LBC_FRAME_JAVA) {
+        put_string(o, "java");
+        put_text(o, "class", f->class_name);
+        put_text(o, "method", f->method);
+        if (f->signature)
+            put_text(o, "signature", f->signature);
+        if (f->file)
+            put_text(o, "file", f->file);
+        if (f->line >= 0)
+            put_int(o, "line", f->line);
+    } else {
+        put_string(o, "native");
+        put_text(o, "module", f->module);
+        put_text(o, "symbol", f->symbol);
+        put_text(o, "offset", f->offset);
+        if (f->symbol_offset >= 0)
+            put_int(o, "symbol_offset", f->symbol_offset);
+    }
+    put(o, "}", 1);
+}
+
+/* The merged site as the report has it, numbered id. */
+static void put_site(struct out *o, const struct merged *m, size_t id)
+{
+    put(o, "{", 1);
+    put_key(o, "id", true);
+    char text[24];
+    put(o, text, (size_t)snprintf(text, sizeof text, "%zu", id));
+    put_text(o, "kind", m->first->kind);
+    put_text(o, "status", m->judge->status);
+    if (m->judge->status_rule)
+        put_text(o, "status_rule", m->judge->status_rule);
+    for (size_t f = 0; f < NELEMS(site_sums); f++)
+        put_int(o, site_sums[f], m->sums[f]);
+    if (m->any_growth) { /* each input's change since its own previous report */
+        put_key(o, "growth", false);
+        put(o, "{", 1);
+        put_key(o, "bytes", true);
+        put(o, text, (size_t)snprintf(text, sizeof text, "%" PRId64, (int64_t)m->growth[0]));
+        put_int(o, "count", m->growth[1]);
+        put_int(o, "streak", m->growth[2]);
+        put(o, "}", 1);
+    }
+    if (m->any_released) {
+        put_key(o, "gc_released", false);
+        put(o, "{", 1);
+        put_key(o, "bytes", true);
+        put(o, text, (size_t)snprintf(text, sizeof text, "%" PRId64, (int64_t)m->released[0]));
+        put_int(o, "count", m->released[1]);
+        put(o, "}", 1);
+    }
+    put_int(o, "inputs", m->inputs);
+    put_key(o, "frames", false);
+    put(o, "[", 1);
+    for (size_t i = 0; i < m->first->nframes; i++) {
+        if (i)
+            put(o, ",", 1);
+        put_frame(o, &m->first->frames[i]);
+    }
+    put(o, "]}", 2);
+}
+
 /* The merged report: doc, whose last member is "sites": [], with the sites written into it
  * one at a time, one a line. */
 static void put_report(struct out *o, json_t *doc, const struct merged *sites, size_t nsites)
@@ -420,16 +514,8 @@ static void put_report(struct out *o, json_t *doc, const struct merged *sites, s
     free(text);
     put(o, "[", 1);
     for (size_t i = 0; i < nsites && !o->err; i++) {
-        json_t *site = merge_site_json(&sites[i], i + 1);
-        char *line = site ? json_dumps(site, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-        json_decref(site);
-        if (!line) {
-            o->err = ENOMEM;
-            return;
-        }
         put(o, i ? ",\n  " : "\n  ", i ? 4 : 3);
-        put(o, line, strlen(line));
-        free(line);
+        put_site(o, &sites[i], i + 1);
     }
     put(o, "\n ]\n}\n", 6);
     emit(o, o->buf, o->len);

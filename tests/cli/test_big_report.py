@@ -1,5 +1,6 @@
-"""The command's benchmark at a small size (tests/bench/cli_bench.py, 3,000 sites from a real
-report), so that it cannot rot, and what the commands say on such generated reports: both
+"""The command's benchmark at a small size, so that it cannot rot: docs/performance.md's
+cli_bench.py command as written, with --sites 3000 (and a --work of this test) added, from a
+directory where build/ and tests/ are this build's. Then what the commands say on such generated reports: both
 reports match the schema; top's first row is the biggest site with its bytes and the totals
 line counts every site; check --json counts every byte; diff --json's change is the
 difference of the totals; flame --collapsed's lines add up to the live bytes; the merge of
@@ -8,22 +9,35 @@ the inputs' frames (a later version's frame type and frame member kept as they w
 top reads it."""
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 
 import clitest
 from clitest import check, human
 
-BENCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench")
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITES = 3000
 
 
+def documented_command():
+    """The cli_bench.py command of docs/performance.md, backslash-continued lines joined."""
+    text = open(os.path.join(SOURCE, "docs", "performance.md")).read()
+    commands = re.findall(r"^(python3 tests/bench/cli_bench\.py (?:.*\\\n)*.*)$", text, re.M)
+    check(len(commands) == 1, "%d cli_bench.py commands in performance.md" % len(commands))
+    return shlex.split(commands[0].replace("\\\n", " "))
+
+
 def test(env):
-    template, _ = clitest.run_report(env, "dbb", "DirectBuffersKept", [5, 1001])
     work = os.path.join(env.work, "bench")
-    p = subprocess.run([sys.executable, os.path.join(BENCH, "cli_bench.py"), "--cli", clitest.CLI,
-                        "--template", template, "--sites", str(SITES), "--work", work],
-                       capture_output=True, text=True, timeout=600)
+    cwd = os.path.join(env.work, "src")
+    os.makedirs(cwd)
+    os.symlink(os.path.dirname(clitest.CLI), os.path.join(cwd, "build"))
+    os.symlink(os.path.join(SOURCE, "tests"), os.path.join(cwd, "tests"))
+    cmd = documented_command() + ["--sites", str(SITES), "--work", work]
+    print("$ " + " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=cwd)
     sys.stdout.write(p.stdout + p.stderr)
     check(p.returncode == 0, "cli_bench.py exited %d" % p.returncode)
     for name in ("top", "check", "diff", "merge", "flame"):
