@@ -116,12 +116,44 @@ static void free_bigs(struct big **list)
     *list = NULL;
 }
 
+/* Whether text is UTF-8 without NUL: yajl checks the raw text, not what \\u escapes decode to
+ * (a lone surrogate such as \\ud800). */
+static bool valid_text(struct lbc_stream *s, const unsigned char *text, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        uint32_t c = text[i], min;
+        size_t more;
+        if (c && c < 0x80) {
+            i++;
+            continue;
+        }
+        if (!c)
+            return fail(s, "not valid JSON: \\u0000 is not allowed");
+        if ((c & 0xe0) == 0xc0)
+            more = 1, min = 0x80, c &= 0x1f;
+        else if ((c & 0xf0) == 0xe0)
+            more = 2, min = 0x800, c &= 0x0f;
+        else if ((c & 0xf8) == 0xf0)
+            more = 3, min = 0x10000, c &= 0x07;
+        else
+            more = 0, min = 1; /* not a first byte */
+        for (size_t k = 1; more && k <= more; k++) {
+            if (i + k >= len || (text[i + k] & 0xc0) != 0x80)
+                more = 0;
+            else
+                c = c << 6 | (text[i + k] & 0x3f);
+        }
+        if (!more || c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+            return fail(s, "not valid JSON: invalid Unicode in a string");
+        i += more + 1;
+    }
+    return true;
+}
+
 static const char *copy(struct lbc_stream *s, const unsigned char *text, size_t len)
 {
-    if (memchr(text, 0, len)) {
-        fail(s, "not valid JSON: \\u0000 is not allowed");
+    if (!valid_text(s, text, len))
         return NULL;
-    }
     char *out = alloc(s, len + 1);
     if (out) {
         memcpy(out, text, len);
