@@ -640,11 +640,10 @@ int lbc_check_main(int argc, char **argv)
         lbc_error("out of memory");
         goto out;
     }
-    for (; loaded < n; loaded++)
-        if (!(reports[loaded] = lbc_reader_open(argv[optind + (int)loaded])))
-            break;
-    if (loaded == n)
+    if (lbc_reader_open_all(argv + optind, n, reports)) {
+        loaded = n;
         status = run(&set, reports, n);
+    }
 out:
     for (size_t i = 0; i < loaded; i++)
         lbc_reader_free(reports[i]);

@@ -280,9 +280,9 @@ int lbc_diff_main(int argc, char **argv)
                                lb_units_plural(argc - optind, "argument", "arguments"));
 
     int status = LBC_EXIT_BAD;
-    struct lbc_report *old = lbc_reader_open(argv[optind]), *new = NULL;
-    if (old)
-        new = lbc_reader_open(argv[optind + 1]);
+    struct lbc_report *both[2] = {NULL, NULL};
+    lbc_reader_open_all(argv + optind, 2, both);
+    struct lbc_report *old = both[0], *new = both[1];
     if (new && (force || same_run(old, new))) {
         size_t n;
         struct change *changes = changes_of(old, new, &n);

@@ -43,6 +43,8 @@ struct node {
     int64_t self_bytes, self_old; /* of stacks that end here */
     struct node **children;
     size_t nchildren, cap;
+    struct node **index; /* the children by name, when there are many; nindex slots */
+    size_t nindex;
 };
 
 static void free_node(struct node *n)
@@ -50,6 +52,7 @@ static void free_node(struct node *n)
     for (size_t i = 0; i < n->nchildren; i++)
         free_node(n->children[i]);
     free(n->children);
+    free(n->index);
     free(n->name);
     free(n);
 }
@@ -66,11 +69,56 @@ static struct node *new_node(const char *name, char type)
     return n;
 }
 
+static size_t name_hash(const char *name, char type)
+{
+    size_t h = (size_t)type;
+    for (const char *p = name; *p; p++)
+        h = h * 31 + (unsigned char)*p;
+    return h;
+}
+
+/* The slot of the child (name, type) in parent's index, or the empty one where it goes. */
+static struct node **index_slot(struct node **index, size_t nindex, const char *name, char type)
+{
+    size_t i = name_hash(name, type) & (nindex - 1);
+    while (index[i] && (index[i]->type != type || strcmp(index[i]->name, name) != 0))
+        i = (i + 1) & (nindex - 1);
+    return &index[i];
+}
+
+/* A node's children indexed by name once it has more than a few (a report of 200,000 sites has
+ * thousands under one frame); false when out of memory. */
+static bool reindex(struct node *parent)
+{
+    if (parent->nchildren < 16 || parent->nchildren * 2 < parent->nindex)
+        return true;
+    size_t nindex = 64;
+    while (nindex < parent->nchildren * 4)
+        nindex *= 2;
+    struct node **index = calloc(nindex, sizeof *index);
+    if (!index)
+        return false;
+    for (size_t i = 0; i < parent->nchildren; i++) {
+        struct node *c = parent->children[i];
+        *index_slot(index, nindex, c->name, c->type) = c;
+    }
+    free(parent->index);
+    parent->index = index;
+    parent->nindex = nindex;
+    return true;
+}
+
 static struct node *child(struct node *parent, const char *name, char type)
 {
-    for (size_t i = 0; i < parent->nchildren; i++)
-        if (parent->children[i]->type == type && strcmp(parent->children[i]->name, name) == 0)
-            return parent->children[i];
+    if (parent->index) {
+        struct node *found = *index_slot(parent->index, parent->nindex, name, type);
+        if (found)
+            return found;
+    } else {
+        for (size_t i = 0; i < parent->nchildren; i++)
+            if (parent->children[i]->type == type && strcmp(parent->children[i]->name, name) == 0)
+                return parent->children[i];
+    }
     if (parent->nchildren == parent->cap) {
         size_t cap = parent->cap ? parent->cap * 2 : 4;
         struct node **grown = realloc(parent->children, cap * sizeof *grown);
@@ -80,8 +128,13 @@ static struct node *child(struct node *parent, const char *name, char type)
         parent->cap = cap;
     }
     struct node *n = new_node(name, type);
-    if (n)
-        parent->children[parent->nchildren++] = n;
+    if (!n)
+        return NULL;
+    parent->children[parent->nchildren++] = n;
+    if (parent->index && parent->nchildren * 2 <= parent->nindex)
+        *index_slot(parent->index, parent->nindex, name, type) = n;
+    else if (!reindex(parent))
+        return NULL;
     return n;
 }
 
@@ -291,10 +344,11 @@ int lbc_flame_main(int argc, char **argv)
     int status = LBC_EXIT_BAD;
     if (!root)
         return lbc_error("out of memory");
-    if (diff && !(old = lbc_reader_open(argv[optind])))
+    struct lbc_report *both[2] = {NULL, NULL};
+    if (!lbc_reader_open_all(argv + optind, (size_t)want, both))
         goto out;
-    if (!(new = lbc_reader_open(argv[optind + want - 1])))
-        goto out;
+    old = diff ? both[0] : NULL;
+    new = both[want - 1];
     if ((old && !add_report(root, old, true)) || !add_report(root, new, false)) {
         lbc_error("out of memory");
         goto out;

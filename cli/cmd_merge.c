@@ -138,120 +138,96 @@ static int status_rank(const char *status)
     return 0;
 }
 
-static json_t *too_big(const struct lbc_report *r, const struct lbc_site *s, const char *field)
+static bool too_big(const struct lbc_report *r, const struct lbc_site *s, const char *field)
 {
     lbc_error("%s: site %" PRId64 ": its %s and those of the same site in the other reports add "
               "up to more than 64 bits",
               r->path, s->id, field);
     reported = true;
-    return NULL;
+    return false;
 }
 
+/* A merged site: its figures, summed while the reports are in memory; written out one at a
+ * time (put_site), so that the merged sites are never all a JSON tree. */
+struct merged {
+    json_int_t sums[NELEMS(site_sums)], released[2], inputs;
+    json_int_t growth[3]; /* bytes and count summed, the longest streak */
+    bool any_released, any_growth;
+    const struct lbc_site *first, *judge;
+};
+
 /* One merged site from the entries [start, end) of one identity. */
-static json_t *merge_site(struct lbc_report *const *reports, const struct lbc_match_entry *e,
-                          size_t start, size_t end)
+static bool merge_site(struct lbc_report *const *reports, const struct lbc_match_entry *e,
+                       size_t start, size_t end, struct merged *m)
 {
-    json_int_t sums[NELEMS(site_sums)] = {0}, released[2] = {0}, inputs = 0, report_inputs = 0;
-    json_int_t growth[3] = {0}; /* bytes and count summed, the longest streak */
-    const struct lbc_site *first = e[start].site, *judge = first;
-    bool any_released = false, any_growth = false;
+    json_int_t report_inputs = 0;
+    *m = (struct merged){.first = e[start].site, .judge = e[start].site};
     for (size_t i = start; i < end; i++) {
         const struct lbc_site *s = e[i].site;
         int64_t v[NELEMS(site_sums)] = {s->live_bytes, s->live_count, s->allocated_bytes,
                                         s->allocated_count, s->freed_count};
         for (size_t f = 0; f < NELEMS(site_sums); f++)
-            if (__builtin_add_overflow(sums[f], v[f], &sums[f]))
+            if (__builtin_add_overflow(m->sums[f], v[f], &m->sums[f]))
                 return too_big(reports[e[i].report], s, site_sums[f]);
         if (s->has_gc_released) {
-            any_released = true;
-            if (__builtin_add_overflow(released[0], s->gc_released_bytes, &released[0]) ||
-                __builtin_add_overflow(released[1], s->gc_released_count, &released[1]))
+            m->any_released = true;
+            if (__builtin_add_overflow(m->released[0], s->gc_released_bytes, &m->released[0]) ||
+                __builtin_add_overflow(m->released[1], s->gc_released_count, &m->released[1]))
                 return too_big(reports[e[i].report], s, "gc_released");
         }
         if (s->has_growth) {
-            any_growth = true;
-            if (__builtin_add_overflow(growth[0], s->growth_bytes, &growth[0]) ||
-                __builtin_add_overflow(growth[1], s->growth_count, &growth[1]))
+            m->any_growth = true;
+            if (__builtin_add_overflow(m->growth[0], s->growth_bytes, &m->growth[0]) ||
+                __builtin_add_overflow(m->growth[1], s->growth_count, &m->growth[1]))
                 return too_big(reports[e[i].report], s, "growth");
-            if (s->growth_streak > growth[2])
-                growth[2] = s->growth_streak;
+            if (s->growth_streak > m->growth[2])
+                m->growth[2] = s->growth_streak;
         }
-        if (status_rank(s->status) > status_rank(judge->status))
-            judge = s;
+        if (status_rank(s->status) > status_rank(m->judge->status))
+            m->judge = s;
         /* A site counts once per input report; a merged input brings its own count. */
         if (i == start || e[i].report != e[i - 1].report) {
-            inputs += report_inputs;
+            m->inputs += report_inputs;
             report_inputs = 0;
         }
         if (s->inputs > report_inputs)
             report_inputs = s->inputs;
     }
-    inputs += report_inputs;
-
-    json_t *site = json_object();
-    bool ok = site && set_int(site, "id", 1) &&
-              json_object_set_new(site, "kind", json_string(first->kind)) == 0 &&
-              json_object_set_new(site, "status", json_string(judge->status)) == 0;
-    if (ok && judge->status_rule)
-        ok = json_object_set_new(site, "status_rule", json_string(judge->status_rule)) == 0;
-    for (size_t f = 0; ok && f < NELEMS(site_sums); f++)
-        ok = set_int(site, site_sums[f], sums[f]);
-    if (ok && any_growth) /* each input's change since its own previous report */
-        ok = json_object_set_new(site, "growth",
-                                 json_pack("{sIsIsI}", "bytes", growth[0], "count", growth[1],
-                                           "streak", growth[2])) == 0;
-    if (ok && any_released) {
-        json_t *gc =
-            json_pack("{sIsI}", "bytes", (json_int_t)released[0], "count", (json_int_t)released[1]);
-        ok = json_object_set_new(site, "gc_released", gc) == 0;
-    }
-    ok = ok && set_int(site, "inputs", inputs) &&
-         json_object_set_new(site, "frames",
-                             json_deep_copy(json_object_get(first->json, "frames"))) == 0;
-    if (!ok) {
-        json_decref(site);
-        return NULL;
-    }
-    return site;
+    m->inputs += report_inputs;
+    return true;
 }
 
 static int compare_sites(const void *a, const void *b)
 {
-    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "live_bytes"));
-    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "live_bytes"));
+    json_int_t x = ((const struct merged *)a)->sums[0], y = ((const struct merged *)b)->sums[0];
     return x > y ? -1 : x < y;
 }
 
-static json_t *merge_sites(struct lbc_report *const *reports, size_t n)
+/* The merged sites, largest first (ids number them in that order); NULL when out of memory or
+ * a figure does not fit (said). */
+static struct merged *merge_sites(struct lbc_report *const *reports, size_t n, size_t *nsites)
 {
     struct lbc_match_entry *e;
-    size_t count, nsites = 0;
+    size_t count;
+    *nsites = 0;
     if (!lbc_match(reports, n, 0, &e, &count))
         return NULL;
-    json_t **sites = calloc(count ? count : 1, sizeof *sites), *array = json_array();
-    bool ok = sites && array;
+    struct merged *sites = calloc(count ? count : 1, sizeof *sites);
+    bool ok = sites != NULL;
     for (size_t i = 0; ok && i < count;) {
         size_t end = lbc_match_run_end(e, count, i);
-        ok = (sites[nsites++] = merge_site(reports, e, i, end)) != NULL;
+        ok = merge_site(reports, e, i, end, &sites[(*nsites)++]);
         i = end;
     }
+    if (ok)
+        qsort(sites, *nsites, sizeof *sites, compare_sites);
+    /* The sites point into the reports, not into the entries. */
     lbc_match_free(e, count);
-    if (ok) {
-        /* Largest first; ids number the merged sites in that order. */
-        qsort(sites, nsites, sizeof *sites, compare_sites);
-        for (size_t i = 0; ok && i < nsites; i++)
-            ok = set_int(sites[i], "id", (json_int_t)(i + 1)) &&
-                 json_array_append_new(array, sites[i]) == 0;
-    } else {
-        for (size_t i = 0; sites && i < nsites; i++)
-            json_decref(sites[i]);
-    }
-    free(sites);
     if (!ok) {
-        json_decref(array);
+        free(sites);
         return NULL;
     }
-    return array;
+    return sites;
 }
 
 /* Every module of every input once (by path and build-id), the first input's entry. */
@@ -305,7 +281,9 @@ static json_t *merge_leak_window(struct lbc_report *const *reports, size_t n)
                      "decidable", decidable);
 }
 
-static json_t *merge(struct lbc_report *const *reports, size_t n)
+/* The merged report without its sites ("sites" is an empty array, its last member); the sites
+ * are merge_sites'. */
+static json_t *merge(struct lbc_report *const *reports, size_t n, size_t nsites)
 {
     const struct lbc_report *first = reports[0];
     const char *time = first->time;
@@ -324,8 +302,8 @@ static json_t *merge(struct lbc_report *const *reports, size_t n)
                               (json_int_t)reports[r]->pid, "sequence",
                               (json_int_t)reports[r]->sequence, "time", reports[r]->time));
     }
-    json_t *sites = merge_sites(reports, n);
-    json_t *totals = sites ? merge_totals(reports, n, json_array_size(sites)) : NULL;
+    json_t *sites = json_array();
+    json_t *totals = sites ? merge_totals(reports, n, nsites) : NULL;
     json_t *out = json_pack(
         "{sssisIsssIsssIsOsOs{sIsb}soso}", "format", "leakbridge-report", "version", 1, "pid",
         (json_int_t)first->pid, "reason", first->reason, "sequence", (json_int_t)first->sequence,
@@ -362,23 +340,211 @@ static json_t *merge(struct lbc_report *const *reports, size_t n)
     return out;
 }
 
-/* Writes doc to path whole (leakbridge/atomic_file.h), or to stdout without a path. */
-static bool write_report(json_t *doc, const char *path)
-{
-    const size_t flags = JSON_INDENT(1) | JSON_ENSURE_ASCII;
-    if (!path)
-        return json_dumpf(doc, stdout, flags) == 0 && fputc('\n', stdout) != EOF;
-    char *text = json_dumps(doc, flags);
+/* Where the merged report goes: a file written whole (leakbridge/atomic_file.h), or stdout;
+ * the text gathered into writes of a megabyte. */
+#define OUT_BUFFER (1u << 20)
+
+struct out {
     struct lb_atomic_file f;
-    int err = text ? lb_atomic_file_open(&f, path) : ENOMEM;
-    if (!err && (err = lb_atomic_file_write(&f, text, strlen(text))) == 0 &&
-        (err = lb_atomic_file_write(&f, "\n", 1)) == 0)
-        err = lb_atomic_file_commit(&f);
-    else if (text && f.fd >= 0)
-        lb_atomic_file_abort(&f);
+    bool file;
+    int err;
+    size_t len;
+    char buf[OUT_BUFFER];
+};
+
+static void emit(struct out *o, const char *text, size_t len)
+{
+    if (o->err || !len)
+        return;
+    if (o->file)
+        o->err = lb_atomic_file_write(&o->f, text, len);
+    else if (fwrite(text, 1, len, stdout) != len)
+        o->err = EIO;
+}
+
+static void put(struct out *o, const char *text, size_t len)
+{
+    if (o->len + len > OUT_BUFFER) {
+        emit(o, o->buf, o->len);
+        o->len = 0;
+    }
+    if (len > OUT_BUFFER) {
+        emit(o, text, len);
+        return;
+    }
+    memcpy(o->buf + o->len, text, len);
+    o->len += len;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped; UTF-8 as it is (the
+ * reader took only valid UTF-8). The sites are written without building their JSON: jansson's
+ * objects and dump took most of a big merge's time. */
+static void put_string(struct out *o, const char *s)
+{
+    const char *run = s;
+    put(o, "\"", 1);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        char esc[8];
+        put(o, run, (size_t)(s - run));
+        snprintf(esc, sizeof esc, ch == '"' || ch == '\\' ? "\\%c" : "\\u%04x", ch);
+        put(o, esc, strlen(esc));
+        run = s + 1;
+    }
+    put(o, run, (size_t)(s - run));
+    put(o, "\"", 1);
+}
+
+/* ,"key":value, or the first member without the comma. */
+static void put_key(struct out *o, const char *key, bool first)
+{
+    if (!first)
+        put(o, ",", 1);
+    put_string(o, key);
+    put(o, ":", 1);
+}
+
+static void put_int(struct out *o, const char *key, int64_t v)
+{
+    char text[24];
+    put_key(o, key, false);
+    put(o, text, (size_t)snprintf(text, sizeof text, "%" PRId64, v));
+}
+
+static void put_text(struct out *o, const char *key, const char *text)
+{
+    put_key(o, key, false);
+    if (text)
+        put_string(o, text);
+    else
+        put(o, "null", 4);
+}
+
+/* A frame as the report has it (lbc_reader_frame_json's members, in the agent's order). */
+static void put_frame(struct out *o, const struct lbc_frame *f)
+{
+    if (f->json) { /* a later version's: as it was */
+        char *text = json_dumps(f->json, JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (!text)
+            o->err = ENOMEM;
+        else
+            put(o, text, strlen(text));
+        free(text);
+        return;
+    }
+    put(o, "{", 1);
+    put_key(o, "type", true);
+    if (f->type == LBC_FRAME_JAVA) {
+        put_string(o, "java");
+        put_text(o, "class", f->class_name);
+        put_text(o, "method", f->method);
+        if (f->signature)
+            put_text(o, "signature", f->signature);
+        if (f->file)
+            put_text(o, "file", f->file);
+        if (f->line >= 0)
+            put_int(o, "line", f->line);
+    } else {
+        put_string(o, "native");
+        put_text(o, "module", f->module);
+        put_text(o, "symbol", f->symbol);
+        put_text(o, "offset", f->offset);
+        if (f->symbol_offset >= 0)
+            put_int(o, "symbol_offset", f->symbol_offset);
+    }
+    put(o, "}", 1);
+}
+
+/* The merged site as the report has it, numbered id. */
+static void put_site(struct out *o, const struct merged *m, size_t id)
+{
+    put(o, "{", 1);
+    put_key(o, "id", true);
+    char text[24];
+    put(o, text, (size_t)snprintf(text, sizeof text, "%zu", id));
+    put_text(o, "kind", m->first->kind);
+    put_text(o, "status", m->judge->status);
+    if (m->judge->status_rule)
+        put_text(o, "status_rule", m->judge->status_rule);
+    for (size_t f = 0; f < NELEMS(site_sums); f++)
+        put_int(o, site_sums[f], m->sums[f]);
+    if (m->any_growth) { /* each input's change since its own previous report */
+        put_key(o, "growth", false);
+        put(o, "{", 1);
+        put_key(o, "bytes", true);
+        put(o, text, (size_t)snprintf(text, sizeof text, "%" PRId64, (int64_t)m->growth[0]));
+        put_int(o, "count", m->growth[1]);
+        put_int(o, "streak", m->growth[2]);
+        put(o, "}", 1);
+    }
+    if (m->any_released) {
+        put_key(o, "gc_released", false);
+        put(o, "{", 1);
+        put_key(o, "bytes", true);
+        put(o, text, (size_t)snprintf(text, sizeof text, "%" PRId64, (int64_t)m->released[0]));
+        put_int(o, "count", m->released[1]);
+        put(o, "}", 1);
+    }
+    put_int(o, "inputs", m->inputs);
+    put_key(o, "frames", false);
+    put(o, "[", 1);
+    for (size_t i = 0; i < m->first->nframes; i++) {
+        if (i)
+            put(o, ",", 1);
+        put_frame(o, &m->first->frames[i]);
+    }
+    put(o, "]}", 2);
+}
+
+/* The merged report: doc, whose last member is "sites": [], with the sites written into it
+ * one at a time, one a line. */
+static void put_report(struct out *o, json_t *doc, const struct merged *sites, size_t nsites)
+{
+    static const char tail[] = "\"sites\": []\n}";
+    char *text = json_dumps(doc, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+    size_t len = text ? strlen(text) : 0;
+    if (!text || len < sizeof tail - 1 || strcmp(text + len - (sizeof tail - 1), tail) != 0) {
+        free(text);
+        o->err = ENOMEM;
+        return;
+    }
+    put(o, text, len - 4); /* up to the "[]" */
     free(text);
-    if (err)
+    put(o, "[", 1);
+    for (size_t i = 0; i < nsites && !o->err; i++) {
+        put(o, i ? ",\n  " : "\n  ", i ? 4 : 3);
+        put_site(o, &sites[i], i + 1);
+    }
+    put(o, "\n ]\n}\n", 6);
+    emit(o, o->buf, o->len);
+    o->len = 0;
+}
+
+/* Writes the merged report to path, or to stdout without a path. */
+static bool write_report(json_t *doc, const struct merged *sites, size_t nsites, const char *path)
+{
+    struct out *o = calloc(1, sizeof *o);
+    if (!o) {
+        lbc_error("out of memory");
+        return false;
+    }
+    o->file = path != NULL;
+    if (o->file)
+        o->err = lb_atomic_file_open(&o->f, path);
+    bool opened = o->file && !o->err;
+    put_report(o, doc, sites, nsites);
+    if (opened && !o->err)
+        o->err = lb_atomic_file_commit(&o->f);
+    else if (opened)
+        lb_atomic_file_abort(&o->f);
+    int err = o->err;
+    free(o);
+    if (err && path)
         lbc_error("%s: cannot write the merged report: %s", path, strerror(err));
+    else if (err == ENOMEM)
+        lbc_error("out of memory");
     return err == 0;
 }
 
@@ -419,10 +585,8 @@ int lbc_merge_main(int argc, char **argv)
         free(keep);
         return lbc_error("out of memory");
     }
-    for (; loaded < n; loaded++)
-        if (!(reports[loaded] = lbc_reader_open(argv[optind + (int)loaded])))
-            break;
-    if (loaded == n) {
+    if (lbc_reader_open_all(argv + optind, n, reports)) {
+        loaded = n;
         /* Each JVM once: its dumps hold the same memory again and again. */
         if (!all_dumps) {
             lbc_runs_latest(reports, n, keep);
@@ -432,15 +596,18 @@ int lbc_merge_main(int argc, char **argv)
         for (size_t i = 0; i < n; i++)
             if (all_dumps || keep[i])
                 latest[nlatest++] = reports[i];
-        json_t *doc = merge(latest, nlatest);
+        size_t nsites = 0;
+        struct merged *sites = merge_sites(latest, nlatest, &nsites);
+        json_t *doc = sites ? merge(latest, nlatest, nsites) : NULL;
         if (!doc) {
             /* One line says why: the one merge printed, or this one. */
             if (!reported)
                 lbc_error("cannot merge: out of memory");
-        } else if (write_report(doc, output)) {
+        } else if (write_report(doc, sites, nsites, output)) {
             status = LBC_EXIT_OK;
         }
         json_decref(doc);
+        free(sites);
     }
     for (size_t i = 0; i < loaded; i++)
         lbc_reader_free(reports[i]);

@@ -78,9 +78,9 @@ json_t *lbc_json_site(const struct lbc_site *s)
         ok = lbc_json_set(out, "gc_released",
                           json_pack("{sIsI}", "bytes", (json_int_t)s->gc_released_bytes, "count",
                                     (json_int_t)s->gc_released_count));
-    if (ok && json_object_get(s->json, "inputs"))
+    if (ok && s->has_inputs)
         ok = lbc_json_set(out, "inputs", json_integer(s->inputs));
-    ok = ok && lbc_json_set(out, "frames", json_incref(json_object_get(s->json, "frames")));
+    ok = ok && lbc_json_set(out, "frames", lbc_reader_frames_json(s));
     if (!ok) {
         json_decref(out);
         return NULL;

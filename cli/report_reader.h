@@ -1,5 +1,9 @@
 /* Reading reports: loads a report file, checks every field the commands use and gives them a
- * typed view of it. Strings point into the JSON document, which the report owns. */
+ * typed view of it. A file is read a piece at a time: every member but the sites is kept as a
+ * JSON document (root); each site is parsed alone, checked, kept as the structs below (its
+ * strings interned: one copy of each class, method or module name) and its JSON let go, so
+ * that a report of 200,000 sites takes less memory than its text. Strings point into the
+ * document or into the report's interned strings, which the report owns. */
 #ifndef LBC_REPORT_READER_H
 #define LBC_REPORT_READER_H
 
@@ -29,10 +33,12 @@ struct lbc_frame {
     const char *symbol;    /* NULL when null */
     const char *offset;    /* "0x..." */
     int64_t symbol_offset; /* -1 when absent */
+    /* The frame's object, only when it has a type or members this reader does not know (a
+     * later version's): written out as it was (lbc_reader_frame_json). NULL otherwise. */
+    json_t *json;
 };
 
 struct lbc_site {
-    json_t *json; /* the site's object in the document (borrowed) */
     int64_t id;
     const char *kind;
     const char *status;
@@ -43,7 +49,8 @@ struct lbc_site {
     int64_t growth_bytes, growth_count, growth_streak;
     bool has_gc_released;
     int64_t gc_released_bytes, gc_released_count;
-    int64_t inputs; /* reports a merged site appeared in; 1 for an ordinary report */
+    int64_t inputs;  /* reports a merged site appeared in; 1 for an ordinary report */
+    bool has_inputs; /* whether the site says so */
     size_t nframes;
     struct lbc_frame *frames; /* leaf first */
 };
@@ -92,9 +99,14 @@ struct lbc_memory_limit {
     int64_t limit_bytes, usage_bytes, working_set_bytes, rss_bytes;
 };
 
+struct lbc_strings;
+struct lbc_stream;
+
 struct lbc_report {
-    json_t *root;
-    const char *path; /* as the user named it */
+    json_t *root;                /* the document, with its sites left out (an empty array) */
+    struct lbc_strings *strings; /* the sites' strings, interned */
+    struct lbc_stream *stream;   /* the parse, which holds the header's strings */
+    const char *path;            /* as the user named it */
     int64_t pid, sequence, uptime_ms;
     const char *reason, *time;
     /* When the JVM's agent started, in ms since the epoch: time minus uptime_ms, so within a
@@ -133,6 +145,18 @@ struct lbc_report *lbc_reader_from_json(json_t *root, const char *path, char *er
 /* Loads path or prints "leakbridge: PATH: WHY" on stderr and returns NULL. */
 struct lbc_report *lbc_reader_open(const char *path);
 
+/* Loads the n reports at paths into out[], two at a time (a second thread: each big report
+ * takes seconds). When one cannot be read, says so as lbc_reader_open does for the first such
+ * path only, frees the others, leaves out[] NULL and returns false. */
+bool lbc_reader_open_all(char *const *paths, size_t n, struct lbc_report **out);
+
 void lbc_reader_free(struct lbc_report *report);
+
+/* A frame as the report has it ({"type": "java", "class", ...}): built from its fields, or the
+ * frame's own object when it has more. NULL when out of memory. */
+json_t *lbc_reader_frame_json(const struct lbc_frame *f);
+
+/* A site's frames as a JSON array, leaf first. NULL when out of memory. */
+json_t *lbc_reader_frames_json(const struct lbc_site *s);
 
 #endif

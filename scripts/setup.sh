@@ -8,6 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang-format    # compilers and the checked-in format
   openjdk-17-jdk-headless                          # javac, and jvmti.h the agent builds against
   libjansson-dev libunwind-dev                     # JSON reports; native stack walking
+  libyajl-dev                                      # the command reads big reports as a stream
   check libsubunit-dev                             # unit tests
   python3 python3-jsonschema                       # JVM tests validate reports against the schema
   python3-yaml prometheus                          # the shipped exporter rules and alerts: YAML, promtool

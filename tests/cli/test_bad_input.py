@@ -1,8 +1,9 @@
 """Broken and hostile reports: truncated, not JSON, empty, another format or version,
-duplicate keys, huge numbers, deep nesting, missing fields, wrong types, sums past 64 bits,
-absurdly deep stacks, a memory section of the wrong shape or whose regions do not add up to its
-RSS. Every command exits 2 with one line naming the file and what was wrong,
-and never crashes. Also: --help on every command, usage errors exit 2."""
+duplicate keys, a lone surrogate (\\udc00) in a string, huge numbers, deep nesting, missing
+fields, wrong types, sums past 64 bits, absurdly deep stacks, a memory section of the wrong
+shape or whose regions do not add up to its RSS. Every command exits 2 with one line naming
+the file and what was wrong, and never crashes. Also: --help on every command, usage errors
+exit 2."""
 import copy
 import json
 import os
@@ -40,6 +41,8 @@ def test(env):
         ("noformat", edited(lambda r: r.pop("format")), "no \"format\" field"),
         ("version", edited(lambda r: r.update(version=2)), "report format version 2; this leakbridge reads version 1"),
         ("duplicate", re.sub(r'"pid":', '"pid": 1, "pid":', text, count=1), "duplicate"),
+        ("surrogate", re.sub(r'"method":\s*"', r'"method": "\\udc00', text, count=1),
+         "not valid JSON: invalid Unicode in a string at line 1, column "),
         ("huge", re.sub(r'"uptime_ms":\s*\d+', '"uptime_ms": 99999999999999999999999', text),
          "too big"),
         ("real", edited(lambda r: r["sites"][0].update(live_bytes=1.5)),
