@@ -52,6 +52,7 @@ static json_t *overflow_json(const struct lb_site *site)
 /* Sums of the sites a report does not list one by one. */
 struct summary {
     uint64_t sites, live_bytes, live_count, allocated_bytes, allocated_count, freed_count;
+    uint64_t kind_sites[LB_KIND_COUNT], kind_bytes[LB_KIND_COUNT], kind_count[LB_KIND_COUNT];
 };
 
 static void summary_add(struct summary *sum, const struct lb_snapshot *sn)
@@ -62,14 +63,27 @@ static void summary_add(struct summary *sum, const struct lb_snapshot *sn)
     sum->allocated_bytes += sn->allocated_bytes;
     sum->allocated_count += sn->allocated_count;
     sum->freed_count += sn->freed_count;
+    sum->kind_sites[sn->site->kind]++;
+    sum->kind_bytes[sn->site->kind] += sn->live_bytes;
+    sum->kind_count[sn->site->kind] += sn->live_count;
 }
 
+/* The sums, and per kind the sites, live bytes and blocks (the kinds with a site only), so that
+ * a gate on some kinds (leakbridge check --kind) still counts what it cannot see one by one. */
 static json_t *summary_json(const struct summary *sum)
 {
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "sites", (json_int_t)sum->sites, "live_bytes",
+    json_t *by_kind = json_object();
+    for (int k = 0; k < LB_KIND_COUNT; k++)
+        if (sum->kind_sites[k])
+            json_object_set_new(by_kind, lb_kind_name((enum lb_kind)k),
+                                json_pack("{s:I,s:I,s:I}", "sites", (json_int_t)sum->kind_sites[k],
+                                          "live_bytes", (json_int_t)sum->kind_bytes[k],
+                                          "live_count", (json_int_t)sum->kind_count[k]));
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "sites", (json_int_t)sum->sites, "live_bytes",
                      (json_int_t)sum->live_bytes, "live_count", (json_int_t)sum->live_count,
                      "allocated_bytes", (json_int_t)sum->allocated_bytes, "allocated_count",
-                     (json_int_t)sum->allocated_count, "freed_count", (json_int_t)sum->freed_count);
+                     (json_int_t)sum->allocated_count, "freed_count", (json_int_t)sum->freed_count,
+                     "by_kind", by_kind);
 }
 
 /* The report's "bounds": the limits, what was folded into overflow sites (each one listed,
