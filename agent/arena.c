@@ -101,6 +101,9 @@ static void *take(unsigned c, bool *dirty, bool past_limit)
         return b;
     }
     size_t bytes = class_size(c);
+    /* A chunk mapped past the limit serves only what may go past it. */
+    if (!past_limit && !within_limit(0, false))
+        return NULL;
     if ((size_t)(chunk_end - chunk_next) < bytes) {
         /* The rest of the old chunk (less than one block) is left unused. */
         char *fresh = within_limit(CHUNK_BYTES, past_limit) ? map(CHUNK_BYTES) : NULL;

@@ -5,19 +5,21 @@ import java.lang.reflect.Field;
 
 /**
  * Many distinct allocation stacks, for the agent's bounds (max_sites, report_sites). Each number
- * n gets a Java stack of its own: each of its 12 low bits picks a() or b() at one level. Args:
+ * n gets a Java stack of its own: each of its 14 low bits picks a() or b() at one level. Args:
  * commands, each a word and a count, run in order:
  *   unsafe N        N blocks of 4099 bytes from Unsafe.allocateMemory, one per stack, kept
  *   native N        N blocks of 1237 bytes malloc'd by libleakkeep.so's hold_blocks (NativeKeep),
  *                   one per stack, kept
+ *   keep N          N blocks of 1237 bytes malloc'd by hold_blocks, all at one stack, kept
  *   grow MS         every 100 ms for MS ms: 20 more unsafe blocks of 4099 bytes at new stacks,
  *                   kept, and a System.gc()
  *   sleep MS        sleeps
+ *   wait 0          prints "ready pid=PID" and waits for stdin to close (dumps meanwhile)
  * Prints "kept unsafe=U native=M" at the end.
  */
 public final class ManySites {
     static final MethodHandle ALLOCATE = unsafe("allocateMemory", long.class, long.class);
-    static final int LEVELS = 12;
+    static final int LEVELS = 14;
     static final int UNSAFE_SIZE = 4099;
     static int next; // the next stack number
     static int unsafeKept, nativeKept;
@@ -70,6 +72,7 @@ public final class ManySites {
             switch (args[i]) {
                 case "unsafe": distinct(count, false); break;
                 case "native": distinct(count, true); break;
+                case "keep": nativeKept += NativeKeep.keep(count); break;
                 case "grow":
                     for (long end = System.currentTimeMillis() + count;
                             System.currentTimeMillis() < end;) {
@@ -79,6 +82,12 @@ public final class ManySites {
                     }
                     break;
                 case "sleep": Thread.sleep(count); break;
+                case "wait":
+                    System.out.println("ready pid=" + ProcessHandle.current().pid());
+                    System.out.flush();
+                    while (System.in.read() >= 0) {
+                    }
+                    break;
                 default: throw new IllegalArgumentException(args[i]);
             }
         }
