@@ -34,6 +34,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run_bench  # noqa: E402  (compiles tests/bench/java)
 
 
+def head_member(path, key):
+    """A top-level member of a report that comes before its sites (the agent writes "sites"
+    last), without reading a report of gigabytes whole; None when absent."""
+    with open(path) as f:
+        head = f.read(16 << 20)
+    end = head.find('"sites":[')
+    at = head.find('"%s":' % key, 0, end if end >= 0 else len(head))
+    if at < 0:
+        return None
+    return json.JSONDecoder().raw_decode(head, at + len(key) + 3)[0]
+
+
 def rss_mb(pid):
     with open("/proc/%s/status" % pid) as f:
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1)) / 1024.0
@@ -125,7 +137,7 @@ def main():
         took = [int(re.search(r"\(jcmd\) in (\d+) ms", l).group(1)) for l in lines]
         paths = [out.replace("%n", str(n)) for n in range(1, args.dumps + 1)]
         size = [os.path.getsize(p) for p in paths]
-        lock = [json.load(open(p))["agent"]["dump_longest_lock_us"] for p in paths]
+        lock = [head_member(p, "agent")["dump_longest_lock_us"] for p in paths]
         print()
         print("JDK %s, %s live blocks at %d sites, %d allocating threads, sample=0" % (
             run_bench.jdk_version(os.path.join(args.java_home, "bin", "java")), m.group(2),
@@ -139,14 +151,14 @@ def main():
         print("longest lock: the longest the dump held one shard of the live table, during "
               "which allocations and frees in that shard wait (from the report's agent facts)")
         if args.memory:
-            first = json.load(open(paths[0]))
+            first = {k: head_member(paths[0], k) for k in ("agent", "totals", "bounds")}
             print()
             print("RSS once the blocks are made: %.0f MB without the agent, %.0f MB with it "
                   "(+%.0f MB); the agent's arena: %.0f MB (sites and live table), %d sites, "
                   "bounds reached: %s" % (baseline, ready_rss, ready_rss - baseline,
                                           first["agent"]["arena_bytes"] / 1e6,
                                           first["totals"]["sites_seen"],
-                                          ",".join(first.get("bounds", {}).get("reached", []))
+                                          ",".join((first["bounds"] or {}).get("reached", []))
                                           or "none"))
             for n, (before, peak, after) in enumerate(peaks, 1):
                 print("dump %d: RSS %.0f MB before, %.0f MB at most during, %.0f MB after" % (
