@@ -147,6 +147,35 @@ void lb_sites_folding(struct lb_sites_folding *out)
     out->by_memory = atomic_load_explicit(&full_by_memory, memory_order_relaxed);
 }
 
+/* Stacks folded lately, by hash: a folded stack has no site of its own to be found by, and
+ * deciding its kind again (kind_of may look up every Java frame's class) on each of its
+ * allocations would cost what a site costs once. An entry packs the hash's top 48 bits and the
+ * overflow site's index in overflow_index; a wrong hit would need two stacks equal in 60 bits
+ * of their hash. Only the first OVERFLOW_INDEXED overflow sites are cached. */
+#define FOLD_CACHE_BITS 12
+#define OVERFLOW_INDEXED 65536u
+static _Atomic uint64_t fold_cache[1u << FOLD_CACHE_BITS];
+static struct lb_site *_Atomic overflow_index[OVERFLOW_INDEXED];
+
+static struct lb_site *fold_cached(uint64_t stack_hash, enum lb_origin origin)
+{
+    uint64_t e = atomic_load_explicit(&fold_cache[stack_hash & ((1u << FOLD_CACHE_BITS) - 1)],
+                                      memory_order_acquire);
+    if (!e || e >> 16 != stack_hash >> 16)
+        return NULL;
+    struct lb_site *site =
+        atomic_load_explicit(&overflow_index[e & (OVERFLOW_INDEXED - 1)], memory_order_acquire);
+    return site && site->origin == origin ? site : NULL;
+}
+
+static void fold_remember(uint64_t stack_hash, const struct lb_site *site)
+{
+    if (site->overflow->index < OVERFLOW_INDEXED)
+        atomic_store_explicit(&fold_cache[stack_hash & ((1u << FOLD_CACHE_BITS) - 1)],
+                              (stack_hash >> 16 << 16) | site->overflow->index,
+                              memory_order_release);
+}
+
 /* The overflow site a new stack folds into, made if needed: its few bytes are taken past the
  * arena's limit (arena.h), or the stack is not counted at all (NULL) if even that fails. */
 static struct lb_site *fold(enum lb_origin origin, enum lb_kind kind, uint64_t stack_hash,
@@ -171,7 +200,10 @@ static struct lb_site *fold(enum lb_origin origin, enum lb_kind kind, uint64_t s
                 fresh->kind = (uint8_t)kind;
                 fresh->overflow = o;
                 site = publish(bucket, fresh);
-                atomic_fetch_add_explicit(&overflow_sites, 1, memory_order_relaxed);
+                o->index =
+                    (uint32_t)atomic_fetch_add_explicit(&overflow_sites, 1, memory_order_relaxed);
+                if (o->index < OVERFLOW_INDEXED)
+                    atomic_store_explicit(&overflow_index[o->index], site, memory_order_release);
             } else {
                 lb_arena_free(fresh, site_bytes(0));
             }
@@ -181,6 +213,7 @@ static struct lb_site *fold(enum lb_origin origin, enum lb_kind kind, uint64_t s
             return NULL;
     }
     sketch_add(site->overflow, stack_hash);
+    fold_remember(stack_hash, site);
     return site;
 }
 
@@ -194,6 +227,13 @@ struct lb_site *lb_sites_intern_at(enum lb_origin origin, const struct lb_frame 
     if (site)
         return site;
 
+    if (atomic_load_explicit(&overflow_sites, memory_order_relaxed)) {
+        site = fold_cached(h, origin); /* a stack folded before */
+        if (site) {
+            sketch_add(site->overflow, h);
+            return site;
+        }
+    }
     /* New stack: its kind is decided before taking the lock (kind_of may call into the JVM). */
     enum lb_kind kind = kind_of ? kind_of(origin, frames, nframes) : LB_KIND_MALLOC;
     if (max_sites && atomic_load_explicit(&site_count, memory_order_relaxed) >= max_sites) {
@@ -250,6 +290,10 @@ void lb_sites_reset(void)
     atomic_store(&site_count, 0);
     atomic_store(&folds, 0);
     atomic_store(&overflow_sites, 0);
+    for (unsigned i = 0; i < (1u << FOLD_CACHE_BITS); i++)
+        atomic_store(&fold_cache[i], 0);
+    for (unsigned i = 0; i < OVERFLOW_INDEXED; i++)
+        atomic_store(&overflow_index[i], NULL);
     atomic_store(&full_by_count, false);
     atomic_store(&full_by_memory, false);
 }

@@ -64,6 +64,7 @@ struct lb_site_overflow {
     const char *module;     /* the module the folded stacks were grouped by (a path kept for ever),
                                or NULL: no JNI library or dependency among their frames */
     uint8_t kind;           /* enum lb_kind of the folded stacks, as decided for each */
+    uint32_t index;         /* 0, 1, ... in order of creation among overflow sites */
     _Atomic uint64_t folds; /* allocations folded here (each of a stack that had no site) */
     _Atomic uint8_t sketch[1u << LB_SITES_SKETCH_BITS]; /* HyperLogLog registers */
 };

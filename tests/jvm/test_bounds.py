@@ -179,8 +179,12 @@ def dumps_give_back(env):
             while not os.path.exists(path) and time.time() < deadline:
                 time.sleep(0.05)
             check(os.path.exists(path), "dump %d not written" % n)
-            time.sleep(0.3)
             sizes.append(os.path.getsize(path) / 1e6)
+            # The memory is given back once the report is in place: wait for it (a loaded
+            # machine may take its time), at most 10 s.
+            deadline = time.time() + 10
+            while rss_mb(pid) - before >= sizes[0] / 4 and time.time() < deadline:
+                time.sleep(0.1)
             after.append(rss_mb(pid))
         print("RSS %.0f MB before, %s after each dump; reports %s MB" % (
             before, ["%.0f" % a for a in after], ["%.0f" % s for s in sizes]))
