@@ -149,14 +149,15 @@ static bool ensure_room(struct shard *s)
     struct slot *saved = NULL;
     if (!n && t && nslots > t->mask + 1 && t->live * 10 >= (t->mask + 1) * 6)
         /* Could not grow (the arena's limit, or out of memory) and clearing tombstones would
-         * free too little: fill up to 90%, keeping probes short, then refuse. */
-        return (t->used + 1) * 10 <= (t->mask + 1) * 9;
+         * free too little: fill up to 80%, keeping probes short (a free of an address not in
+         * the table probes to an empty slot: 13 slots on average at 80%), then refuse. */
+        return (t->used + 1) * 10 <= (t->mask + 1) * 8;
     if (!n) {
         /* Past the arena's limit: given back at once, and without it tombstones would fill
          * the table until nothing can be recorded. */
         saved = t ? lb_arena_calloc_past_limit((t->mask + 1) * sizeof *saved) : NULL;
-        if (!saved) /* out of memory: fill up to 90%, keeping probes short */
-            return t && (t->used + 1) * 10 <= (t->mask + 1) * 9;
+        if (!saved) /* out of memory: fill up to 80%, as above */
+            return t && (t->used + 1) * 10 <= (t->mask + 1) * 8;
     }
     atomic_fetch_add_explicit(&s->seq, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
