@@ -153,13 +153,14 @@ def main():
         if args.memory:
             first = {k: head_member(paths[0], k) for k in ("agent", "totals", "bounds")}
             print()
+            bounds = first["bounds"] or {}
             print("RSS once the blocks are made: %.0f MB without the agent, %.0f MB with it "
                   "(+%.0f MB); the agent's arena: %.0f MB (sites and live table), %d sites, "
-                  "bounds reached: %s" % (baseline, ready_rss, ready_rss - baseline,
-                                          first["agent"]["arena_bytes"] / 1e6,
-                                          first["totals"]["sites_seen"],
-                                          ",".join((first["bounds"] or {}).get("reached", []))
-                                          or "none"))
+                  "%d blocks tracked, %d untracked, bounds reached: %s" % (
+                      baseline, ready_rss, ready_rss - baseline,
+                      first["agent"]["arena_bytes"] / 1e6, first["totals"]["sites_seen"],
+                      first["agent"]["tracked_blocks"], bounds.get("untracked_count", 0),
+                      ",".join(bounds.get("reached", [])) or "none"))
             for n, (before, peak, after) in enumerate(peaks, 1):
                 print("dump %d: RSS %.0f MB before, %.0f MB at most during, %.0f MB after" % (
                     n, before, peak, after))
