@@ -197,6 +197,7 @@ static jint start(JavaVM *vm)
     pthread_atfork(NULL, NULL, forked_child);
     lb_dump_check_output();
     lb_sampler_set_mean(lb_runtime.options.sample);
+    lb_tracker_set_limits(lb_runtime.options.max_sites, lb_runtime.options.max_memory);
     lb_java_names_init(jvmti);
 
     /* Early VM start: without it the Unsafe natives are bound (by RegisterNatives, very early)

@@ -40,6 +40,20 @@ static bool is_glibc_malloc(void)
     return strncmp(slash ? slash + 1 : info.dli_fname, "libc.so", 7) == 0;
 }
 
+enum lb_allocator_kind lb_allocator_trim(void)
+{
+    mallctl_fn ctl = process_mallctl();
+    if (ctl) {
+        /* 4096 is MALLCTL_ARENAS_ALL: every arena. */
+        ctl("arena.4096.purge", NULL, NULL, NULL, 0);
+        return LB_ALLOCATOR_JEMALLOC;
+    }
+    if (!is_glibc_malloc())
+        return LB_ALLOCATOR_UNKNOWN;
+    malloc_trim(0);
+    return LB_ALLOCATOR_GLIBC;
+}
+
 static uint64_t ctl_size(mallctl_fn ctl, const char *name, bool *ok)
 {
     size_t v = 0, len = sizeof v;

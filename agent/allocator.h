@@ -35,6 +35,11 @@ struct lb_allocator {
 /* Which allocator serves malloc, and its figures. */
 void lb_allocator_read(struct lb_allocator *a);
 
+/* Gives the free memory the allocator holds back to the system (glibc: malloc_trim; jemalloc:
+ * a purge of every arena): after a dump, whose report was built in the process's malloc.
+ * Returns the allocator it spoke to. */
+enum lb_allocator_kind lb_allocator_trim(void);
+
 /* "glibc", "jemalloc" or "unknown". */
 const char *lb_allocator_name(enum lb_allocator_kind kind);
 

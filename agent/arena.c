@@ -35,6 +35,29 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct free_block *free_lists[CLASSES];
 static char *chunk_next, *chunk_end; /* what is left of the current chunk */
 static _Atomic size_t mapped_bytes;
+static _Atomic size_t limit_bytes; /* 0: none */
+static _Atomic size_t refusals;
+
+void lb_arena_set_limit(size_t limit)
+{
+    atomic_store(&limit_bytes, limit);
+}
+
+size_t lb_arena_refusals(void)
+{
+    return atomic_load_explicit(&refusals, memory_order_relaxed);
+}
+
+/* False, and a refusal counted, when mapping bytes more would pass the limit. */
+static bool within_limit(size_t bytes, bool past_limit)
+{
+    size_t limit = atomic_load_explicit(&limit_bytes, memory_order_relaxed);
+    if (past_limit || limit == 0 ||
+        atomic_load_explicit(&mapped_bytes, memory_order_relaxed) + bytes <= limit)
+        return true;
+    atomic_fetch_add_explicit(&refusals, 1, memory_order_relaxed);
+    return false;
+}
 
 static unsigned class_of(size_t size)
 {
@@ -69,7 +92,7 @@ static size_t large_bytes(size_t size)
 }
 
 /* A block of class c from its free list (not zeroed) or from the chunk (zero: fresh pages). */
-static void *take(unsigned c, bool *dirty)
+static void *take(unsigned c, bool *dirty, bool past_limit)
 {
     struct free_block *b = free_lists[c];
     if (b) {
@@ -78,9 +101,12 @@ static void *take(unsigned c, bool *dirty)
         return b;
     }
     size_t bytes = class_size(c);
+    /* A chunk mapped past the limit serves only what may go past it. */
+    if (!past_limit && !within_limit(0, false))
+        return NULL;
     if ((size_t)(chunk_end - chunk_next) < bytes) {
         /* The rest of the old chunk (less than one block) is left unused. */
-        char *fresh = map(CHUNK_BYTES);
+        char *fresh = within_limit(CHUNK_BYTES, past_limit) ? map(CHUNK_BYTES) : NULL;
         if (!fresh)
             return NULL;
         chunk_next = fresh;
@@ -92,26 +118,40 @@ static void *take(unsigned c, bool *dirty)
     return p;
 }
 
-void *lb_arena_calloc(size_t size)
+static void *arena_calloc(size_t size, bool past_limit)
 {
     if (size == 0)
         return NULL;
     if (USE_CALLOC) {
-        /* Counted as what it would have cost: the agent's own memory stays reported. */
+        /* No limit (nothing is mapped), but counted as what it would have cost: the agent's own
+         * memory stays reported. */
         void *p = calloc(1, size);
         if (p)
             atomic_fetch_add_explicit(&mapped_bytes, size, memory_order_relaxed);
         return p;
     }
-    if (size > SMALL_MAX)
-        return size > SIZE_MAX - PAGE_BYTES ? NULL : map(large_bytes(size));
+    if (size > SMALL_MAX) {
+        if (size > SIZE_MAX - PAGE_BYTES || !within_limit(large_bytes(size), past_limit))
+            return NULL;
+        return map(large_bytes(size));
+    }
     bool dirty = false;
     pthread_mutex_lock(&lock);
-    void *p = take(class_of(size), &dirty);
+    void *p = take(class_of(size), &dirty, past_limit);
     pthread_mutex_unlock(&lock);
     if (p && dirty)
         memset(p, 0, size);
     return p;
+}
+
+void *lb_arena_calloc(size_t size)
+{
+    return arena_calloc(size, false);
+}
+
+void *lb_arena_calloc_past_limit(size_t size)
+{
+    return arena_calloc(size, true);
 }
 
 void lb_arena_free(void *p, size_t size)

@@ -18,8 +18,20 @@
 /* Alignment of every block: a cache line, so that no two blocks share one. */
 #define LB_ARENA_ALIGN 64
 
-/* A zeroed block of at least size bytes, or NULL when out of memory (or size is 0). */
+/* A zeroed block of at least size bytes, or NULL when out of memory (or size is 0), or when a
+ * new mapping would take the arena past its limit (lb_arena_set_limit). */
 void *lb_arena_calloc(size_t size);
+
+/* The same, past the limit: for the few small blocks that keep the agent's promises once the
+ * limit is reached (an overflow site, sites.h; a live table's room to clear its tombstones). */
+void *lb_arena_calloc_past_limit(size_t size);
+
+/* Bounds what lb_arena_calloc maps: at most limit bytes (0: no bound). Blocks already on a free
+ * list or in a chunk mapped before are still given out. */
+void lb_arena_set_limit(size_t limit);
+
+/* How many times lb_arena_calloc refused a block for the limit. */
+size_t lb_arena_refusals(void);
 
 /* Gives back a block from lb_arena_calloc; size must be the size it was asked for. NULL is
  * ignored. */

@@ -18,6 +18,7 @@
 #include "dump.h"
 #include "frame_json.h"
 #include "gc.h"
+#include "json_text.h"
 #include "live_table.h"
 #include "log.h"
 #include "runtime.h"
@@ -97,10 +98,17 @@ static json_t *site_json(const struct site_sum *s, struct lb_frame_json *resolve
     json_t *frames = json_array();
     for (int i = 0; frames && i < s->site->nframes; i++)
         json_array_append_new(frames, lb_frame_json_get(resolver, s->site, &s->site->frames[i]));
-    return json_pack("{s:I,s:s,s:I,s:I,s:o*}", "id", (json_int_t)s->site->id, "kind",
-                     lb_kind_name((enum lb_kind)s->site->kind), "live_bytes", (json_int_t)s->bytes,
-                     "live_count", (json_int_t)lb_sampler_count_round(s->count_fp), "frames",
-                     frames);
+    json_t *site =
+        json_pack("{s:I,s:s,s:I,s:I,s:o*}", "id", (json_int_t)s->site->id, "kind",
+                  lb_kind_name((enum lb_kind)s->site->kind), "live_bytes", (json_int_t)s->bytes,
+                  "live_count", (json_int_t)lb_sampler_count_round(s->count_fp), "frames", frames);
+    const struct lb_site_overflow *o = s->site->overflow;
+    if (site && o) /* a folded leak names its module (sites.h) */
+        json_object_set_new(
+            site, "overflow",
+            json_pack("{s:o,s:I}", "module", o->module ? lb_json_text(o->module) : json_null(),
+                      "folded_stacks", (json_int_t)lb_sites_folded_stacks(s->site)));
+    return site;
 }
 
 /* {"mark":M,"now":N,"sample":S,"missed_blocks":K,"sites":[site...]}, sites largest first. */

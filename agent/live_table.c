@@ -147,10 +147,17 @@ static bool ensure_room(struct shard *s)
     /* Never shrink: a smaller table would retire the bigger one at every burst of churn. */
     struct table *n = t && nslots <= t->mask + 1 ? NULL : table_new(nslots);
     struct slot *saved = NULL;
+    if (!n && t && nslots > t->mask + 1 && t->live * 10 >= (t->mask + 1) * 6)
+        /* Could not grow (the arena's limit, or out of memory) and clearing tombstones would
+         * free too little: fill up to 80%, keeping probes short (a free of an address not in
+         * the table probes to an empty slot: 13 slots on average at 80%), then refuse. */
+        return (t->used + 1) * 10 <= (t->mask + 1) * 8;
     if (!n) {
-        saved = t ? lb_arena_calloc((t->mask + 1) * sizeof *saved) : NULL;
-        if (!saved)
-            return t && t->used <= t->mask; /* keep at least one empty slot */
+        /* Past the arena's limit: given back at once, and without it tombstones would fill
+         * the table until nothing can be recorded. */
+        saved = t ? lb_arena_calloc_past_limit((t->mask + 1) * sizeof *saved) : NULL;
+        if (!saved) /* out of memory: fill up to 80%, as above */
+            return t && (t->used + 1) * 10 <= (t->mask + 1) * 8;
     }
     atomic_fetch_add_explicit(&s->seq, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);

@@ -13,6 +13,12 @@
 #include "leakbridge/options.h"
 #include "snapshot.h"
 
+/* What the agent's bounds on its own memory did (docs/options.md: max_sites, max_memory). */
+struct lb_report_bounds {
+    struct lb_sites_folding folding;
+    uint64_t untracked_bytes, untracked_count; /* the live table was full */
+};
+
 struct lb_report_meta {
     const char *reason; /* exit, jcmd, interval, api, attach */
     long pid;
@@ -31,6 +37,7 @@ struct lb_report_meta {
     json_t *watermark;          /* reference stolen; the threshold a watermark dump crossed */
     json_t *memory;             /* reference stolen; where the RSS is (memory.h), or NULL */
     unsigned previous_sequence; /* the report growth is measured against; 0: none */
+    const struct lb_report_bounds *bounds; /* or NULL: nothing was folded or left untracked */
 };
 
 /* Turns one captured frame into its JSON object (a new reference). */
@@ -38,7 +45,8 @@ typedef json_t *(*lb_report_frame_fn)(void *ctx, const struct lb_site *site,
                                       const struct lb_frame *frame);
 
 /* The whole report. Sorts snaps by live bytes; lists the sites with live blocks, and those
- * a forced GC released memory of. */
+ * a forced GC released memory of: at most options->report_sites of them (0: all) with every
+ * leak-suspect and overflow site besides, the rest summed up in "summarized". */
 json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_snapshot *snaps, size_t nsnaps,
                         lb_report_frame_fn frame_json, void *ctx);
 

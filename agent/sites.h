@@ -2,11 +2,18 @@
  *
  * Equal stacks share one site, so a report groups blocks by where they were allocated. Lookups
  * take no lock; a new site is added under one mutex. Sites are never freed while the agent runs:
- * live blocks point at them and reports list them. */
+ * live blocks point at them and reports list them.
+ *
+ * The table is bounded (lb_sites_set_limit): once it holds max_sites sites, or the arena refuses
+ * memory for one more (arena.h's limit), a new stack is folded into an overflow site, one per
+ * origin, kind and module, which counts like any other site. Nothing is dropped: the folded
+ * stacks' allocations and frees are counted there, and how many distinct stacks were folded is
+ * estimated (a HyperLogLog sketch of their hashes). */
 #ifndef LB_SITES_H
 #define LB_SITES_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +50,7 @@ struct lb_site {
     uint16_t nframes;
     uint32_t module_gen; /* lb_modules_generation when the stack was captured */
     const char *file;    /* a mapped file's path (file_paths.h), part of the identity; or NULL */
+    struct lb_site_overflow *overflow; /* only for an overflow site (nframes is then 0) */
     /* Estimates as explained in sampler.h: bytes, and counts in units of 1/LB_COUNT_ONE. What
      * is live is allocated - freed (lb_sites_live_*): two atomic adds per sample, not four. */
     _Atomic uint64_t allocated_bytes;
@@ -50,6 +58,17 @@ struct lb_site {
     _Atomic uint64_t freed_bytes;
     _Atomic uint64_t freed_count_fp;
     struct lb_frame frames[];
+};
+
+/* What an overflow site folded. */
+#define LB_SITES_SKETCH_BITS 10
+struct lb_site_overflow {
+    const char *module;     /* the module the folded stacks were grouped by (a path kept for ever),
+                               or NULL: no JNI library or dependency among their frames */
+    uint8_t kind;           /* enum lb_kind of the folded stacks, as decided for each */
+    uint32_t index;         /* 0, 1, ... in order of creation among overflow sites */
+    _Atomic uint64_t folds; /* allocations folded here (each of a stack that had no site) */
+    _Atomic uint8_t sketch[1u << LB_SITES_SKETCH_BITS]; /* HyperLogLog registers */
 };
 
 /* Decides a new site's kind from its frames (e.g. DirectByteBuffer.<init> among them). Called
@@ -100,6 +119,26 @@ static inline uint64_t lb_sites_live_count_fp(const struct lb_site *site)
     uint64_t a = atomic_load_explicit(&site->allocated_count_fp, memory_order_relaxed);
     return lb_sites_live_left(a, atomic_load_explicit(&site->freed_count_fp, memory_order_relaxed));
 }
+
+/* The module an overflow site groups a stack by: called only when a stack is folded. */
+typedef const char *(*lb_sites_module_fn)(const struct lb_frame *frames, int nframes,
+                                          uint32_t module_gen);
+
+/* Bounds the table: at most max_sites sites (0: no bound) before new stacks are folded, each
+ * into the overflow site of its origin, kind and module_of's answer. Call before any intern. */
+void lb_sites_set_limit(size_t max_sites, lb_sites_module_fn module_of);
+
+/* How many distinct stacks an overflow site folded: an estimate within a few percent. */
+uint64_t lb_sites_folded_stacks(const struct lb_site *site);
+
+/* How much folding there was so far. */
+struct lb_sites_folding {
+    uint64_t folds;        /* allocations folded into overflow sites */
+    size_t overflow_sites; /* overflow sites made */
+    bool by_count;         /* max_sites was reached */
+    bool by_memory;        /* the arena refused memory for a site */
+};
+void lb_sites_folding(struct lb_sites_folding *out);
 
 /* The newest site; follow all_next for the rest. Safe to walk while sites are added. */
 struct lb_site *lb_sites_first(void);

@@ -1,5 +1,6 @@
 #include "tracker.h"
 
+#include "arena.h"
 #include "clock.h"
 #include "modules.h"
 #include "sampler.h"
@@ -17,6 +18,38 @@ static _Atomic uint32_t newest_site_seen;
 void lb_tracker_on_new_site(void (*fn)(void))
 {
     atomic_store(&on_new_site, fn);
+}
+
+_Atomic uint64_t lb_tracker_untracked_bytes;
+_Atomic uint64_t lb_tracker_untracked_count_fp;
+
+/* An overflow site's module: the first JNI library or dependency among the native frames,
+ * leaf first (the code that asked for the memory), or NULL. */
+static const char *fold_module(const struct lb_frame *frames, int nframes, uint32_t module_gen)
+{
+    for (int i = 0; i < nframes; i++) {
+        if (frames[i].type != LB_FRAME_NATIVE)
+            continue;
+        const struct lb_module *m = lb_modules_find_at(frames[i].id - 1, module_gen);
+        int role = m ? atomic_load_explicit(&m->role, memory_order_relaxed) : LB_ROLE_RUNTIME;
+        if (role == LB_ROLE_JNI || role == LB_ROLE_DEPENDENCY)
+            return m->path;
+    }
+    return NULL;
+}
+
+void lb_tracker_set_limits(size_t max_sites, size_t max_memory)
+{
+    lb_sites_set_limit(max_sites, fold_module);
+    lb_arena_set_limit(max_memory);
+}
+
+static void count_untracked(size_t size)
+{
+    struct lb_weight w;
+    lb_sampler_weight(size, &w);
+    atomic_fetch_add_explicit(&lb_tracker_untracked_bytes, w.bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&lb_tracker_untracked_count_fp, w.count_fp, memory_order_relaxed);
 }
 
 _Atomic uint64_t lb_tracker_old_before_ms;
@@ -56,8 +89,10 @@ void lb_tracker_alloc_file(uintptr_t addr, size_t size, enum lb_origin origin,
     };
     struct lb_block stale;
     enum lb_insert_result r = lb_live_table_insert(addr, &block, &stale);
-    if (r == LB_INSERT_NO_MEMORY)
-        return; /* untracked rather than counted live forever */
+    if (r == LB_INSERT_NO_MEMORY) {
+        count_untracked(size); /* rather than counted live forever */
+        return;
+    }
     if (r == LB_INSERT_REPLACED)
         lb_tracker_release(&stale);
     struct lb_weight w;
@@ -84,6 +119,8 @@ void lb_tracker_put_back(uintptr_t addr, const struct lb_block *block)
     enum lb_insert_result r = lb_live_table_insert(addr, block, &stale);
     if (r == LB_INSERT_REPLACED)
         lb_tracker_release(&stale);
-    else if (r == LB_INSERT_NO_MEMORY)
+    else if (r == LB_INSERT_NO_MEMORY) {
         lb_tracker_release(block);
+        count_untracked(block->size);
+    }
 }

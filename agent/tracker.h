@@ -26,6 +26,17 @@ void lb_tracker_on_new_site(void (*fn)(void));
  * threads that may hold the tracker's locks do not exist. */
 void lb_tracker_stop(void);
 
+/* Bounds the agent's own memory (docs/options.md: max_sites, max_memory): at most max_sites
+ * sites before new stacks fold into overflow sites grouped by module (sites.h), and at most
+ * max_memory bytes of the agent's arena (0: no bound for either). Call before any recording. */
+void lb_tracker_set_limits(size_t max_sites, size_t max_memory);
+
+/* Sampled allocations that were counted nowhere because the live table could not grow (the
+ * arena's limit, or out of memory): their frees could not have been seen. Weighted like a
+ * site's figures (sampler.h: bytes, and counts in units of 1/LB_COUNT_ONE). */
+extern _Atomic uint64_t lb_tracker_untracked_bytes;
+extern _Atomic uint64_t lb_tracker_untracked_count_fp;
+
 /* Records a sampled allocation; a file mapping names its file (a path from file_paths.h). */
 void lb_tracker_alloc_file(uintptr_t addr, size_t size, enum lb_origin origin,
                            const struct lb_frame *frames, int nframes, lb_sites_kind_fn kind_of,

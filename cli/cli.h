@@ -2,6 +2,10 @@
 #ifndef LBC_CLI_H
 #define LBC_CLI_H
 
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
 /* Exit codes, the same for every subcommand (docs/cli.md). */
 enum {
     LBC_EXIT_OK = 0,    /* done; for check: no leak over the limit */
@@ -29,6 +33,12 @@ __attribute__((format(printf, 1, 2))) int lbc_error(const char *fmt, ...);
 
 /* Parses a non-negative decimal integer option value; false if it is not one. */
 int lbc_parse_count(const char *text, long *out);
+
+/* One line saying what the agent's bounds did to a report (its "bounds": stacks folded into
+ * overflow sites, blocks left untracked, sites summed up past report_sites), without a newline;
+ * false, with out empty, when they did nothing or the report has no bounds. root is the
+ * report's document (cmd_check.c). */
+bool lbc_bounds_line(const json_t *root, char *out, size_t len);
 
 /* The directory holding the running leakbridge executable ("" if unknown). */
 const char *lbc_self_dir(void);

@@ -74,6 +74,7 @@ struct verdict {
     struct lbc_report *r;
     struct lbc_suppression **suppressed; /* per site: what suppressed it, or NULL */
     int64_t bytes, blocks, sites, sup_bytes, sup_sites;
+    int64_t summed_bytes, summed_sites; /* counted from bounds.summarized (part of the above) */
     bool over;
 };
 
@@ -100,6 +101,13 @@ static size_t index_of(const char *word, const char *const *names, size_t n)
         if (strcmp(word, names[i]) == 0)
             return i;
     return n;
+}
+
+/* A non-negative integer member of o; 0 when absent. */
+static int64_t member_int(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v) : 0;
 }
 
 static bool has_live_memory(const struct lbc_site *s)
@@ -158,7 +166,12 @@ static void print_block(FILE *out, const struct lbc_site *s)
     fprintf(out, ", allocated from:\n");
     for (size_t i = 0; i < s->nframes; i++)
         fprintf(out, "    #%zu %s\n", i, lbc_stack_describe(&s->frames[i], 0, text, sizeof text));
-    if (!s->nframes)
+    if (s->overflow)
+        fprintf(out,
+                "    (an overflow site: ~%" PRId64 " stacks of %s folded here past the agent's "
+                "max_sites or max_memory; raise them to see each)\n",
+                s->folded_stacks, s->overflow_module ? s->overflow_module : "Java code");
+    else if (!s->nframes)
         fprintf(out, "    (no stack was captured)\n");
     fprintf(out, "\n");
 }
@@ -244,6 +257,65 @@ static bool verdicts_possible(const struct settings *set, struct verdict *v, siz
     return false;
 }
 
+bool lbc_bounds_line(const json_t *root, char *out, size_t len)
+{
+    const json_t *b = json_object_get(root, "bounds");
+    const json_t *sum = json_object_get(b, "summarized");
+    int64_t folded = member_int(b, "folded_stacks"), untracked = member_int(b, "untracked_count");
+    int64_t summed = member_int(sum, "sites");
+    size_t overflow = json_array_size(json_object_get(b, "overflow_sites")), at = 0;
+    char a[LBC_UNITS_MAX];
+    out[0] = '\0';
+    if (!folded && !untracked && !summed)
+        return false;
+    at += (size_t)snprintf(out, len, "bounds:");
+    if (folded && at < len)
+        at += (size_t)snprintf(
+            out + at, len - at,
+            " ~%" PRId64 " %s folded into %zu overflow %s (max_sites=%" PRId64 ", max_memory=%s);",
+            folded, lb_units_plural(folded, "stack", "stacks"), overflow,
+            lb_units_plural((int64_t)overflow, "site", "sites"), member_int(b, "max_sites"),
+            lb_units_bytes(member_int(b, "max_memory"), a));
+    if (untracked && at < len)
+        at += (size_t)snprintf(out + at, len - at,
+                               " %" PRId64 " %s (%s) untracked, the live table full;", untracked,
+                               lb_units_plural(untracked, "block", "blocks"),
+                               lb_units_bytes(member_int(b, "untracked_bytes"), a));
+    if (summed && at < len)
+        at += (size_t)snprintf(
+            out + at, len - at,
+            " %" PRId64 " %s with %s live summed up past report_sites=%" PRId64 ";", summed,
+            lb_units_plural(summed, "site", "sites"),
+            lb_units_bytes(member_int(sum, "live_bytes"), a), member_int(b, "report_sites"));
+    if (at > 0 && at < len && out[at - 1] == ';')
+        out[at - 1] = '\0';
+    return true;
+}
+
+/* The sites the agent summed up past report_sites (bounds.summarized) have no stack, so no
+ * suppression can take them: those of a selected kind count, unless --status asks only for
+ * leak-suspect (every leak-suspect site is listed one by one). */
+static void count_summarized(const struct settings *set, struct verdict *v)
+{
+    if (!set->any_status && !set->status[STATUS_LIVE] && !set->status[2 /* gc-deferred */])
+        return;
+    json_t *by_kind = json_object_get(
+        json_object_get(json_object_get(v->r->root, "bounds"), "summarized"), "by_kind");
+    const char *kind;
+    json_t *k;
+    json_object_foreach(by_kind, kind, k)
+    {
+        size_t i = index_of(kind, kinds, NKINDS);
+        if (!set->any_kind && (i == NKINDS || !set->kind[i]))
+            continue;
+        v->summed_bytes = saturated_add(v->summed_bytes, member_int(k, "live_bytes"));
+        v->summed_sites += member_int(k, "sites");
+        v->bytes = saturated_add(v->bytes, member_int(k, "live_bytes"));
+        v->blocks = saturated_add(v->blocks, member_int(k, "live_count"));
+        v->sites += member_int(k, "sites");
+    }
+}
+
 /* Counts the sites of v->r that count; false when out of memory. */
 static bool judge(struct settings *set, struct verdict *v)
 {
@@ -266,6 +338,7 @@ static bool judge(struct settings *set, struct verdict *v)
         v->blocks += s->live_count;
         v->sites++;
     }
+    count_summarized(set, v);
     v->over = v->bytes > set->max_bytes;
     return true;
 }
@@ -297,6 +370,21 @@ static void print_text(const struct settings *set, const struct verdict *v, size
         for (size_t i = 0; i < v[k].r->nsites; i++)
             if (leaks(set, &v[k], i))
                 print_block(stdout, &v[k].r->sites[i]);
+    }
+    for (size_t k = 0; k < n; k++) {
+        char line[512];
+        if (!lbc_bounds_line(v[k].r->root, line, sizeof line))
+            continue;
+        if (n > 1) {
+            print_report_name(stdout, v[k].r);
+            printf(": ");
+        }
+        printf("%s", line);
+        if (v[k].summed_sites)
+            printf(" (%" PRId64 " summed-up %s with %s counted: they have no stack to suppress)",
+                   v[k].summed_sites, lb_units_plural(v[k].summed_sites, "site", "sites"),
+                   lb_units_bytes(v[k].summed_bytes, a));
+        printf("\n");
     }
     for (size_t k = 0; n > 1 && k < n; k++) {
         print_report_name(stdout, v[k].r);
@@ -332,6 +420,10 @@ static json_t *json_verdicts(const struct settings *set, const struct verdict *v
                       "sites", (json_int_t)v[k].sites, "suppressed_bytes",
                       (json_int_t)v[k].sup_bytes, "suppressed_sites", (json_int_t)v[k].sup_sites,
                       "counted", counted, "suppressed", suppressed);
+        if (item && v[k].summed_sites &&
+            (json_object_set_new(item, "summarized_sites", json_integer(v[k].summed_sites)) != 0 ||
+             json_object_set_new(item, "summarized_bytes", json_integer(v[k].summed_bytes)) != 0))
+            goto fail;
         if (json_array_append_new(reports, item) != 0)
             goto fail;
         for (size_t i = 0; i < v[k].r->nsites; i++) {

@@ -125,6 +125,98 @@ fail_totals:
     return NULL;
 }
 
+/* bounds (docs/report-format.md#bounds) over the inputs that have it: figures and the sites
+ * summed up past report_sites are added (check counts the latter as unsuppressible leaks), each
+ * limit is the largest input's (0, no bound, the largest of all), reached is their union.
+ * overflow_sites is left empty: the merged overflow sites are in sites, with their overflow. */
+static bool merge_bounds(struct lbc_report *const *reports, size_t n, json_t **out)
+{
+    static const char *const sums[] = {"folded_stacks", "folded_allocations", "untracked_bytes",
+                                       "untracked_count"};
+    static const char *const limits[] = {"max_sites", "max_memory", "report_sites"};
+    static const char *const summed[] = {"sites",           "live_bytes",      "live_count",
+                                         "allocated_bytes", "allocated_count", "freed_count"};
+    json_int_t s[NELEMS(sums)] = {0}, l[NELEMS(limits)] = {0}, t[NELEMS(summed)] = {0};
+    bool any = false, unbounded[NELEMS(limits)] = {false}, reached[2] = {false};
+    json_t *by_kind = json_object();
+    *out = NULL;
+    if (!by_kind)
+        return false;
+    for (size_t r = 0; r < n; r++) {
+        json_t *b = json_object_get(reports[r]->root, "bounds"), *v, *amounts;
+        const char *path = reports[r]->path, *kind;
+        size_t i;
+        if (!b)
+            continue;
+        any = true;
+        json_t *sum = json_object_get(b, "summarized");
+        for (i = 0; i < NELEMS(sums); i++)
+            if (!add_field(path, "bounds", b, sums[i], &s[i]))
+                goto fail;
+        for (i = 0; i < NELEMS(summed); i++)
+            if (!add_field(path, "bounds.summarized", sum, summed[i], &t[i]))
+                goto fail;
+        for (i = 0; i < NELEMS(limits); i++) {
+            json_int_t limit = 0;
+            if (!add_field(path, "bounds", b, limits[i], &limit))
+                goto fail;
+            unbounded[i] |= limit == 0;
+            if (limit > l[i])
+                l[i] = limit;
+        }
+        json_array_foreach(json_object_get(b, "reached"), i, v)
+        {
+            reached[0] |= json_is_string(v) && strcmp(json_string_value(v), "max_sites") == 0;
+            reached[1] |= json_is_string(v) && strcmp(json_string_value(v), "max_memory") == 0;
+        }
+        json_object_foreach(json_object_get(sum, "by_kind"), kind, amounts)
+        {
+            json_t *k = json_object_get(by_kind, kind);
+            json_int_t f[3] = {0};
+            static const char *const fields[] = {"sites", "live_bytes", "live_count"};
+            if (!k && json_object_set_new(by_kind, kind, k = json_object()) != 0)
+                goto fail;
+            for (i = 0; i < 3; i++) {
+                f[i] = json_integer_value(json_object_get(k, fields[i]));
+                if (!add_field(path, "bounds.summarized.by_kind", amounts, fields[i], &f[i]) ||
+                    !set_int(k, fields[i], f[i]))
+                    goto fail;
+            }
+        }
+    }
+    if (!any) {
+        json_decref(by_kind);
+        return true;
+    }
+    json_t *b = json_object(), *sum = json_object(), *r = json_array();
+    if (!b || !sum || !r) {
+        json_decref(b);
+        json_decref(sum);
+        json_decref(r);
+        goto fail;
+    }
+    for (size_t i = 0; i < NELEMS(limits); i++)
+        set_int(b, limits[i], unbounded[i] ? 0 : l[i]);
+    if (reached[0])
+        json_array_append_new(r, json_string("max_sites"));
+    if (reached[1])
+        json_array_append_new(r, json_string("max_memory"));
+    json_object_set_new(b, "reached", r);
+    for (size_t i = 0; i < NELEMS(sums); i++)
+        set_int(b, sums[i], s[i]);
+    json_object_set_new(b, "overflow_sites", json_array());
+    for (size_t i = 0; i < NELEMS(summed); i++)
+        set_int(sum, summed[i], t[i]);
+    json_object_set_new(sum, "by_kind", by_kind);
+    json_object_set_new(b, "summarized", sum);
+    *out = b;
+    return true;
+fail:
+    json_decref(by_kind);
+    reported = true;
+    return false;
+}
+
 /* Which status a merged site gets: leak-suspect if any input says so, else live, else
  * gc-deferred only if every input says so. */
 static int status_rank(const char *status)
@@ -152,6 +244,7 @@ static bool too_big(const struct lbc_report *r, const struct lbc_site *s, const 
 struct merged {
     json_int_t sums[NELEMS(site_sums)], released[2], inputs;
     json_int_t growth[3]; /* bytes and count summed, the longest streak */
+    json_int_t folded[2]; /* an overflow site's folded stacks and allocations, summed */
     bool any_released, any_growth;
     const struct lbc_site *first, *judge;
 };
@@ -183,6 +276,10 @@ static bool merge_site(struct lbc_report *const *reports, const struct lbc_match
             if (s->growth_streak > m->growth[2])
                 m->growth[2] = s->growth_streak;
         }
+        if (s->overflow &&
+            (__builtin_add_overflow(m->folded[0], s->folded_stacks, &m->folded[0]) ||
+             __builtin_add_overflow(m->folded[1], s->folded_allocations, &m->folded[1])))
+            return too_big(reports[e[i].report], s, "overflow");
         if (status_rank(s->status) > status_rank(m->judge->status))
             m->judge = s;
         /* A site counts once per input report; a merged input brings its own count. */
@@ -328,6 +425,13 @@ static json_t *merge(struct lbc_report *const *reports, size_t n, size_t nsites)
     }
     if (out && memory)
         json_object_set_new(out, "memory", memory);
+    json_t *bounds = NULL;
+    if (out && !merge_bounds(reports, n, &bounds)) {
+        json_decref(out);
+        out = NULL;
+    }
+    if (out && bounds)
+        json_object_set_new(out, "bounds", bounds);
     if (out && sites)
         json_object_set(out, "sites", sites);
     json_decref(listed);
@@ -485,6 +589,18 @@ static void put_site(struct out *o, const struct merged *m, size_t id)
         put_key(o, "bytes", true);
         put(o, text, (size_t)snprintf(text, sizeof text, "%" PRId64, (int64_t)m->released[0]));
         put_int(o, "count", m->released[1]);
+        put(o, "}", 1);
+    }
+    if (m->first->overflow) { /* the same kind and module in every input (lbc_stack_key) */
+        put_key(o, "overflow", false);
+        put(o, "{", 1);
+        put_key(o, "module", true);
+        if (m->first->overflow_module)
+            put_string(o, m->first->overflow_module);
+        else
+            put(o, "null", 4);
+        put_int(o, "folded_stacks", m->folded[0]);
+        put_int(o, "folded_allocations", m->folded[1]);
         put(o, "}", 1);
     }
     put_int(o, "inputs", m->inputs);

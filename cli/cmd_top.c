@@ -167,6 +167,9 @@ static void print_header(const struct lbc_report *r)
                lb_units_bytes(r->sample_mean, mean));
     else
         printf("; exact figures (sample=0)\n");
+    char bounds[512];
+    if (lbc_bounds_line(r->root, bounds, sizeof bounds))
+        printf("%s\n", bounds);
 }
 
 /* Whether any site of the report has growth, and GC figures. */

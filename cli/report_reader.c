@@ -197,7 +197,8 @@ static bool intern(struct ctx *c, const char **s)
 /* The site's strings in the report's set, so that its JSON can go. */
 static bool intern_site(struct ctx *c, struct lbc_site *s)
 {
-    if (!intern(c, &s->kind) || !intern(c, &s->status) || !intern(c, &s->status_rule))
+    if (!intern(c, &s->kind) || !intern(c, &s->status) || !intern(c, &s->status_rule) ||
+        !intern(c, &s->overflow_module))
         return false;
     for (size_t i = 0; i < s->nframes; i++) {
         struct lbc_frame *f = &s->frames[i];
@@ -267,6 +268,16 @@ static bool read_site(struct ctx *c, const node *s, size_t index, struct lbc_sit
         out->has_gc_released = true;
         if (!get_int(c, obj, sub, "bytes", true, 0, &out->gc_released_bytes) ||
             !get_int(c, obj, sub, "count", true, 0, &out->gc_released_count))
+            return false;
+    }
+    if (!get_object(c, s, where, "overflow", false, &obj))
+        return false;
+    if (obj) {
+        snprintf(sub, sizeof sub, "%s.overflow", where);
+        out->overflow = true;
+        if (!get_string(c, obj, sub, "module", true, true, &out->overflow_module) ||
+            !get_int(c, obj, sub, "folded_stacks", true, 0, &out->folded_stacks) ||
+            !get_int(c, obj, sub, "folded_allocations", true, 0, &out->folded_allocations))
             return false;
     }
 

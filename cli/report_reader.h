@@ -51,6 +51,10 @@ struct lbc_site {
     int64_t gc_released_bytes, gc_released_count;
     int64_t inputs;  /* reports a merged site appeared in; 1 for an ordinary report */
     bool has_inputs; /* whether the site says so */
+    /* An overflow site (docs/report-format.md#bounds): stacks folded past the agent's bounds. */
+    bool overflow;
+    const char *overflow_module; /* NULL: Java code, Unsafe, direct buffers, the JDK */
+    int64_t folded_stacks, folded_allocations;
     size_t nframes;
     struct lbc_frame *frames; /* leaf first */
 };

@@ -282,6 +282,10 @@ char *lbc_stack_key(const struct lbc_site *s, int flags)
     /* Fields are separated by \x1f and frames by \x1e, which no name contains. */
     struct buf b = {0};
     put(&b, s->kind);
+    if (s->overflow) { /* no frames: one overflow site per kind and module */
+        put(&b, "\x1eoverflow\x1f");
+        put(&b, s->overflow_module ? lbc_stack_basename(s->overflow_module) : "");
+    }
     for (size_t i = 0; i < s->nframes; i++) {
         const struct lbc_frame *f = &s->frames[i];
         put(&b, "\x1e");

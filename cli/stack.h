@@ -54,7 +54,8 @@ void lbc_stack_print(FILE *out, const struct lbc_site *s, bool verbose);
  * (module and offset when there is no symbol). Ids, lines and addresses are left out, and so
  * is the part of a hidden class's name (a lambda's) that differs between JVMs. With
  * LBC_KEY_SYMBOLS a native frame with a symbol is keyed by the symbol alone (a JNI library
- * extracted from a jar has another file name in every JVM). The caller frees the string. NULL
+ * extracted from a jar has another file name in every JVM). An overflow site, which has no
+ * frames, is keyed by its module's file name. The caller frees the string. NULL
  * when out of memory. */
 enum { LBC_KEY_SYMBOLS = 1 };
 char *lbc_stack_key(const struct lbc_site *s, int flags);

@@ -23,12 +23,15 @@ enum {
     OPT_LEAK_WINDOW,
     OPT_DUMP_AT,
     OPT_DUMP_AT_BYTES,
+    OPT_MAX_SITES,
+    OPT_MAX_MEMORY,
+    OPT_REPORT_SITES,
     OPT_COUNT
 };
 
-static const char *const option_names[OPT_COUNT] = {"output",      "sample",  "interval",
-                                                    "depth",       "gc",      "native",
-                                                    "leak_window", "dump_at", "dump_at_bytes"};
+static const char *const option_names[OPT_COUNT] = {
+    "output",      "sample",  "interval",      "depth",     "gc",         "native",
+    "leak_window", "dump_at", "dump_at_bytes", "max_sites", "max_memory", "report_sites"};
 
 void lb_options_defaults(struct lb_options *opts)
 {
@@ -40,6 +43,9 @@ void lb_options_defaults(struct lb_options *opts)
     opts->gc = false;
     opts->native = true;
     opts->leak_window_ms = LB_LEAK_WINDOW_DEFAULT_MS;
+    opts->max_sites = LB_MAX_SITES_DEFAULT;
+    opts->max_memory = LB_MAX_MEMORY_DEFAULT;
+    opts->report_sites = LB_REPORT_SITES_DEFAULT;
 }
 
 static bool equals(const char *s, size_t n, const char *word)
@@ -176,7 +182,7 @@ static const char *set_dump_at(struct lb_options *opts, const char *s, size_t n)
 /* Returns NULL on success, otherwise what was expected. */
 static const char *set_value(struct lb_options *opts, int key, const char *s, size_t n)
 {
-    uint64_t depth;
+    uint64_t depth, number;
     size_t used;
     switch (key) {
     case OPT_OUTPUT:
@@ -199,6 +205,16 @@ static const char *set_value(struct lb_options *opts, int key, const char *s, si
         return parse_switch(s, n, &opts->native) ? NULL : "on or off";
     case OPT_DUMP_AT:
         return set_dump_at(opts, s, n);
+    case OPT_MAX_SITES:
+    case OPT_REPORT_SITES:
+        if (!parse_digits(s, n, &number, &used) || used != n || number > UINT32_MAX)
+            return "a whole number such as 0 (no bound), 10000 or 200000";
+        *(key == OPT_MAX_SITES ? &opts->max_sites : &opts->report_sites) = number;
+        return NULL;
+    case OPT_MAX_MEMORY:
+        return parse_size(s, n, &opts->max_memory)
+                   ? NULL
+                   : "a size in bytes such as 0 (no bound), 256m or 2g";
     case OPT_DUMP_AT_BYTES:
         if (!parse_size(s, n, &opts->dump_at_bytes) || opts->dump_at_bytes == 0)
             return "a size in bytes larger than 0, such as 3g or 1500m";

@@ -18,6 +18,13 @@
  * a few tens of seconds with interval dumps gets a verdict. */
 #define LB_LEAK_WINDOW_DEFAULT_MS 10000u
 
+/* The agent's own memory (docs/options.md): sites before new stacks fold into overflow sites,
+ * bytes of its arena (sites and live tables), and sites listed in full in a report. 50,000
+ * sites of 64 frames take about 100 MB; a report lists 10,000 sites in about 25 MB. */
+#define LB_MAX_SITES_DEFAULT 50000u
+#define LB_MAX_MEMORY_DEFAULT ((uint64_t)1 << 30)
+#define LB_REPORT_SITES_DEFAULT 10000u
+
 /* At most this many dump_at thresholds. */
 #define LB_DUMP_AT_MAX 8
 
@@ -32,6 +39,9 @@ struct lb_options {
     uint8_t dump_at[LB_DUMP_AT_MAX]; /* watermark dumps at these percents of the memory limit */
     int ndump_at;                    /* 0: none */
     uint64_t dump_at_bytes;          /* a watermark dump when RSS reaches this; 0: none */
+    uint64_t max_sites;              /* sites before stacks are folded; 0: no bound */
+    uint64_t max_memory;             /* bytes of the agent's arena; 0: no bound */
+    uint64_t report_sites;           /* sites a report lists in full; 0: all */
 };
 
 void lb_options_defaults(struct lb_options *opts);

@@ -377,6 +377,33 @@ START_TEST(test_leak_window_takes_a_duration_longer_than_zero)
 }
 END_TEST
 
+/* The bounds on the agent's own memory: defaults, 0 for no bound, and what is refused. */
+START_TEST(test_bounds_take_counts_and_a_size)
+{
+    struct lb_options o = parse_ok("");
+    ck_assert_uint_eq(o.max_sites, 50000);
+    ck_assert_uint_eq(o.max_memory, 1ull << 30);
+    ck_assert_uint_eq(o.report_sites, 10000);
+    o = parse_ok("max_sites=0,max_memory=0,report_sites=0");
+    ck_assert_uint_eq(o.max_sites, 0);
+    ck_assert_uint_eq(o.max_memory, 0);
+    ck_assert_uint_eq(o.report_sites, 0);
+    o = parse_ok("max_sites:200000,max_memory=256m,report_sites=20");
+    ck_assert_uint_eq(o.max_sites, 200000);
+    ck_assert_uint_eq(o.max_memory, 256ull << 20);
+    ck_assert_uint_eq(o.report_sites, 20);
+    ck_assert_uint_eq(parse_ok("max_sites=4294967295").max_sites, 4294967295u);
+    expect_error("max_sites=4294967296", "option 'max_sites=4294967296': expected a whole number "
+                                         "such as 0 (no bound), 10000 or 200000");
+    expect_error("report_sites=10k", "option 'report_sites=10k': expected a whole number such as "
+                                     "0 (no bound), 10000 or 200000");
+    expect_error("max_memory=lots", "option 'max_memory=lots': expected a size in bytes such as 0 "
+                                    "(no bound), 256m or 2g");
+    expect_error("max_sites=", "option 'max_sites=': expected a whole number such as 0 (no "
+                               "bound), 10000 or 200000");
+}
+END_TEST
+
 START_TEST(test_dump_at_takes_rising_percents_as_a_list)
 {
     struct lb_options o = parse_ok("dump_at=85,95");
@@ -526,7 +553,8 @@ END_TEST
 START_TEST(test_unknown_key_is_rejected_and_named)
 {
 #define KNOWN                                                                                      \
-    "(known: output, sample, interval, depth, gc, native, leak_window, dump_at, dump_at_bytes)"
+    "(known: output, sample, interval, depth, gc, native, leak_window, dump_at, dump_at_bytes, "   \
+    "max_sites, max_memory, report_sites)"
     expect_error("colour=red", "unknown option 'colour' " KNOWN);
     expect_error("gc=on,Depth=2", "unknown option 'Depth' " KNOWN);
     expect_error("=on", "unknown option '' " KNOWN);
@@ -597,6 +625,7 @@ static Suite *options_suite(void)
     tcase_add_test(tc, test_defaults_match_the_design);
     tcase_add_test(tc, test_leak_window_takes_a_duration_longer_than_zero);
     tcase_add_test(tc, test_dump_at_takes_rising_percents_as_a_list);
+    tcase_add_test(tc, test_bounds_take_counts_and_a_size);
     tcase_add_test(tc, test_null_text_gives_defaults);
     tcase_add_test(tc, test_empty_text_gives_defaults);
     tcase_add_test(tc, test_unset_options_keep_defaults_even_over_stale_contents);

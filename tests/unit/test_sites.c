@@ -435,6 +435,101 @@ START_TEST(test_concurrent_interning_makes_one_site_per_stack)
 }
 END_TEST
 
+/* --- bounds ---------------------------------------------------------------------------------- */
+
+/* Groups stacks by their first frame's parity: "libeven.so" or none. */
+static const char *module_by_parity(const struct lb_frame *frames, int nframes, uint32_t gen)
+{
+    (void)gen;
+    return nframes > 0 && frames[0].id % 2 == 0 ? "libeven.so" : NULL;
+}
+
+static enum lb_kind classify_unsafe(enum lb_origin origin, const struct lb_frame *frames, int n)
+{
+    (void)origin;
+    (void)frames;
+    (void)n;
+    return LB_KIND_UNSAFE;
+}
+
+START_TEST(test_stacks_past_max_sites_fold_per_origin_kind_and_module)
+{
+    lb_sites_set_limit(3, module_by_parity);
+    struct lb_frame f[4];
+    struct lb_site *own[3];
+    for (int i = 0; i < 3; i++) {
+        make_stack(f, 4, (uint64_t)i + 1);
+        own[i] = intern(LB_ORIGIN_MALLOC, f, 4);
+        ck_assert_ptr_null(own[i]->overflow);
+    }
+    struct lb_sites_folding folding;
+    lb_sites_folding(&folding);
+    ck_assert(!folding.by_count && folding.folds == 0);
+    /* 200 more stacks: half fold at libeven.so's overflow site, half at the module-less one. */
+    struct lb_site *even = NULL, *odd = NULL;
+    for (int i = 0; i < 200; i++) {
+        make_stack(f, 4, (uint64_t)i + 100);
+        f[0] = java((uintptr_t)(0x1000 + 2 * i + (i % 2)), 0);
+        struct lb_site *s = intern(LB_ORIGIN_MALLOC, f, 4);
+        ck_assert_ptr_nonnull(s->overflow);
+        ck_assert_int_eq(s->nframes, 0);
+        struct lb_site **slot = i % 2 ? &odd : &even;
+        if (!*slot)
+            *slot = s;
+        ck_assert_ptr_eq(s, *slot);
+    }
+    ck_assert_ptr_ne(even, odd);
+    ck_assert_str_eq(even->overflow->module, "libeven.so");
+    ck_assert_ptr_null(odd->overflow->module);
+    /* A stack that has a site of its own keeps it. */
+    make_stack(f, 4, 1);
+    ck_assert_ptr_eq(intern(LB_ORIGIN_MALLOC, f, 4), own[0]);
+    /* Another origin or kind is another overflow site. */
+    make_stack(f, 4, 7777);
+    f[0] = java(0x2000, 0);
+    struct lb_site *mmap_site = intern(LB_ORIGIN_MMAP, f, 4);
+    struct lb_site *unsafe = lb_sites_intern(LB_ORIGIN_MALLOC, f, 4, classify_unsafe);
+    ck_assert_ptr_ne(mmap_site, even);
+    ck_assert_ptr_ne(unsafe, even);
+    ck_assert_ptr_ne(unsafe, mmap_site);
+    ck_assert_uint_eq(unsafe->kind, LB_KIND_UNSAFE);
+    /* The same folded stack again: one more allocation, not one more stack. */
+    make_stack(f, 4, 100);
+    f[0] = java(0x1000, 0);
+    ck_assert_ptr_eq(intern(LB_ORIGIN_MALLOC, f, 4), even);
+    ck_assert_uint_eq(atomic_load(&even->overflow->folds), 101);
+    uint64_t stacks = lb_sites_folded_stacks(even);
+    ck_assert_msg(stacks >= 95 && stacks <= 101, "100 folded stacks estimated as %llu",
+                  (unsigned long long)stacks);
+    ck_assert_uint_eq(lb_sites_folded_stacks(own[0]), 0);
+    lb_sites_folding(&folding);
+    ck_assert(folding.by_count && !folding.by_memory);
+    ck_assert_uint_eq(folding.folds, 203);
+    ck_assert_uint_eq(folding.overflow_sites, 4);
+    ck_assert_uint_eq(lb_sites_count(), 3 + 4);
+    lb_sites_set_limit(0, NULL);
+}
+END_TEST
+
+/* The sketch's estimate over many stacks stays within a few percent. */
+START_TEST(test_folded_stacks_are_estimated_closely)
+{
+    lb_sites_set_limit(1, NULL);
+    struct lb_frame f[3];
+    make_stack(f, 3, 1);
+    intern(LB_ORIGIN_MALLOC, f, 3);
+    struct lb_site *o = NULL;
+    const int n = 50000;
+    for (int i = 0; i < n; i++) {
+        make_stack(f, 3, (uint64_t)i + 10);
+        o = intern(LB_ORIGIN_MALLOC, f, 3);
+    }
+    double got = (double)lb_sites_folded_stacks(o);
+    ck_assert_msg(got > n * 0.9 && got < n * 1.1, "%d stacks estimated as %.0f", n, got);
+    lb_sites_set_limit(0, NULL);
+}
+END_TEST
+
 static Suite *sites_suite(void)
 {
     Suite *s = suite_create("sites");
@@ -458,6 +553,12 @@ static Suite *sites_suite(void)
     tcase_add_test(tc, test_classify_is_asked_for_new_stacks_only_and_its_kind_kept);
     tcase_add_test(tc, test_without_classify_a_site_is_malloc);
     tcase_add_test(tc, test_add_and_sub_keep_live_equal_to_allocated_minus_freed);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("bounds");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_stacks_past_max_sites_fold_per_origin_kind_and_module);
+    tcase_add_test(tc, test_folded_stacks_are_estimated_closely);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("concurrency");

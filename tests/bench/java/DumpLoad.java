@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DumpLoad {
     static final MethodHandle ALLOCATE = unsafe("allocateMemory", long.class, long.class);
     static final MethodHandle FREE = unsafe("freeMemory", void.class, long.class);
-    static final int LEVELS = 14; // 2^14 distinct paths: enough for 10,000 sites
+    static int levels = 14; // 2^14 distinct paths, more when asked for more sites
     static final AtomicLong maxNanos = new AtomicLong();
     static final AtomicLong ops = new AtomicLong();
     static volatile boolean running = true;
@@ -38,7 +38,7 @@ public final class DumpLoad {
 
     /* Each bit of path picks a() or b() at one level: a distinct Java stack per path. */
     static void descend(int path, int level, int blocks) throws Throwable {
-        if (level == LEVELS) {
+        if (level == levels) {
             for (int i = 0; i < blocks; i++)
                 kept[next++] = (long) ALLOCATE.invokeExact(16L);
         } else if ((path >> level & 1) == 0) {
@@ -80,7 +80,9 @@ public final class DumpLoad {
     public static void main(String[] args) throws Throwable {
         int sites = Integer.parseInt(args[0]), blocks = Integer.parseInt(args[1]);
         int threads = Integer.parseInt(args[2]);
-        kept = new long[sites * blocks];
+        while ((1 << levels) < sites)
+            levels++;
+        kept = new long[Math.multiplyExact(sites, blocks)];
         for (int s = 0; s < sites; s++)
             descend(s, 0, blocks);
         for (int i = 0; i < threads; i++) {

@@ -15,8 +15,19 @@ public final class Site {
     private final long bytes, count;
     private final boolean estimated;
     private final List<Frame> frames;
+    private final boolean overflow;
+    private final String overflowModule;
+    private final long foldedStacks;
 
     public Site(long id, Kind kind, long bytes, long count, boolean estimated, List<Frame> frames) {
+        this(id, kind, bytes, count, estimated, frames, false, null, 0);
+    }
+
+    private Site(long id, Kind kind, long bytes, long count, boolean estimated, List<Frame> frames,
+            boolean overflow, String overflowModule, long foldedStacks) {
+        this.overflow = overflow;
+        this.overflowModule = overflowModule;
+        this.foldedStacks = foldedStacks;
         this.id = id;
         this.kind = kind;
         this.bytes = bytes;
@@ -29,9 +40,19 @@ public final class Site {
         List<Frame> frames = new ArrayList<>();
         for (Object f : (List<?>) m.get("frames"))
             frames.add(Frame.fromJson((Map<?, ?>) f));
+        Map<?, ?> o = (Map<?, ?>) m.get("overflow");
         return new Site(((Number) m.get("id")).longValue(), Kind.fromReportName((String) m.get("kind")),
                 ((Number) m.get("live_bytes")).longValue(), ((Number) m.get("live_count")).longValue(),
-                estimated, frames);
+                estimated, frames, o != null, o == null ? null : (String) o.get("module"),
+                o == null ? 0 : ((Number) o.get("folded_stacks")).longValue());
+    }
+
+    /**
+     * Whether this is an overflow site: the stacks the agent saw after its {@code max_sites} or
+     * {@code max_memory} bound was reached, folded together per kind and module (no frames).
+     */
+    public boolean isOverflow() {
+        return overflow;
     }
 
     /** The site's id in this JVM's reports (the same site keeps its id in every dump). */
@@ -98,7 +119,11 @@ public final class Site {
         b.append(estimated ? "~" : "").append(bytes).append(bytes == 1 ? " byte" : " bytes")
                 .append(" in ").append(count).append(count == 1 ? " block (" : " blocks (")
                 .append(kind).append(estimated ? ", estimated" : "").append(") allocated from:");
-        if (frames.isEmpty())
+        if (overflow)
+            b.append("\n    (an overflow site: ~").append(foldedStacks).append(" stacks of ")
+                    .append(overflowModule != null ? overflowModule : "Java code")
+                    .append(" folded here past the agent's max_sites or max_memory; raise them to see each)");
+        else if (frames.isEmpty())
             b.append("\n    (no stack captured)");
         for (int i = 0; i < shown; i++)
             b.append("\n    #").append(i).append(' ').append(frames.get(i));
