@@ -398,11 +398,28 @@ class Session:
             count, self.dir, len(paths)))
         return [self.env.load(p) for p in paths]
 
-    def dump(self):
-        """jcmd JVMTI.data_dump, then waits for the new report; returns it."""
-        before = len(self.report_paths())
+    def jcmd_reports(self):
+        reports = []
+        for p in self.report_paths():
+            try:
+                with open(p) as f:
+                    reports.append(json.load(f))
+            except (OSError, ValueError):
+                continue  # renamed into place whole: only a report removed since can fail
+        return [r for r in reports if r.get("reason") == "jcmd"]
+
+    def dump(self, timeout=60):
+        """jcmd JVMTI.data_dump, then waits for its report (an interval report written
+        meanwhile is not it); returns it, validated."""
+        before = len(self.jcmd_reports())
         self.jcmd("JVMTI.data_dump")
-        return self.wait_reports(before + 1)[-1]
+        deadline = time.time() + timeout
+        while len(self.jcmd_reports()) <= before and time.time() < deadline:
+            time.sleep(0.05)
+        reports = [p for p in self.report_paths()
+                   if self.env.load(p).get("reason") == "jcmd"]
+        check(len(reports) > before, "no report for the jcmd dump in %s" % self.dir)
+        return self.env.load(reports[-1])
 
     def quit(self):
         self.do("quit")
