@@ -24,6 +24,7 @@
 #include "log.h"
 #include "memory_limit.h"
 #include "mxbean.h"
+#include "pool_api.h"
 #include "sampler.h"
 #include "stacks.h"
 #include "tracker.h"
@@ -197,6 +198,7 @@ static jint start(JavaVM *vm)
     pthread_atfork(NULL, NULL, forked_child);
     lb_dump_check_output();
     lb_sampler_set_mean(lb_runtime.options.sample);
+    lb_pool_api_publish();
     lb_java_names_init(jvmti);
 
     /* Early VM start: without it the Unsafe natives are bound (by RegisterNatives, very early)

@@ -18,8 +18,10 @@
 #include "dump.h"
 #include "frame_json.h"
 #include "gc.h"
+#include "json_text.h"
 #include "live_table.h"
 #include "log.h"
+#include "pools.h"
 #include "runtime.h"
 #include "sampler.h"
 #include "site_kind.h"
@@ -97,10 +99,13 @@ static json_t *site_json(const struct site_sum *s, struct lb_frame_json *resolve
     json_t *frames = json_array();
     for (int i = 0; frames && i < s->site->nframes; i++)
         json_array_append_new(frames, lb_frame_json_get(resolver, s->site, &s->site->frames[i]));
-    return json_pack("{s:I,s:s,s:I,s:I,s:o*}", "id", (json_int_t)s->site->id, "kind",
-                     lb_kind_name((enum lb_kind)s->site->kind), "live_bytes", (json_int_t)s->bytes,
-                     "live_count", (json_int_t)lb_sampler_count_round(s->count_fp), "frames",
-                     frames);
+    json_t *site =
+        json_pack("{s:I,s:s,s:I,s:I,s:o*}", "id", (json_int_t)s->site->id, "kind",
+                  lb_kind_name((enum lb_kind)s->site->kind), "live_bytes", (json_int_t)s->bytes,
+                  "live_count", (json_int_t)lb_sampler_count_round(s->count_fp), "frames", frames);
+    if (site && s->site->origin == LB_ORIGIN_POOL && s->site->file)
+        json_object_set_new(site, "pool", lb_json_text(s->site->file));
+    return site;
 }
 
 /* {"mark":M,"now":N,"sample":S,"missed_blocks":K,"sites":[site...]}, sites largest first. */
@@ -112,6 +117,16 @@ static json_t *live_since(uint64_t mark)
     if (!c.by_id)
         return NULL;
     lb_live_table_foreach(collect_block, &c);
+    /* A pool's chunk keeps only what its blocks do not cover, as in a report. */
+    struct lb_pools_share *shares;
+    size_t nshares = lb_pools_shares(mark, &shares);
+    for (size_t k = 0; k < nshares; k++) {
+        struct site_sum *chunk = shares[k].site->id < c.cap ? &c.by_id[shares[k].site->id] : NULL;
+        if (chunk && chunk->site)
+            chunk->bytes -= chunk->bytes > shares[k].handed_out_bytes ? shares[k].handed_out_bytes
+                                                                      : chunk->bytes;
+    }
+    free(shares);
     size_t n = 0;
     for (size_t i = 0; i < c.cap; i++)
         if (c.by_id[i].site)

@@ -44,13 +44,15 @@ static inline bool sampled(size_t size)
     return __builtin_expect(lb_sampler_take(size), 0);
 }
 
-__attribute__((noinline, cold)) static void *record_file(void *p, size_t size,
-                                                         enum lb_origin origin, int fd)
+/* The stack walk and the record, under the guard; the name (a file's path or a pool's tag) is
+ * taken only for a stack worth recording. */
+static inline bool walk_and_record(uintptr_t key, size_t size, enum lb_origin origin, int fd,
+                                   const char *name)
 {
-    if (!p || in_hook)
-        return p;
+    if (in_hook)
+        return false;
     if (atomic_load_explicit(&lb_runtime.phase, memory_order_relaxed) != LB_PHASE_LIVE)
-        return p;
+        return false;
     in_hook = true;
     int depth = lb_runtime_depth();
     void *pcs[depth + LB_STACK_AGENT_FRAMES];
@@ -58,11 +60,25 @@ __attribute__((noinline, cold)) static void *record_file(void *p, size_t size,
     struct lb_frame frames[depth];
     int n = lb_stacks_mixed_pcs(lb_runtime.vm, lb_runtime.jvmti, pcs, npcs, frames, depth);
     if (n >= 0) {
-        const char *file = fd >= 0 ? file_path(fd) : NULL;
-        lb_tracker_alloc_file((uintptr_t)p, size, origin, frames, n, lb_site_kind_of, file);
+        const char *file = fd >= 0 ? file_path(fd) : name;
+        lb_tracker_alloc_file(key, size, origin, frames, n, lb_site_kind_of, file);
     }
     in_hook = false;
+    return n >= 0;
+}
+
+__attribute__((noinline, cold)) static void *record_file(void *p, size_t size,
+                                                         enum lb_origin origin, int fd)
+{
+    if (p)
+        walk_and_record((uintptr_t)p, size, origin, fd, NULL);
     return p;
+}
+
+__attribute__((noinline)) bool lb_malloc_hooks_record_block(uintptr_t key, size_t size,
+                                                            enum lb_origin origin, const char *name)
+{
+    return walk_and_record(key, size, origin, -1, name);
 }
 
 __attribute__((noinline, cold)) static void *record(void *p, size_t size, enum lb_origin origin)
