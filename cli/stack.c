@@ -43,6 +43,20 @@ const char *lbc_stack_basename(const char *path)
     return slash ? slash + 1 : path;
 }
 
+const char *lbc_stack_pool_label(const struct lbc_site *s, char *buf, size_t len)
+{
+    const char *tag = json_string_value(json_object_get(s->json, "pool"));
+    if (tag && strcmp(s->kind, "pool") == 0) {
+        snprintf(buf, len, "pool %s", tag);
+        return buf;
+    }
+    tag = json_string_value(json_object_get(json_object_get(s->json, "pool_chunks"), "pool"));
+    if (!tag)
+        return NULL;
+    snprintf(buf, len, "free space of pool %s", tag);
+    return buf;
+}
+
 const char *lbc_stack_name(const struct lbc_frame *f, char *buf, size_t len)
 {
     switch (f->type) {
@@ -277,7 +291,10 @@ char *lbc_stack_key(const struct lbc_site *s, int flags)
 {
     /* Fields are separated by \x1f and frames by \x1e, which no name contains. */
     struct buf b = {0};
+    char pool[LBC_FRAME_TEXT_MAX];
     put(&b, s->kind);
+    if (lbc_stack_pool_label(s, pool, sizeof pool)) /* pools with one stack stay apart */
+        put(&b, pool);
     for (size_t i = 0; i < s->nframes; i++) {
         const struct lbc_frame *f = &s->frames[i];
         put(&b, "\x1e");
