@@ -15,8 +15,16 @@ public final class Site {
     private final long bytes, count;
     private final boolean estimated;
     private final List<Frame> frames;
+    private final String pool;
 
     public Site(long id, Kind kind, long bytes, long count, boolean estimated, List<Frame> frames) {
+        this(id, kind, bytes, count, estimated, frames, null);
+    }
+
+    /** A site of kind {@link Kind#POOL} names its pool; {@code pool} is null for other kinds. */
+    public Site(long id, Kind kind, long bytes, long count, boolean estimated, List<Frame> frames,
+            String pool) {
+        this.pool = pool;
         this.id = id;
         this.kind = kind;
         this.bytes = bytes;
@@ -31,7 +39,7 @@ public final class Site {
             frames.add(Frame.fromJson((Map<?, ?>) f));
         return new Site(((Number) m.get("id")).longValue(), Kind.fromReportName((String) m.get("kind")),
                 ((Number) m.get("live_bytes")).longValue(), ((Number) m.get("live_count")).longValue(),
-                estimated, frames);
+                estimated, frames, (String) m.get("pool"));
     }
 
     /** The site's id in this JVM's reports (the same site keeps its id in every dump). */
@@ -41,6 +49,14 @@ public final class Site {
 
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * The pool's tag for a site of kind {@link Kind#POOL} (as the library passed it to {@code
+     * leakbridge_pool_alloc}), null for every other kind.
+     */
+    public String pool() {
+        return pool;
     }
 
     /** Live bytes (an estimate when {@link #estimated()}). */
@@ -97,7 +113,8 @@ public final class Site {
         StringBuilder b = new StringBuilder();
         b.append(estimated ? "~" : "").append(bytes).append(bytes == 1 ? " byte" : " bytes")
                 .append(" in ").append(count).append(count == 1 ? " block (" : " blocks (")
-                .append(kind).append(estimated ? ", estimated" : "").append(") allocated from:");
+                .append(kind).append(pool != null ? " " + pool : "")
+                .append(estimated ? ", estimated" : "").append(") allocated from:");
         if (frames.isEmpty())
             b.append("\n    (no stack captured)");
         for (int i = 0; i < shown; i++)
