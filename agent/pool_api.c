@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "leakbridge/leakbridge.h"
+#include "live_table.h"
 #include "log.h"
 #include "malloc_hooks.h"
 #include "pools.h"
@@ -49,7 +50,8 @@ static void pool_free(const char *pool, const void *ptr)
         return;
     uintptr_t key = lb_pools_key(ptr);
     struct lb_block block;
-    if (lb_tracker_take(key, &block)) {
+    /* An unrecorded block (with sampling, nearly every one) is answered by the filter. */
+    if (lb_live_table_may_hold(key) && lb_tracker_take(key, &block)) {
         lb_tracker_release(&block);
         lb_pools_note_freed(key);
         return;

@@ -293,7 +293,9 @@ char *lbc_stack_key(const struct lbc_site *s, int flags)
     struct buf b = {0};
     char pool[LBC_FRAME_TEXT_MAX];
     put(&b, s->kind);
-    if (lbc_stack_pool_label(s, pool, sizeof pool)) /* pools with one stack stay apart */
+    /* Pools with one stack stay apart; a chunk's site stays itself whether or not blocks of
+     * its pool are live. */
+    if (strcmp(s->kind, "pool") == 0 && lbc_stack_pool_label(s, pool, sizeof pool))
         put(&b, pool);
     for (size_t i = 0; i < s->nframes; i++) {
         const struct lbc_frame *f = &s->frames[i];
