@@ -4,8 +4,8 @@
  * Include this one header; nothing to link. Every function is a static inline shim that, on its
  * first call in each file that includes the header, looks for the agent in the process with
  * dlsym and keeps the answer. Without the agent (a JVM started without -agentpath, a plain C
- * program, an agent attached after the first call) a call costs one load and one predictable
- * branch, and does nothing. The shims are safe from any thread, at any time.
+ * program, an agent attached after the first call) a call costs two loads and two branches
+ * that always go the same way, and does nothing. The shims are safe from any thread, at any time.
  *
  * With the agent, a reported block is treated as a malloc'd one: sampled (sample=), its mixed
  * Java and native stack captured, counted at its site, kept in the live table until freed, and
@@ -68,7 +68,7 @@ LEAKBRIDGE_COLD_ const struct leakbridge_pool_api_v1 *leakbridge_pool_resolve_(v
     return api;
 }
 
-/* Internal: the table; the call sites' one load and one branch that is always taken alike. */
+/* Internal: the table: one load and one branch that always goes the same way. */
 LEAKBRIDGE_INLINE_ const struct leakbridge_pool_api_v1 *leakbridge_pool_api_(void)
 {
     const struct leakbridge_pool_api_v1 *api =
