@@ -9,6 +9,8 @@ block; PoolLeak calls it from Java.
   capacity = the chunks the arena made, handed_out = its live blocks), so pool blocks plus
   chunks' sites make exactly the arena's chunks, and totals are the sum of the sites.
 - `leakbridge top` and `flame` show the tag and the free space.
+- The MXBean's live figures count each byte once too: read around a dump it makes, they agree
+  with that report's totals and by_kind (a chunk counted whole would add 100 KB to malloc).
 - Every misuse (a free of a block never reported, a double free, NULL and empty tags, a block
   from a thread the JVM does not know) is counted in agent.pool_api and said once on stderr;
   the program runs on. With sampling, frees of unsampled blocks are no misuse.
@@ -134,6 +136,32 @@ def check_misuse(env):
           "the foreign threads' blocks: %s" % [lbtest.describe_native(s) for s in foreign])
 
 
+def check_mxbean(env):
+    out = os.path.join(env.work, "mxbean")
+    os.makedirs(out)
+    p = env.run("PoolLeak", ["leak", LEAK, "mxbean", 1], options="sample=0,output=%s" % (
+        os.path.join(out, "report-%n.json")))
+    line = [l for l in p.stdout.splitlines() if l.startswith("mxbean ")]
+    check(len(line) == 1, "PoolLeak printed no mxbean line")
+    m = re.fullmatch(r"mxbean LiveBytes=(\d+) LiveBytesMalloc=(\d+) LiveBytesPool=(\d+) "
+                     r"dump=(\S+) LiveBytes=(\d+) LiveBytesMalloc=(\d+) LiveBytesPool=(\d+)",
+                     line[0])
+    check(m, "mxbean line %r" % line[0])
+    report = env.load(m.group(4))
+    totals, kinds = report["totals"], report["totals"]["by_kind"]
+    for name, figure, got in (("LiveBytesPool", kinds["pool"]["live_bytes"], (3, 7)),
+                              ("LiveBytesMalloc", kinds["malloc"]["live_bytes"], (2, 6)),
+                              ("LiveBytes", totals["live_bytes"], (1, 5))):
+        before, after = (int(m.group(i)) for i in got)
+        # What the JVM allocated between the reads and the dump moves the figures a little;
+        # a chunk counted whole would add LEAK * LEAK_SIZE bytes.
+        check(min(before, after) - 16384 <= figure <= max(before, after) + 16384,
+              "MXBean %s %d and %d around the dump, the report says %d" % (
+                  name, before, after, figure))
+    check(int(m.group(3)) == int(m.group(7)) == LEAK * LEAK_SIZE,
+          "LiveBytesPool %s, expected %d" % (m.group(3), LEAK * LEAK_SIZE))
+
+
 def check_sampled(env):
     p, report = lbtest.run_report(env, "sampled", "PoolLeak", ["churn", 5000, "leak", 500],
                                   options="sample=4096")
@@ -164,6 +192,7 @@ def test(env):
     report = check_exact_leak(env, lib)
     check_command(env, report)
     check_misuse(env)
+    check_mxbean(env)
     check_sampled(env)
     check_without_agent(env, lib)
 

@@ -5,6 +5,7 @@
  *   churn N   N blocks of 520 bytes given back at once
  *   grow N    N blocks of 200 bytes grown to 1200 bytes (a realloc) and kept
  *   misuse 1  every misuse of the API once, and a block kept by a thread the JVM does not know
+ *   mxbean 1  the MXBean's LiveBytes, LiveBytesMalloc and LiveBytesPool, around a dump it makes
  * Prints "held N chunks C" at the end.
  */
 public class PoolLeak {
@@ -26,6 +27,27 @@ public class PoolLeak {
         return leak(count);
     }
 
+    static void mxbean() {
+        try {
+            javax.management.MBeanServer server =
+                    java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            javax.management.ObjectName name =
+                    new javax.management.ObjectName(MXBeanRead.NAME);
+            if (!MXBeanRead.waitRegistered(server, 10_000))
+                throw new IllegalStateException("the MXBean was not registered");
+            String[] figures = {"LiveBytes", "LiveBytesMalloc", "LiveBytesPool"};
+            StringBuilder out = new StringBuilder("mxbean");
+            for (String f : figures)
+                out.append(' ').append(f).append('=').append(server.getAttribute(name, f));
+            out.append(" dump=").append(server.invoke(name, "dump", null, null));
+            for (String f : figures)
+                out.append(' ').append(f).append('=').append(server.getAttribute(name, f));
+            System.out.println(out);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static void main(String[] args) {
         int held = 0;
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -42,6 +64,9 @@ public class PoolLeak {
                     break;
                 case "misuse":
                     held += misuse();
+                    break;
+                case "mxbean":
+                    mxbean();
                     break;
                 default:
                     throw new IllegalArgumentException(args[i]);
