@@ -24,6 +24,7 @@
 #include "log.h"
 #include "memory_limit.h"
 #include "mxbean.h"
+#include "pool_api.h"
 #include "sampler.h"
 #include "stacks.h"
 #include "tracker.h"
@@ -198,6 +199,7 @@ static jint start(JavaVM *vm)
     lb_dump_check_output();
     lb_sampler_set_mean(lb_runtime.options.sample);
     lb_tracker_set_limits(lb_runtime.options.max_sites, lb_runtime.options.max_memory);
+    lb_pool_api_publish();
     lb_java_names_init(jvmti);
 
     /* Early VM start: without it the Unsafe natives are bound (by RegisterNatives, very early)

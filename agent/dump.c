@@ -29,6 +29,7 @@
 #include "log.h"
 #include "memory_limit.h"
 #include "memory.h"
+#include "pools.h"
 #include "report.h"
 #include "report_writer.h"
 #include "runtime.h"
@@ -83,12 +84,12 @@ static json_t *agent_facts(uint64_t held_us)
 {
     struct lb_live_table_stats ts;
     lb_live_table_stats(&ts);
-    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "version", LB_VERSION, "mode",
+    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:o*}", "version", LB_VERSION, "mode",
                      lb_runtime.attached ? "attach" : "startup", "tracked_blocks",
                      (json_int_t)ts.live, "live_table_bytes", (json_int_t)ts.bytes,
                      "live_table_retired_bytes", (json_int_t)ts.retired_bytes, "arena_bytes",
                      (json_int_t)lb_arena_mapped_bytes(), "dump_longest_lock_us",
-                     (json_int_t)held_us);
+                     (json_int_t)held_us, "pool_api", lb_pools_json());
 }
 
 /* One line the first time each bound is reached, at the dump that finds it (a hook cannot
@@ -272,10 +273,12 @@ static json_t *memory_section(const struct lb_snapshot *snaps, size_t n, bool ja
                                  .jdk_major = atoi(lb_runtime.jvm_version)};
     for (size_t i = 0; snaps && i < n; i++) {
         unsigned kind = snaps[i].site->kind;
+        /* A pool's chunks count whole here: the blocks carved from them are in the chunks. */
+        uint64_t bytes = snaps[i].live_bytes + snaps[i].pool_handed_out_bytes;
         if (kind == LB_KIND_MALLOC || kind == LB_KIND_DIRECT_BUFFER || kind == LB_KIND_UNSAFE)
-            in.tracked_bytes += snaps[i].live_bytes;
+            in.tracked_bytes += bytes;
         else if (kind == LB_KIND_MMAP)
-            in.tracked_mmap_bytes += snaps[i].live_bytes;
+            in.tracked_mmap_bytes += bytes;
     }
     /* Under dump_lock (the exit report runs no Java code); too large for the dumper's stack. */
     static struct lb_jmx jmx;
@@ -340,8 +343,10 @@ static bool dump_locked(enum lb_dump_reason reason, const char *path_wanted, boo
                        false);
     }
     lb_live_table_foreach_longest_hold_ns();
-    if (snaps)
+    if (snaps) {
         lb_ages_fill(snaps, n, lb_clock_ms(), atomic_load(&lb_clock_gc_epoch));
+        lb_pools_apply(snaps, n); /* before growth is judged: a chunk's site is free space */
+    }
     uint64_t held_us = lb_live_table_foreach_longest_hold_ns() / 1000;
     /* The number and the judging, unless the exit report started meanwhile: then this dump is
      * abandoned before it counts, and the exit report is judged against the one before. */

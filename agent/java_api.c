@@ -21,6 +21,7 @@
 #include "json_text.h"
 #include "live_table.h"
 #include "log.h"
+#include "pools.h"
 #include "runtime.h"
 #include "sampler.h"
 #include "site_kind.h"
@@ -108,6 +109,8 @@ static json_t *site_json(const struct site_sum *s, struct lb_frame_json *resolve
             site, "overflow",
             json_pack("{s:o,s:I}", "module", o->module ? lb_json_text(o->module) : json_null(),
                       "folded_stacks", (json_int_t)lb_sites_folded_stacks(s->site)));
+    if (site && s->site->origin == LB_ORIGIN_POOL && s->site->file)
+        json_object_set_new(site, "pool", lb_json_text(s->site->file));
     return site;
 }
 
@@ -120,6 +123,16 @@ static json_t *live_since(uint64_t mark)
     if (!c.by_id)
         return NULL;
     lb_live_table_foreach(collect_block, &c);
+    /* A pool's chunk keeps only what its blocks do not cover, as in a report. */
+    struct lb_pools_share *shares;
+    size_t nshares = lb_pools_shares(mark, &shares);
+    for (size_t k = 0; k < nshares; k++) {
+        struct site_sum *chunk = shares[k].site->id < c.cap ? &c.by_id[shares[k].site->id] : NULL;
+        if (chunk && chunk->site)
+            chunk->bytes -= chunk->bytes > shares[k].handed_out_bytes ? shares[k].handed_out_bytes
+                                                                      : chunk->bytes;
+    }
+    free(shares);
     size_t n = 0;
     for (size_t i = 0; i < c.cap; i++)
         if (c.by_id[i].site)

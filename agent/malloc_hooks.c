@@ -60,16 +60,18 @@ static int unwalked_frames(void *caller, struct lb_frame *out)
     return 2;
 }
 
-/* What a sampled allocation needs of the thread's stack is taken from what is left of it
- * (stacks.h): the whole stack, or fewer native frames and the marker, or the caller and the
- * marker, so that the allocation is counted either way and the walk never overflows. */
-__attribute__((noinline, cold)) static void *
-record_file(void *p, size_t size, enum lb_origin origin, int fd, void *caller)
+/* The stack walk and the record, under the guard; the name (a file's path or a pool's tag) is
+ * taken only for a stack worth recording. What the walk needs of the thread's stack is taken
+ * from what is left of it (stacks.h): the whole stack, or fewer native frames and the marker,
+ * or the caller and the marker, so that the allocation is counted either way and the walk
+ * never overflows. */
+static inline bool walk_and_record(uintptr_t key, size_t size, enum lb_origin origin, int fd,
+                                   const char *name, void *caller)
 {
-    if (!p || in_hook)
-        return p;
+    if (in_hook)
+        return false;
     if (atomic_load_explicit(&lb_runtime.phase, memory_order_relaxed) != LB_PHASE_LIVE)
-        return p;
+        return false;
     in_hook = true;
     size_t left = lb_stack_left_bytes();
     size_t need = LB_STACKS_WALK_BYTES + (fd >= 0 ? PATH_MAX + 64 : 0);
@@ -78,27 +80,43 @@ record_file(void *p, size_t size, enum lb_origin origin, int fd, void *caller)
                : left - need >= (size_t)depth * LB_STACKS_FRAME_BYTES
                    ? depth
                    : (int)((left - need) / LB_STACKS_FRAME_BYTES);
+    int n;
     if (walk == 0) {
         struct lb_frame frames[2];
-        int n = unwalked_frames(caller, frames);
+        n = unwalked_frames(caller, frames);
         if (n > 0)
-            lb_tracker_alloc_file((uintptr_t)p, size, origin, frames, n, lb_site_kind_of, NULL);
+            lb_tracker_alloc_file(key, size, origin, frames, n, lb_site_kind_of, name);
     } else {
         bool java_room = left >= need + (size_t)walk * LB_STACKS_FRAME_BYTES + LB_STACKS_JAVA_BYTES;
         void *pcs[walk + LB_STACK_AGENT_FRAMES];
         int npcs = unw_backtrace(pcs, walk + LB_STACK_AGENT_FRAMES);
         struct lb_frame frames[walk + 1];
-        int n = lb_stacks_mixed_pcs(lb_runtime.vm, lb_runtime.jvmti, pcs, npcs, frames, walk,
-                                    java_room);
+        n = lb_stacks_mixed_pcs(lb_runtime.vm, lb_runtime.jvmti, pcs, npcs, frames, walk,
+                                java_room);
         if (n == walk && walk < depth)
             frames[n++] = lb_stacks_marker(); /* the walk stopped short of depth= */
         if (n >= 0) {
-            const char *file = fd >= 0 ? file_path(fd) : NULL;
-            lb_tracker_alloc_file((uintptr_t)p, size, origin, frames, n, lb_site_kind_of, file);
+            const char *file = fd >= 0 ? file_path(fd) : name;
+            lb_tracker_alloc_file(key, size, origin, frames, n, lb_site_kind_of, file);
         }
     }
     in_hook = false;
+    return n >= 0;
+}
+
+__attribute__((noinline, cold)) static void *
+record_file(void *p, size_t size, enum lb_origin origin, int fd, void *caller)
+{
+    if (p)
+        walk_and_record((uintptr_t)p, size, origin, fd, NULL, caller);
     return p;
+}
+
+__attribute__((noinline)) bool lb_malloc_hooks_record_block(uintptr_t key, size_t size,
+                                                            enum lb_origin origin, const char *name,
+                                                            void *caller)
+{
+    return walk_and_record(key, size, origin, -1, name, caller);
 }
 
 __attribute__((noinline, cold)) static void *record(void *p, size_t size, enum lb_origin origin,

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dump.h"
@@ -15,6 +16,7 @@
 #include "leakbridge/units.h"
 #include "log.h"
 #include "memory_limit.h"
+#include "pools.h"
 #include "runtime.h"
 #include "sites.h"
 #include "snapshot.h"
@@ -65,6 +67,13 @@ static jlong JNICALL mx_live(JNIEnv *jni, jclass cls, jstring kind_name, jboolea
         lb_snapshot_read(s, &sn);
         sum += blocks ? sn.live_count : sn.live_bytes;
     }
+    /* As in a report, a pool's chunks count only what its blocks do not cover. */
+    struct lb_pools_share *shares = NULL;
+    size_t nshares = blocks ? 0 : lb_pools_shares(0, &shares);
+    for (size_t i = 0; i < nshares; i++)
+        if (kind < 0 || shares[i].site->kind == kind)
+            sum -= sum > shares[i].handed_out_bytes ? shares[i].handed_out_bytes : sum;
+    free(shares);
     return (jlong)sum;
 }
 

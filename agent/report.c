@@ -142,8 +142,14 @@ static json_t *site_json(const struct lb_snapshot *sn, lb_report_frame_fn frame_
     }
     if (sn->status_rule)
         json_object_set_new(site, "status_rule", json_string(sn->status_rule));
-    if (sn->site->file)
-        json_object_set_new(site, "file", lb_json_text(sn->site->file));
+    if (sn->site->file) /* a pool's tag, or a mapped file's path */
+        json_object_set_new(site, sn->site->origin == LB_ORIGIN_POOL ? "pool" : "file",
+                            lb_json_text(sn->site->file));
+    if (sn->pool_chunks)
+        json_object_set_new(site, "pool_chunks",
+                            json_pack("{s:o,s:I,s:I}", "pool", lb_json_text(sn->pool_chunks),
+                                      "capacity_bytes", (json_int_t)sn->pool_capacity_bytes,
+                                      "handed_out_bytes", (json_int_t)sn->pool_handed_out_bytes));
     if (sn->site->overflow)
         json_object_set_new(site, "overflow", overflow_json(sn->site));
     if (sn->has_growth)

@@ -50,6 +50,8 @@ enum lb_kind lb_site_kind_of(enum lb_origin origin, const struct lb_frame *frame
         return LB_KIND_MMAP;
     if (origin == LB_ORIGIN_MAPPED_FILE)
         return LB_KIND_MAPPED_FILE;
+    if (origin == LB_ORIGIN_POOL)
+        return LB_KIND_POOL;
     for (int i = 0; i < nframes; i++) {
         char cls[256], name[64];
         if (frames[i].type == LB_FRAME_JAVA &&
@@ -68,7 +70,8 @@ void lb_site_kind_settle_new(void)
     pthread_mutex_lock(&settle_lock);
     struct lb_site *newest = lb_sites_first();
     for (struct lb_site *s = newest; s && s->id > settled_upto; s = s->all_next)
-        if (s->origin != LB_ORIGIN_UNSAFE && jdk_internal(s->frames, s->nframes))
+        if (s->origin != LB_ORIGIN_UNSAFE && s->origin != LB_ORIGIN_POOL &&
+            jdk_internal(s->frames, s->nframes))
             atomic_store_explicit(&s->kind, LB_KIND_JDK_INTERNAL, memory_order_relaxed);
     if (newest)
         settled_upto = newest->id;

@@ -37,7 +37,13 @@ struct lb_frame {
 #define LB_KIND_JDK_INTERNAL LB_KIND_COUNT
 
 /* Which hook recorded the allocation: part of the site's identity. */
-enum lb_origin { LB_ORIGIN_UNSAFE = 0, LB_ORIGIN_MALLOC, LB_ORIGIN_MMAP, LB_ORIGIN_MAPPED_FILE };
+enum lb_origin {
+    LB_ORIGIN_UNSAFE = 0,
+    LB_ORIGIN_MALLOC,
+    LB_ORIGIN_MMAP,
+    LB_ORIGIN_MAPPED_FILE,
+    LB_ORIGIN_POOL /* leakbridge_pool_alloc (pool_api.c) */
+};
 
 struct lb_site {
     struct lb_site *_Atomic bucket_next; /* chain in the hash bucket */
@@ -49,7 +55,8 @@ struct lb_site {
                              LB_KIND_JDK_INTERNAL once, when settled (site_kind.h) */
     uint16_t nframes;
     uint32_t module_gen; /* lb_modules_generation when the stack was captured */
-    const char *file;    /* a mapped file's path (file_paths.h), part of the identity; or NULL */
+    const char *file;    /* a mapped file's path (file_paths.h) or a pool's tag (pools.h), part
+                            of the identity; or NULL */
     struct lb_site_overflow *overflow; /* only for an overflow site (nframes is then 0) */
     /* Estimates as explained in sampler.h: bytes, and counts in units of 1/LB_COUNT_ONE. What
      * is live is allocated - freed (lb_sites_live_*): two atomic adds per sample, not four. */

@@ -27,6 +27,10 @@ struct lb_snapshot {
     uint32_t gcs_survived_max, gcs_survived_p50;
     const char *status;      /* "live", "leak-suspect", "gc-deferred"; NULL means "live" */
     const char *status_rule; /* or NULL */
+    /* pools.c: the site's blocks are chunks of this pool (or NULL); live_bytes is then what
+     * its blocks do not cover, the pool's free space. */
+    const char *pool_chunks;
+    uint64_t pool_capacity_bytes, pool_handed_out_bytes;
 };
 
 /* Reads one site's counters into sn (its other fields are left alone): the one way a site's

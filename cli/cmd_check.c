@@ -39,7 +39,7 @@ static const char usage[] =
     "                       native symbol or module path ('*' any text, '^' and '$' anchor\n"
     "                       at the start and end, else a substring); may be repeated\n"
     "  --kind KIND          only sites of this kind: direct_buffer, unsafe, malloc, mmap,\n"
-    "                       mapped_file;\n"
+    "                       mapped_file, pool;\n"
     "                       a comma list, may be repeated\n"
     "  --junit FILE         also write JUnit XML: one test case per site, failed if it leaks\n"
     "  --json               print the verdict as JSON (docs/cli.md describes it)\n"
@@ -48,7 +48,8 @@ static const char usage[] =
     "Exit status: 0 within the limit, 1 leaks over it, 2 bad input or options, or\n"
     "--status leak-suspect on a report that cannot hold that verdict.\n";
 
-static const char *const kinds[] = {"direct_buffer", "unsafe", "malloc", "mmap", "mapped_file"};
+static const char *const kinds[] = {"direct_buffer", "unsafe",      "malloc",
+                                    "mmap",          "mapped_file", "pool"};
 static const char *const statuses[] = {"live", "leak-suspect", "gc-deferred"};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 #define NSTATUSES (sizeof statuses / sizeof statuses[0])
@@ -702,8 +703,8 @@ int lbc_check_main(int argc, char **argv)
             set.any_kind = false;
             if (!parse_list(optarg, kinds, NKINDS, set.kind, &bad)) {
                 lbc_usage_error("check",
-                                "--kind: '%s' is not direct_buffer, unsafe, malloc, mmap or "
-                                "mapped_file",
+                                "--kind: '%s' is not direct_buffer, unsafe, malloc, mmap, "
+                                "mapped_file or pool",
                                 bad);
                 goto out;
             }

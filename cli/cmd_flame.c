@@ -145,6 +145,8 @@ static bool add_report(struct node *root, const struct lbc_report *r, bool old)
     char name[LBC_FRAME_TEXT_MAX];
     for (size_t i = 0; i < r->nsites; i++) {
         const struct lbc_site *s = &r->sites[i];
+        char pool_text[LBC_FRAME_TEXT_MAX];
+        const char *pool = lbc_stack_pool_label(s, pool_text, sizeof pool_text);
         struct node *n = root;
         for (size_t j = 0;; j++) {
             if (old)
@@ -153,8 +155,13 @@ static bool add_report(struct node *root, const struct lbc_report *r, bool old)
                 n->bytes += s->live_bytes;
                 n->count += s->live_count;
             }
-            if (j == s->nframes)
+            if (j == s->nframes + (pool != NULL))
                 break;
+            if (j == s->nframes) { /* a pool's blocks or free space, above the innermost frame */
+                if (!(n = child(n, pool, 'o')))
+                    return false;
+                continue;
+            }
             const struct lbc_frame *f = &s->frames[s->nframes - 1 - j];
             char type = f->type == LBC_FRAME_JAVA ? 'j' : f->type == LBC_FRAME_NATIVE ? 'n' : 'o';
             if (!(n = child(n, lbc_stack_name(f, name, sizeof name), type)))

@@ -569,6 +569,8 @@ static void put_site(struct out *o, const struct merged *m, size_t id)
     char text[24];
     put(o, text, (size_t)snprintf(text, sizeof text, "%zu", id));
     put_text(o, "kind", m->first->kind);
+    if (m->first->pool) /* part of the identity (lbc_stack_key) */
+        put_text(o, "pool", m->first->pool);
     put_text(o, "status", m->judge->status);
     if (m->judge->status_rule)
         put_text(o, "status_rule", m->judge->status_rule);

@@ -92,6 +92,8 @@ static char *group_label(const struct lbc_site *s, enum by by)
             return strdup("(no native frame)");
         return strdup(f->module ? f->module : "(unknown module)");
     default:
+        if (strcmp(s->kind, "pool") == 0 && lbc_stack_pool_label(s, buf, sizeof buf))
+            return strdup(buf); /* each pool its own row */
         return strdup(s->kind);
     }
 }
@@ -216,7 +218,10 @@ static void print_rows(const struct lbc_report *r, const struct row *rows, size_
             printf(" %6" PRId64 "  %s\n", row->sites, row->label);
             continue;
         }
+        char pool[LBC_FRAME_TEXT_MAX];
         printf("  %-13s %-12s %s\n", row->site->kind, row->site->status, row->label);
+        if (lbc_stack_pool_label(row->site, pool, sizeof pool))
+            printf("%33s%s\n", "", pool);
         lbc_stack_print(stdout, row->site, verbose);
     }
     if (shown < nrows) {

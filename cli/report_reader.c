@@ -198,7 +198,7 @@ static bool intern(struct ctx *c, const char **s)
 static bool intern_site(struct ctx *c, struct lbc_site *s)
 {
     if (!intern(c, &s->kind) || !intern(c, &s->status) || !intern(c, &s->status_rule) ||
-        !intern(c, &s->overflow_module))
+        !intern(c, &s->overflow_module) || !intern(c, &s->pool) || !intern(c, &s->pool_chunks))
         return false;
     for (size_t i = 0; i < s->nframes; i++) {
         struct lbc_frame *f = &s->frames[i];
@@ -268,6 +268,16 @@ static bool read_site(struct ctx *c, const node *s, size_t index, struct lbc_sit
         out->has_gc_released = true;
         if (!get_int(c, obj, sub, "bytes", true, 0, &out->gc_released_bytes) ||
             !get_int(c, obj, sub, "count", true, 0, &out->gc_released_count))
+            return false;
+    }
+    if (!get_string(c, s, where, "pool", false, false, &out->pool) ||
+        !get_object(c, s, where, "pool_chunks", false, &obj))
+        return false;
+    if (obj) {
+        snprintf(sub, sizeof sub, "%s.pool_chunks", where);
+        if (!get_string(c, obj, sub, "pool", true, false, &out->pool_chunks) ||
+            !get_int(c, obj, sub, "capacity_bytes", true, 0, &out->pool_capacity_bytes) ||
+            !get_int(c, obj, sub, "handed_out_bytes", true, 0, &out->pool_handed_out_bytes))
             return false;
     }
     if (!get_object(c, s, where, "overflow", false, &obj))

@@ -55,6 +55,10 @@ struct lbc_site {
     bool overflow;
     const char *overflow_module; /* NULL: Java code, Unsafe, direct buffers, the JDK */
     int64_t folded_stacks, folded_allocations;
+    /* A pool's blocks (kind pool): its tag; a chunk of a pool: the pool whose free space the
+     * site's bytes are (docs/pool-api.md). NULL when not. */
+    const char *pool, *pool_chunks;
+    int64_t pool_capacity_bytes, pool_handed_out_bytes;
     size_t nframes;
     struct lbc_frame *frames; /* leaf first */
 };

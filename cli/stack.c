@@ -43,6 +43,18 @@ const char *lbc_stack_basename(const char *path)
     return slash ? slash + 1 : path;
 }
 
+const char *lbc_stack_pool_label(const struct lbc_site *s, char *buf, size_t len)
+{
+    if (s->pool && strcmp(s->kind, "pool") == 0) {
+        snprintf(buf, len, "pool %s", s->pool);
+        return buf;
+    }
+    if (!s->pool_chunks)
+        return NULL;
+    snprintf(buf, len, "free space of pool %s", s->pool_chunks);
+    return buf;
+}
+
 const char *lbc_stack_name(const struct lbc_frame *f, char *buf, size_t len)
 {
     switch (f->type) {
@@ -281,11 +293,16 @@ char *lbc_stack_key(const struct lbc_site *s, int flags)
 {
     /* Fields are separated by \x1f and frames by \x1e, which no name contains. */
     struct buf b = {0};
+    char pool[LBC_FRAME_TEXT_MAX];
     put(&b, s->kind);
     if (s->overflow) { /* no frames: one overflow site per kind and module */
         put(&b, "\x1eoverflow\x1f");
         put(&b, s->overflow_module ? lbc_stack_basename(s->overflow_module) : "");
     }
+    /* Pools with one stack stay apart; a chunk's site stays itself whether or not blocks of
+     * its pool are live. */
+    if (strcmp(s->kind, "pool") == 0 && lbc_stack_pool_label(s, pool, sizeof pool))
+        put(&b, pool);
     for (size_t i = 0; i < s->nframes; i++) {
         const struct lbc_frame *f = &s->frames[i];
         put(&b, "\x1e");

@@ -10,6 +10,11 @@
 
 #define LBC_FRAME_TEXT_MAX 1024
 
+/* What a site holds of a pool (include/leakbridge/leakbridge.h), as text: "pool TAG" for a
+ * block carved from the pool, "free space of pool TAG" for chunks blocks were carved from
+ * (its live bytes are what no block covers); NULL for any other site. */
+const char *lbc_stack_pool_label(const struct lbc_site *s, char *buf, size_t len);
+
 /* A class of the JDK itself: java.*, javax.*, jdk.*, sun.*, com.sun.* (and "<unknown>"). */
 bool lbc_stack_is_jdk(const struct lbc_frame *f);
 

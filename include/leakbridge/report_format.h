@@ -17,13 +17,14 @@ enum lb_kind {
     LB_KIND_MALLOC,            /* malloc family inside JNI libraries */
     LB_KIND_MMAP,              /* anonymous mmap inside JNI libraries */
     LB_KIND_MAPPED_FILE,       /* a file the JDK mapped for Java code (FileChannel.map) */
+    LB_KIND_POOL,              /* a block a library carved from its own pool (leakbridge.h) */
     LB_KIND_COUNT
 };
 
 static inline const char *lb_kind_name(enum lb_kind kind)
 {
-    static const char *const names[LB_KIND_COUNT] = {"direct_buffer", "unsafe", "malloc", "mmap",
-                                                     "mapped_file"};
+    static const char *const names[LB_KIND_COUNT] = {"direct_buffer", "unsafe",      "malloc",
+                                                     "mmap",          "mapped_file", "pool"};
     return (unsigned)kind < LB_KIND_COUNT ? names[kind] : "unknown";
 }
 

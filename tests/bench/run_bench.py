@@ -7,7 +7,8 @@ path) and `sample=16k` (mostly the samples' cost), and `--alt-agent` (repeatable
 of the agent, in the same round-robin, and prints how the builds compare.
 
 Besides Bench's workloads (`gzip-pages`, not a default, is the JDK's own zlib: a GZIPInputStream
-per 64 KiB page), `startup-N` (e.g. `startup-2000`) measures JVM start-up: N classes are
+per 64 KiB page; `jni-pool-churn` and `jni-pool-bare`, not defaults, are blocks carved from a
+JNI library's arena with and without the pool API's calls), `startup-N` (e.g. `startup-2000`) measures JVM start-up: N classes are
 generated, compiled with the JDK's javac and put in a jar with the JDK's jar tool (once, at the
 start of the run), and each measurement starts `--startup-starts` JVMs on that jar whose main
 loads the N classes by name and then prints one line; one op is one start, timed from spawn to
@@ -63,8 +64,14 @@ JVM_FLAGS = [
 # "-Djava.library.path=..." for a JNI workload.
 WORKLOAD_JVM_ARGS = {
     "jni-malloc-churn": ["-Djava.library.path={native_lib_dir}"],
+    "jni-pool-churn": ["-Djava.library.path={native_lib_dir}"],
+    "jni-pool-bare": ["-Djava.library.path={native_lib_dir}"],
     "zstd-streams": ["-Djava.library.path=/usr/lib/x86_64-linux-gnu"],
 }
+
+# Workloads that allocate nothing the agent records, on purpose: jni-pool-bare is
+# jni-pool-churn's loop without its pool API calls (what those calls cost is the difference).
+RECORDS_NOTHING = {"jni-pool-bare"}
 
 # Jars on the class path of javac and of every run, when they exist (e.g. zstd-jni's).
 EXTRA_CLASSPATH = [
@@ -197,11 +204,11 @@ def tail(text, n=20):
     return "\n".join(text.splitlines()[-n:])
 
 
-def check_report(run_dir, config, result):
+def check_report(run_dir, config, result, records=True):
     """The agent run's report: exactly one, valid JSON, written at exit, with allocations. An
     --alt-agent (another build, often an older one) may not hook a newer workload at all
     (gzip-pages before issue 13): for it, a report without allocations is noted, not an
-    error."""
+    error. records=False: the workload records nothing on purpose (RECORDS_NOTHING)."""
     paths = glob.glob(os.path.join(run_dir, "report-*.json"))
     if len(paths) != 1:
         raise BenchError("expected one report in %s, found %d: %s" % (
@@ -219,8 +226,9 @@ def check_report(run_dir, config, result):
     # sample=0 every allocation is recorded, warm-up's too, so there are more than ops; with
     # sample=1g a run may well record nothing.
     alt, config = "@" in config, base_config(config)
-    if (allocated <= 0 and config != "sample=1g") or (
-            config == "sample=0" and allocated < result["ops"]):
+    # A workload in RECORDS_NOTHING (records False) is exempt.
+    if records and ((allocated <= 0 and config != "sample=1g") or (
+            config == "sample=0" and allocated < result["ops"])):
         if alt:
             log("note: %s recorded %d allocations for %d ops: this --alt-agent does not hook "
                 "the workload" % (paths[0], allocated, result["ops"]))
@@ -430,7 +438,7 @@ def run_one(args, classes, work, workload, config, rep):
            "jvm_cpu_s": round(ours1 - ours0, 3), "others_cores": round(others, 3), "cmd": cmd}
     run.update(result)
     if options is not None:
-        run["report"] = check_report(run_dir, config, result)
+        run["report"] = check_report(run_dir, config, result, workload not in RECORDS_NOTHING)
     return run
 
 

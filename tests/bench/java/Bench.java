@@ -50,6 +50,8 @@ public final class Bench {
         WORKLOADS.put("unsafe-churn", UnsafeChurn::new);
         WORKLOADS.put("direct-buffers", DirectBuffers::new);
         WORKLOADS.put("jni-malloc-churn", MallocChurn::new);
+        WORKLOADS.put("jni-pool-churn", () -> new PoolChurn(true));
+        WORKLOADS.put("jni-pool-bare", () -> new PoolChurn(false));
         WORKLOADS.put("zstd-streams", ZstdStreams::new);
         WORKLOADS.put("gzip-pages", GzipPages::new);
     }
@@ -69,6 +71,34 @@ public final class Bench {
             long sum = 0;
             for (int done = 0; done < ops; done += 1000) {
                 sum += churn(Math.min(1000, ops - done), done + 1);
+            }
+            return sum;
+        }
+    }
+
+    /** Blocks of 64 B to 64 KiB carved from a static arena inside libbenchnative.so, each
+     * reported to the pool API (leakbridge.h) as it is handed out and given back (report), or
+     * not reported at all (the same loop: what the calls cost is the difference). One op = one
+     * block; calls of 1,000 blocks each. */
+    static final class PoolChurn implements Workload {
+        static native long churn(int ops, long seed, boolean report);
+
+        private final boolean report;
+
+        PoolChurn(boolean report) {
+            this.report = report;
+        }
+
+        @Override
+        public void setUp() {
+            System.loadLibrary("benchnative");
+        }
+
+        @Override
+        public long run(int ops) {
+            long sum = 0;
+            for (int done = 0; done < ops; done += 1000) {
+                sum += churn(Math.min(1000, ops - done), done + 1, report);
             }
             return sum;
         }

@@ -14,7 +14,12 @@ public enum Kind {
     /** Anonymous {@code mmap} called from JNI libraries and the libraries they load. */
     MMAP("mmap"),
     /** A file the JDK mapped for Java code: {@code FileChannel.map} (a {@code MappedByteBuffer}). */
-    MAPPED_FILE("mapped_file");
+    MAPPED_FILE("mapped_file"),
+    /**
+     * A block a native library carved from a pool or arena of its own and reported through the C
+     * API ({@code include/leakbridge/leakbridge.h}); {@link Site#pool()} names the pool.
+     */
+    POOL("pool");
 
     private final String reportName;
 
@@ -24,7 +29,7 @@ public enum Kind {
 
     /**
      * The name the report uses: {@code direct_buffer}, {@code unsafe}, {@code malloc}, {@code mmap},
-     * {@code mapped_file}.
+     * {@code mapped_file}, {@code pool}.
      */
     public String reportName() {
         return reportName;

@@ -18,13 +18,21 @@ public final class Site {
     private final boolean overflow;
     private final String overflowModule;
     private final long foldedStacks;
+    private final String pool;
 
     public Site(long id, Kind kind, long bytes, long count, boolean estimated, List<Frame> frames) {
-        this(id, kind, bytes, count, estimated, frames, false, null, 0);
+        this(id, kind, bytes, count, estimated, frames, null);
+    }
+
+    /** A site of kind {@link Kind#POOL} names its pool; {@code pool} is null for other kinds. */
+    public Site(long id, Kind kind, long bytes, long count, boolean estimated, List<Frame> frames,
+            String pool) {
+        this(id, kind, bytes, count, estimated, frames, pool, false, null, 0);
     }
 
     private Site(long id, Kind kind, long bytes, long count, boolean estimated, List<Frame> frames,
-            boolean overflow, String overflowModule, long foldedStacks) {
+            String pool, boolean overflow, String overflowModule, long foldedStacks) {
+        this.pool = pool;
         this.overflow = overflow;
         this.overflowModule = overflowModule;
         this.foldedStacks = foldedStacks;
@@ -43,7 +51,8 @@ public final class Site {
         Map<?, ?> o = (Map<?, ?>) m.get("overflow");
         return new Site(((Number) m.get("id")).longValue(), Kind.fromReportName((String) m.get("kind")),
                 ((Number) m.get("live_bytes")).longValue(), ((Number) m.get("live_count")).longValue(),
-                estimated, frames, o != null, o == null ? null : (String) o.get("module"),
+                estimated, frames, (String) m.get("pool"), o != null,
+                o == null ? null : (String) o.get("module"),
                 o == null ? 0 : ((Number) o.get("folded_stacks")).longValue());
     }
 
@@ -62,6 +71,14 @@ public final class Site {
 
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * The pool's tag for a site of kind {@link Kind#POOL} (as the library passed it to {@code
+     * leakbridge_pool_alloc}), null for every other kind.
+     */
+    public String pool() {
+        return pool;
     }
 
     /** Live bytes (an estimate when {@link #estimated()}). */
@@ -118,7 +135,8 @@ public final class Site {
         StringBuilder b = new StringBuilder();
         b.append(estimated ? "~" : "").append(bytes).append(bytes == 1 ? " byte" : " bytes")
                 .append(" in ").append(count).append(count == 1 ? " block (" : " blocks (")
-                .append(kind).append(estimated ? ", estimated" : "").append(") allocated from:");
+                .append(kind).append(pool != null ? " " + pool : "")
+                .append(estimated ? ", estimated" : "").append(") allocated from:");
         if (overflow)
             b.append("\n    (an overflow site: ~").append(foldedStacks).append(" stacks of ")
                     .append(overflowModule != null ? overflowModule : "Java code")

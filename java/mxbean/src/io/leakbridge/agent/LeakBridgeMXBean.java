@@ -34,6 +34,10 @@ public interface LeakBridgeMXBean {
 
     long getLiveBlocksMappedFile();
 
+    long getLiveBytesPool();
+
+    long getLiveBlocksPool();
+
     /** The ten sites with the most live bytes, largest first, one line each. */
     String[] getTopSites();
 

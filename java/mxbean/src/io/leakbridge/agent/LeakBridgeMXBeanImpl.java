@@ -110,6 +110,16 @@ public final class LeakBridgeMXBeanImpl extends StandardMBean implements LeakBri
     }
 
     @Override
+    public long getLiveBytesPool() {
+        return live0("pool", false);
+    }
+
+    @Override
+    public long getLiveBlocksPool() {
+        return live0("pool", true);
+    }
+
+    @Override
     public String[] getTopSites() {
         return topSites0(TOP_SITES);
     }
