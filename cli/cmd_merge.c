@@ -483,8 +483,35 @@ static void put(struct out *o, const char *text, size_t len)
 /* A JSON string: quotes, backslashes and control characters escaped; UTF-8 as it is (the
  * reader took only valid UTF-8). The sites are written without building their JSON: jansson's
  * objects and dump took most of a big merge's time. */
+/* Whether any of the 8 bytes of w is a quote, a backslash or below 0x20 (bit tricks on the
+ * whole word: most strings need no escape, and they are most of a merged report). */
+static inline bool word_needs_escape(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    uint64_t below = (w - ones * 0x20) & ~w;
+    return (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | below) & highs;
+}
+
 static void put_string(struct out *o, const char *s)
 {
+    size_t len = strlen(s), i = 0;
+    for (uint64_t w; i + 8 <= len; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (word_needs_escape(w))
+            break;
+    }
+    for (; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch == '"' || ch == '\\')
+            break;
+    }
+    if (i == len) { /* nothing to escape */
+        put(o, "\"", 1);
+        put(o, s, len);
+        put(o, "\"", 1);
+        return;
+    }
     const char *run = s;
     put(o, "\"", 1);
     for (; *s; s++) {

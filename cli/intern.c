@@ -6,7 +6,8 @@
 #include <string.h>
 
 /* Copies live in chunks that are never moved; a table of pointers to them, open addressing,
- * at most half full. */
+ * at most half full. A slot holds the pointer, its string's hash and length together: a probe
+ * reads one cache line. */
 #define CHUNK_SIZE (256 * 1024)
 
 struct chunk {
@@ -15,10 +16,14 @@ struct chunk {
     char text[];
 };
 
+struct slot {
+    const char *text; /* NULL: empty */
+    uint32_t hash;    /* to pass over most other strings unread */
+    uint32_t length;
+};
+
 struct lbc_strings {
-    const char **slots;
-    uint32_t *hashes; /* each slot's hash, to pass over most other strings unread */
-    size_t *lengths;  /* each slot's string's */
+    struct slot *slots;
     size_t nslots, count, bytes;
     struct chunk *chunks;
 };
@@ -34,12 +39,9 @@ static uint64_t hash(const char *s, size_t len)
 struct lbc_strings *lbc_strings_new(void)
 {
     struct lbc_strings *set = calloc(1, sizeof *set);
-    if (set) {
+    if (set)
         set->slots = calloc(set->nslots = 1024, sizeof *set->slots);
-        set->hashes = calloc(set->nslots, sizeof *set->hashes);
-        set->lengths = calloc(set->nslots, sizeof *set->lengths);
-    }
-    if (set && (!set->slots || !set->hashes || !set->lengths)) {
+    if (set && !set->slots) {
         lbc_strings_free(set);
         return NULL;
     }
@@ -47,42 +49,30 @@ struct lbc_strings *lbc_strings_new(void)
 }
 
 /* The slot of s (hash h), or the empty slot where it goes. */
-static size_t slot_of(const struct lbc_strings *set, const char *s, size_t len, uint32_t h)
+static size_t slot_of(const struct lbc_strings *set, const char *s, uint32_t len, uint32_t h)
 {
     size_t i = h & (set->nslots - 1);
-    while (set->slots[i] &&
-           (set->hashes[i] != h || set->lengths[i] != len || memcmp(set->slots[i], s, len) != 0))
-        i = (i + 1) & (set->nslots - 1);
+    for (const struct slot *t; (t = &set->slots[i])->text; i = (i + 1) & (set->nslots - 1))
+        if (t->hash == h && t->length == len && memcmp(t->text, s, len) == 0)
+            break;
     return i;
 }
 
 static bool grow(struct lbc_strings *set)
 {
     size_t nslots = set->nslots * 2;
-    const char **slots = calloc(nslots, sizeof *slots);
-    uint32_t *hashes = calloc(nslots, sizeof *hashes);
-    size_t *lengths = calloc(nslots, sizeof *lengths);
-    if (!slots || !hashes || !lengths) {
-        free(slots);
-        free(hashes);
-        free(lengths);
+    struct slot *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
         return false;
-    }
     for (size_t i = 0; i < set->nslots; i++)
-        if (set->slots[i]) {
-            size_t j = set->hashes[i] & (nslots - 1);
-            while (slots[j])
+        if (set->slots[i].text) {
+            size_t j = set->slots[i].hash & (nslots - 1);
+            while (slots[j].text)
                 j = (j + 1) & (nslots - 1);
             slots[j] = set->slots[i];
-            hashes[j] = set->hashes[i];
-            lengths[j] = set->lengths[i];
         }
     free(set->slots);
-    free(set->hashes);
-    free(set->lengths);
     set->slots = slots;
-    set->hashes = hashes;
-    set->lengths = lengths;
     set->nslots = nslots;
     return true;
 }
@@ -108,21 +98,23 @@ static char *copy(struct lbc_strings *set, const char *s, size_t len)
 const char *lbc_strings_intern(struct lbc_strings *set, const char *s)
 {
     size_t len = strlen(s);
+    if (len > UINT32_MAX)
+        return copy(set, s, len); /* kept, not shared: no string of a report is that long */
     uint32_t h = (uint32_t)(hash(s, len) >> 16);
-    size_t i = slot_of(set, s, len, h);
-    if (set->slots[i])
-        return set->slots[i];
+    size_t i = slot_of(set, s, (uint32_t)len, h);
+    if (set->slots[i].text)
+        return set->slots[i].text;
     if (2 * (set->count + 1) > set->nslots) {
         if (!grow(set))
             return NULL;
-        i = slot_of(set, s, len, h);
+        i = slot_of(set, s, (uint32_t)len, h);
     }
-    if (!(set->slots[i] = copy(set, s, len)))
+    const char *text = copy(set, s, len);
+    if (!text)
         return NULL;
-    set->hashes[i] = h;
-    set->lengths[i] = len;
+    set->slots[i] = (struct slot){text, h, (uint32_t)len};
     set->count++;
-    return set->slots[i];
+    return text;
 }
 
 const char *lbc_strings_copy(struct lbc_strings *set, const char *s)
@@ -132,8 +124,7 @@ const char *lbc_strings_copy(struct lbc_strings *set, const char *s)
 
 size_t lbc_strings_bytes(const struct lbc_strings *set)
 {
-    return set->bytes +
-           set->nslots * (sizeof *set->slots + sizeof *set->hashes + sizeof *set->lengths);
+    return set->bytes + set->nslots * sizeof *set->slots;
 }
 
 void lbc_strings_free(struct lbc_strings *set)
@@ -145,7 +136,5 @@ void lbc_strings_free(struct lbc_strings *set)
         free(c);
     }
     free(set->slots);
-    free(set->hashes);
-    free(set->lengths);
     free(set);
 }

@@ -3,11 +3,13 @@
 #define LBC_MATCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "report_reader.h"
 
 struct lbc_match_entry {
     char *key;
+    uint64_t hash; /* of key: most comparisons in the sort end there */
     size_t report; /* index into the reports given */
     struct lbc_site *site;
 };
