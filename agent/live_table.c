@@ -132,6 +132,13 @@ static void copy_live(struct table *to, struct slot *from, size_t n)
     }
 }
 
+/* Whether one more entry keeps a table that cannot grow at most 80% full (probes stay short: a
+ * free of an address not in the table probes to an empty slot, 13 slots on average at 80%). */
+static bool below_80(const struct table *t)
+{
+    return (t->used + 1) * 10 <= (t->mask + 1) * 8;
+}
+
 /* Makes room for one more entry, under the shard lock: grows into a new table when the live
  * entries need it (the old one is retired, so retired memory stays below the current size),
  * otherwise clears tombstones in place. Returns false when out of memory. */
@@ -149,15 +156,14 @@ static bool ensure_room(struct shard *s)
     struct slot *saved = NULL;
     if (!n && t && nslots > t->mask + 1 && t->live * 10 >= (t->mask + 1) * 6)
         /* Could not grow (the arena's limit, or out of memory) and clearing tombstones would
-         * free too little: fill up to 80%, keeping probes short (a free of an address not in
-         * the table probes to an empty slot: 13 slots on average at 80%), then refuse. */
-        return (t->used + 1) * 10 <= (t->mask + 1) * 8;
+         * free too little: fill up to 80%, then refuse. */
+        return below_80(t);
     if (!n) {
         /* Past the arena's limit: given back at once, and without it tombstones would fill
          * the table until nothing can be recorded. */
         saved = t ? lb_arena_calloc_past_limit((t->mask + 1) * sizeof *saved) : NULL;
         if (!saved) /* out of memory: fill up to 80%, as above */
-            return t && (t->used + 1) * 10 <= (t->mask + 1) * 8;
+            return t && below_80(t);
     }
     atomic_fetch_add_explicit(&s->seq, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);

@@ -84,15 +84,19 @@ static bool larger(const struct lb_snapshot *a, const struct lb_snapshot *b)
     return a->site->id < b->site->id; /* the report's order */
 }
 
-/* The n sites with the most live bytes, in the report's order; returns how many. */
+/* The n sites with the most live bytes, in the report's order (a pool's chunks counting only
+ * the free space, as in a report); returns how many. */
 static size_t top_sites(struct lb_snapshot *top, size_t n)
 {
     size_t have = 0;
+    struct lb_pools_share *shares = NULL;
+    size_t nshares = lb_pools_shares(0, &shares);
     for (struct lb_site *s = lb_sites_first(); s; s = s->all_next) {
         struct lb_snapshot sn;
         if (!counted(s))
             continue;
         lb_snapshot_read(s, &sn);
+        lb_pools_apply_shares(shares, nshares, &sn, 1);
         if (!sn.live_bytes && !sn.live_count)
             continue;
         size_t at = have;
@@ -105,6 +109,7 @@ static size_t top_sites(struct lb_snapshot *top, size_t n)
         memmove(&top[at + 1], &top[at], (have - 1 - at) * sizeof *top);
         top[at] = sn;
     }
+    free(shares);
     return have;
 }
 

@@ -88,8 +88,12 @@ static size_t freed_slot(uintptr_t key)
 void lb_pools_note_live(uintptr_t key)
 {
     atomic_fetch_add_explicit(&recorded, 1, memory_order_relaxed);
+    /* A load first: the slot rarely holds this key, and a failed exchange still takes the
+     * cache line from the threads that use it. */
+    _Atomic uintptr_t *slot = &freed[freed_slot(key)];
     uintptr_t k = key;
-    atomic_compare_exchange_strong(&freed[freed_slot(key)], &k, 0);
+    if (atomic_load_explicit(slot, memory_order_relaxed) == key)
+        atomic_compare_exchange_strong(slot, &k, 0);
 }
 
 void lb_pools_note_freed(uintptr_t key)
@@ -238,10 +242,9 @@ size_t lb_pools_shares(uint64_t since_ms, struct lb_pools_share **out)
     return w.nshares;
 }
 
-void lb_pools_apply(struct lb_snapshot *snaps, size_t n)
+void lb_pools_apply_shares(const struct lb_pools_share *shares, size_t nshares,
+                           struct lb_snapshot *snaps, size_t n)
 {
-    struct lb_pools_share *shares;
-    size_t nshares = lb_pools_shares(0, &shares);
     for (size_t k = 0; k < nshares; k++)
         for (size_t i = 0; i < n; i++) {
             struct lb_snapshot *sn = &snaps[i];
@@ -254,5 +257,12 @@ void lb_pools_apply(struct lb_snapshot *snaps, size_t n)
             sn->live_bytes = sn->live_bytes > out ? sn->live_bytes - out : 0;
             break;
         }
+}
+
+void lb_pools_apply(struct lb_snapshot *snaps, size_t n)
+{
+    struct lb_pools_share *shares;
+    size_t nshares = lb_pools_shares(0, &shares);
+    lb_pools_apply_shares(shares, nshares, snaps, n);
     free(shares);
 }

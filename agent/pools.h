@@ -61,4 +61,9 @@ size_t lb_pools_shares(uint64_t since_ms, struct lb_pools_share **out);
  * in the snapshot (pool_*), so that totals count every byte once. */
 void lb_pools_apply(struct lb_snapshot *snaps, size_t n);
 
+/* The same with shares taken already (lb_pools_shares), for a caller that reads sites one by
+ * one (the MXBean's TopSites). */
+void lb_pools_apply_shares(const struct lb_pools_share *shares, size_t nshares,
+                           struct lb_snapshot *snaps, size_t n);
+
 #endif

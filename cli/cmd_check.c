@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "json_out.h"
 #include "junit.h"
+#include "leakbridge/report_format.h"
 #include "match.h"
 #include "report_reader.h"
 #include "runs.h"
@@ -48,10 +49,9 @@ static const char usage[] =
     "Exit status: 0 within the limit, 1 leaks over it, 2 bad input or options, or\n"
     "--status leak-suspect on a report that cannot hold that verdict.\n";
 
-static const char *const kinds[] = {"direct_buffer", "unsafe",      "malloc",
-                                    "mmap",          "mapped_file", "pool"};
+static const char *const *const kinds = lb_kind_names;
 static const char *const statuses[] = {"live", "leak-suspect", "gc-deferred"};
-#define NKINDS (sizeof kinds / sizeof kinds[0])
+#define NKINDS LB_KIND_COUNT
 #define NSTATUSES (sizeof statuses / sizeof statuses[0])
 enum { STATUS_LIVE, STATUS_LEAK_SUSPECT };
 

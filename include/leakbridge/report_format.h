@@ -21,11 +21,13 @@ enum lb_kind {
     LB_KIND_COUNT
 };
 
+/* The kinds' names in reports, in enum order. */
+static const char *const lb_kind_names[LB_KIND_COUNT] = {"direct_buffer", "unsafe",      "malloc",
+                                                         "mmap",          "mapped_file", "pool"};
+
 static inline const char *lb_kind_name(enum lb_kind kind)
 {
-    static const char *const names[LB_KIND_COUNT] = {"direct_buffer", "unsafe",      "malloc",
-                                                     "mmap",          "mapped_file", "pool"};
-    return (unsigned)kind < LB_KIND_COUNT ? names[kind] : "unknown";
+    return (unsigned)kind < LB_KIND_COUNT ? lb_kind_names[kind] : "unknown";
 }
 
 #endif

@@ -12,12 +12,7 @@ from clitest import check, line_with
 
 def growing_overflow(env):
     """Distinct stacks past max_sites=50 keep growing: the overflow site is leak-suspect."""
-    out = os.path.join(env.work, "grow")
-    os.makedirs(out)
-    env.run("ManySites", ["unsafe", 100, "grow", 4000], options="output=%s,sample=0,max_sites=50,"
-            "interval=500ms,leak_window=1s" % os.path.join(out, "report-%n.json"))
-    paths = sorted(os.listdir(out), key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))
-    path = os.path.join(out, paths[-1])
+    path = lbtest.growing_overflow(env)
     report = env.load(path)
     site = [s for s in report["sites"] if "overflow" in s][0]
     check(site["status"] == "leak-suspect", "the overflow site is %s" % site["status"])

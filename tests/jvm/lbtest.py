@@ -66,8 +66,7 @@ class Env:
 
     def reports(self):
         """Every report in the work directory, oldest first, each validated against the schema."""
-        paths = sorted(glob.glob(os.path.join(self.work, "report-*.json")),
-                       key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))
+        paths = by_number(glob.glob(os.path.join(self.work, "report-*.json")))
         leftovers = [f for f in os.listdir(self.work) if ".tmp" in f]
         check(not leftovers, "temporary report files left behind: %s" % leftovers)
         return [self.load(p) for p in paths]
@@ -179,6 +178,22 @@ def native_lib(env, name):
     path = os.path.join(env.native_lib_dir, name)
     check(os.path.isfile(path), "%s not built (expected at %s)" % (name, path))
     return path
+
+
+def by_number(paths):
+    """Report paths (report-N.json) in the order of their numbers."""
+    return sorted(paths, key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))
+
+
+def growing_overflow(test_env):
+    """ManySites makes 100 Unsafe stacks, then keeps allocating at new ones, past max_sites=50:
+    the overflow site grows over interval reports. Returns the path of the last (exit) report."""
+    out = os.path.join(test_env.work, "grow")
+    os.makedirs(out)
+    test_env.run("ManySites", ["unsafe", 100, "grow", 4000],
+                 options="output=%s,sample=0,max_sites=50,interval=500ms,leak_window=1s"
+                 % os.path.join(out, "report-%n.json"))
+    return os.path.join(out, by_number(os.listdir(out))[-1])
 
 
 def run_report(test_env, tag, main, args=(), options="", **kwargs):
@@ -386,7 +401,7 @@ class Session:
 
     def report_paths(self):
         paths = glob.glob(os.path.join(self.dir, "report-*.json"))
-        return sorted(paths, key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))
+        return by_number(paths)
 
     def wait_reports(self, count, timeout=60):
         """Waits until `count` reports exist; returns them, validated, oldest first."""

@@ -52,8 +52,7 @@ class Grow:
             lines.append(line.strip())
 
     def paths(self):
-        return sorted(glob.glob(os.path.join(self.dir, "report-*.json")),
-                      key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))
+        return lbtest.by_number(glob.glob(os.path.join(self.dir, "report-*.json")))
 
     def dump(self):
         """jcmd JVMTI.data_dump (written on the dumper thread); returns the new report."""

@@ -64,7 +64,13 @@ def folded(env, unbounded_report):
     b = r["bounds"]
     check(b["max_sites"] == 100 and b["report_sites"] == 20 and b["reached"] == ["max_sites"],
           "bounds: %s" % {k: b[k] for k in ("max_sites", "report_sites", "reached")})
-    check("max_sites=100 reached" in p.stderr, "the agent did not say max_sites was reached")
+    # The line options.md shows, word for word, for max_sites=100.
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                           "options.md")) as f:
+        said = [l for l in f.read().splitlines() if l.startswith("leakbridge: max_sites=")]
+    check(len(said) == 1, "options.md shows %d max_sites lines" % len(said))
+    check(said[0].replace("max_sites=50000", "max_sites=100") in p.stderr.splitlines(),
+          "the agent did not say what options.md shows: %r" % p.stderr[-800:])
     # Site ids past 100 are overflow sites only.
     ids = {o["site"] for o in b["overflow_sites"]}
     check(r["totals"]["sites_seen"] <= 100 + len(ids), "%d sites seen with max_sites=100" %
@@ -116,12 +122,7 @@ def folded(env, unbounded_report):
 
 def grows_in_overflow(env):
     """A leak at new stacks past max_sites: the overflow site grows and is leak-suspect."""
-    out = os.path.join(env.work, "grow")
-    os.makedirs(out)
-    env.run("ManySites", ["unsafe", 100, "grow", 4000], options="output=%s,sample=0,max_sites=50,"
-            "interval=500ms,leak_window=1s" % os.path.join(out, "report-%n.json"))
-    paths = sorted(os.listdir(out), key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))
-    r = env.load(os.path.join(out, paths[-1]))
+    r = env.load(lbtest.growing_overflow(env))
     check(r["reason"] == "exit", "the last report is %s" % r["reason"])
     java = [s for s in r["sites"] if "overflow" in s and s["overflow"]["module"] is None and
             s["kind"] == "unsafe"]

@@ -8,6 +8,15 @@
 
 #include "leakbridge/leakbridge.h"
 
+/* xorshift64: sizes of 64 B .. 64 KiB, the same sequence for the same seed. */
+static size_t next_size(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return (size_t)64 << (*x % 11);
+}
+
 JNIEXPORT jlong JNICALL Java_Bench_00024MallocChurn_churn(JNIEnv *env, jclass cls, jint ops,
                                                           jlong seed)
 {
@@ -16,10 +25,7 @@ JNIEXPORT jlong JNICALL Java_Bench_00024MallocChurn_churn(JNIEnv *env, jclass cl
     uint64_t x = (uint64_t)seed | 1;
     jlong sum = 0;
     for (jint i = 0; i < ops; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        size_t size = (size_t)64 << (x % 11); /* 64 B .. 64 KiB */
+        size_t size = next_size(&x);
         unsigned char *p = malloc(size);
         if (!p)
             return -1;
@@ -43,10 +49,7 @@ JNIEXPORT jlong JNICALL Java_Bench_00024PoolChurn_churn(JNIEnv *env, jclass cls,
     size_t at = 0;
     jlong sum = 0;
     for (jint i = 0; i < ops; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        size_t size = (size_t)64 << (x % 11); /* 64 B .. 64 KiB */
+        size_t size = next_size(&x);
         if (at + size > POOL_ARENA)
             at = 0;
         unsigned char *p = pool_arena + at;
