@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,40 +445,34 @@ static json_t *merge(struct lbc_report *const *reports, size_t n, size_t nsites)
     return out;
 }
 
-/* Where the merged report goes: a file written whole (leakbridge/atomic_file.h), or stdout;
- * the text gathered into writes of a megabyte. */
-#define OUT_BUFFER (1u << 20)
+/* The merged report's text is built in memory a block of sites at a time, on two threads,
+ * and written in order (a merge's output was a quarter of its time on one thread). */
+#define SITES_PER_BLOCK 4096
 
-struct out {
-    struct lb_atomic_file f;
-    bool file;
-    int err;
-    size_t len;
-    char buf[OUT_BUFFER];
+struct text {
+    char *buf;
+    size_t len, cap;
+    bool nomem;
 };
 
-static void emit(struct out *o, const char *text, size_t len)
+static void put(struct text *t, const char *s, size_t len)
 {
-    if (o->err || !len)
+    if (t->nomem)
         return;
-    if (o->file)
-        o->err = lb_atomic_file_write(&o->f, text, len);
-    else if (fwrite(text, 1, len, stdout) != len)
-        o->err = EIO;
-}
-
-static void put(struct out *o, const char *text, size_t len)
-{
-    if (o->len + len > OUT_BUFFER) {
-        emit(o, o->buf, o->len);
-        o->len = 0;
+    if (len > t->cap - t->len) {
+        size_t cap = t->cap ? t->cap : 1u << 20;
+        while (len > cap - t->len)
+            cap *= 2;
+        char *buf = realloc(t->buf, cap);
+        if (!buf) {
+            t->nomem = true;
+            return;
+        }
+        t->buf = buf;
+        t->cap = cap;
     }
-    if (len > OUT_BUFFER) {
-        emit(o, text, len);
-        return;
-    }
-    memcpy(o->buf + o->len, text, len);
-    o->len += len;
+    memcpy(t->buf + t->len, s, len);
+    t->len += len;
 }
 
 /* A JSON string: quotes, backslashes and control characters escaped; UTF-8 as it is (the
@@ -493,7 +488,7 @@ static inline bool word_needs_escape(uint64_t w)
     return (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | below) & highs;
 }
 
-static void put_string(struct out *o, const char *s)
+static void put_string(struct text *o, const char *s)
 {
     size_t len = strlen(s), i = 0;
     for (uint64_t w; i + 8 <= len; i += 8) {
@@ -529,7 +524,7 @@ static void put_string(struct out *o, const char *s)
 }
 
 /* ,"key":value, or the first member without the comma. */
-static void put_key(struct out *o, const char *key, bool first)
+static void put_key(struct text *o, const char *key, bool first)
 {
     if (!first)
         put(o, ",", 1);
@@ -537,14 +532,14 @@ static void put_key(struct out *o, const char *key, bool first)
     put(o, ":", 1);
 }
 
-static void put_int(struct out *o, const char *key, int64_t v)
+static void put_int(struct text *o, const char *key, int64_t v)
 {
     char text[24];
     put_key(o, key, false);
     put(o, text, (size_t)snprintf(text, sizeof text, "%" PRId64, v));
 }
 
-static void put_text(struct out *o, const char *key, const char *text)
+static void put_text(struct text *o, const char *key, const char *text)
 {
     put_key(o, key, false);
     if (text)
@@ -554,12 +549,12 @@ static void put_text(struct out *o, const char *key, const char *text)
 }
 
 /* A frame as the report has it (lbc_reader_frame_json's members, in the agent's order). */
-static void put_frame(struct out *o, const struct lbc_frame *f)
+static void put_frame(struct text *o, const struct lbc_frame *f)
 {
     if (f->json) { /* a later version's: as it was */
         char *text = json_dumps(f->json, JSON_COMPACT | JSON_ENSURE_ASCII);
         if (!text)
-            o->err = ENOMEM;
+            o->nomem = true;
         else
             put(o, text, strlen(text));
         free(text);
@@ -589,7 +584,7 @@ static void put_frame(struct out *o, const struct lbc_frame *f)
 }
 
 /* The merged site as the report has it, numbered id. */
-static void put_site(struct out *o, const struct merged *m, size_t id)
+static void put_site(struct text *o, const struct merged *m, size_t id)
 {
     put(o, "{", 1);
     put_key(o, "id", true);
@@ -643,54 +638,113 @@ static void put_site(struct out *o, const struct merged *m, size_t id)
     put(o, "]}", 2);
 }
 
-/* The merged report: doc, whose last member is "sites": [], with the sites written into it
- * one at a time, one a line. */
-static void put_report(struct out *o, json_t *doc, const struct merged *sites, size_t nsites)
+/* Where the text goes (a file written whole, leakbridge/atomic_file.h, or stdout), and whose
+ * turn it is: blocks are written in their order whichever thread built them. */
+struct writer {
+    struct lb_atomic_file f;
+    bool file;
+    int err;
+    const struct merged *sites;
+    size_t nsites, nblocks;
+    pthread_mutex_t lock;
+    pthread_cond_t turn_changed;
+    size_t turn;
+};
+
+static void emit(struct writer *w, const struct text *t)
+{
+    if (w->err)
+        return;
+    if (t->nomem)
+        w->err = ENOMEM;
+    else if (w->file)
+        w->err = lb_atomic_file_write(&w->f, t->buf, t->len);
+    else if (fwrite(t->buf, 1, t->len, stdout) != t->len)
+        w->err = EIO;
+}
+
+/* Builds blocks first, first + step, ... and writes each when its turn comes. */
+struct builder {
+    struct writer *w;
+    size_t first, step;
+};
+
+static void *build_blocks(void *arg)
+{
+    const struct builder *b = arg;
+    struct writer *w = b->w;
+    struct text t = {0};
+    bool failed = false; /* then blocks are not built, but turns are still taken */
+    for (size_t block = b->first; block < w->nblocks; block += b->step) {
+        size_t i = block * SITES_PER_BLOCK, end = i + SITES_PER_BLOCK;
+        for (t.len = 0; !failed && i < end && i < w->nsites; i++) {
+            put(&t, i ? ",\n  " : "\n  ", i ? 4 : 3);
+            put_site(&t, &w->sites[i], i + 1);
+        }
+        pthread_mutex_lock(&w->lock);
+        while (w->turn != block)
+            pthread_cond_wait(&w->turn_changed, &w->lock);
+        failed = w->err != 0;
+        pthread_mutex_unlock(&w->lock);
+        emit(w, &t); /* only the thread whose turn it is writes */
+        pthread_mutex_lock(&w->lock);
+        w->turn++;
+        pthread_cond_broadcast(&w->turn_changed);
+        pthread_mutex_unlock(&w->lock);
+    }
+    free(t.buf);
+    return NULL;
+}
+
+/* The merged report: doc, whose last member is "sites": [], with the sites written into it,
+ * one a line. */
+static void put_report(struct writer *w, json_t *doc)
 {
     static const char tail[] = "\"sites\": []\n}";
     char *text = json_dumps(doc, JSON_INDENT(1) | JSON_ENSURE_ASCII);
     size_t len = text ? strlen(text) : 0;
     if (!text || len < sizeof tail - 1 || strcmp(text + len - (sizeof tail - 1), tail) != 0) {
         free(text);
-        o->err = ENOMEM;
+        w->err = ENOMEM;
         return;
     }
-    put(o, text, len - 4); /* up to the "[]" */
+    struct text head = {.buf = text, .len = len - 3}; /* up to the "[]", and the "[" */
+    emit(w, &head);
     free(text);
-    put(o, "[", 1);
-    for (size_t i = 0; i < nsites && !o->err; i++) {
-        put(o, i ? ",\n  " : "\n  ", i ? 4 : 3);
-        put_site(o, &sites[i], i + 1);
-    }
-    put(o, "\n ]\n}\n", 6);
-    emit(o, o->buf, o->len);
-    o->len = 0;
+    w->nblocks = (w->nsites + SITES_PER_BLOCK - 1) / SITES_PER_BLOCK;
+    struct builder builders[2] = {{w, 0, 2}, {w, 1, 2}};
+    pthread_t other;
+    bool threaded = w->nblocks > 1 && pthread_create(&other, NULL, build_blocks, &builders[1]) == 0;
+    if (!threaded)
+        builders[0].step = 1; /* every block on this thread */
+    build_blocks(&builders[0]);
+    if (threaded)
+        pthread_join(other, NULL);
+    const struct text end = {.buf = "\n ]\n}\n", .len = 6};
+    emit(w, &end);
 }
 
 /* Writes the merged report to path, or to stdout without a path. */
 static bool write_report(json_t *doc, const struct merged *sites, size_t nsites, const char *path)
 {
-    struct out *o = calloc(1, sizeof *o);
-    if (!o) {
-        lbc_error("out of memory");
-        return false;
-    }
-    o->file = path != NULL;
-    if (o->file)
-        o->err = lb_atomic_file_open(&o->f, path);
-    bool opened = o->file && !o->err;
-    put_report(o, doc, sites, nsites);
-    if (opened && !o->err)
-        o->err = lb_atomic_file_commit(&o->f);
+    struct writer w = {.file = path != NULL, .sites = sites, .nsites = nsites};
+    pthread_mutex_init(&w.lock, NULL);
+    pthread_cond_init(&w.turn_changed, NULL);
+    if (w.file)
+        w.err = lb_atomic_file_open(&w.f, path);
+    bool opened = w.file && !w.err;
+    put_report(&w, doc);
+    if (opened && !w.err)
+        w.err = lb_atomic_file_commit(&w.f);
     else if (opened)
-        lb_atomic_file_abort(&o->f);
-    int err = o->err;
-    free(o);
-    if (err && path)
-        lbc_error("%s: cannot write the merged report: %s", path, strerror(err));
-    else if (err == ENOMEM)
+        lb_atomic_file_abort(&w.f);
+    pthread_mutex_destroy(&w.lock);
+    pthread_cond_destroy(&w.turn_changed);
+    if (w.err && path)
+        lbc_error("%s: cannot write the merged report: %s", path, strerror(w.err));
+    else if (w.err == ENOMEM)
         lbc_error("out of memory");
-    return err == 0;
+    return w.err == 0;
 }
 
 int lbc_merge_main(int argc, char **argv)

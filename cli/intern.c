@@ -6,9 +6,11 @@
 #include <string.h>
 
 /* Copies live in chunks that are never moved; a table of pointers to them, open addressing,
- * at most half full. A slot holds the pointer, its string's hash and length together: a probe
- * reads one cache line. */
+ * at most half full. A slot holds the pointer, its string's hash and length and its first 16
+ * bytes together: a probe reads one cache line, and a short string (a method, a symbol, an
+ * offset) is found without reading its copy. */
 #define CHUNK_SIZE (256 * 1024)
+#define HEAD 16
 
 struct chunk {
     struct chunk *next;
@@ -20,6 +22,7 @@ struct slot {
     const char *text; /* NULL: empty */
     uint32_t hash;    /* to pass over most other strings unread */
     uint32_t length;
+    uint64_t head[HEAD / 8]; /* the first bytes, zeros after the end */
 };
 
 struct lbc_strings {
@@ -48,12 +51,21 @@ struct lbc_strings *lbc_strings_new(void)
     return set;
 }
 
-/* The slot of s (hash h), or the empty slot where it goes. */
-static size_t slot_of(const struct lbc_strings *set, const char *s, uint32_t len, uint32_t h)
+/* s's first bytes as a slot holds them. */
+static void head_of(const char *s, size_t len, uint64_t head[HEAD / 8])
+{
+    memset(head, 0, HEAD);
+    memcpy(head, s, len < HEAD ? len : HEAD);
+}
+
+/* The slot of s (hash h, first bytes head), or the empty slot where it goes. */
+static size_t slot_of(const struct lbc_strings *set, const char *s, uint32_t len, uint32_t h,
+                      const uint64_t head[HEAD / 8])
 {
     size_t i = h & (set->nslots - 1);
     for (const struct slot *t; (t = &set->slots[i])->text; i = (i + 1) & (set->nslots - 1))
-        if (t->hash == h && t->length == len && memcmp(t->text, s, len) == 0)
+        if (t->hash == h && t->length == len && t->head[0] == head[0] && t->head[1] == head[1] &&
+            (len <= HEAD || memcmp(t->text + HEAD, s + HEAD, len - HEAD) == 0))
             break;
     return i;
 }
@@ -101,18 +113,20 @@ const char *lbc_strings_intern(struct lbc_strings *set, const char *s)
     if (len > UINT32_MAX)
         return copy(set, s, len); /* kept, not shared: no string of a report is that long */
     uint32_t h = (uint32_t)(hash(s, len) >> 16);
-    size_t i = slot_of(set, s, (uint32_t)len, h);
+    uint64_t head[HEAD / 8];
+    head_of(s, len, head);
+    size_t i = slot_of(set, s, (uint32_t)len, h, head);
     if (set->slots[i].text)
         return set->slots[i].text;
     if (2 * (set->count + 1) > set->nslots) {
         if (!grow(set))
             return NULL;
-        i = slot_of(set, s, (uint32_t)len, h);
+        i = slot_of(set, s, (uint32_t)len, h, head);
     }
     const char *text = copy(set, s, len);
     if (!text)
         return NULL;
-    set->slots[i] = (struct slot){text, h, (uint32_t)len};
+    set->slots[i] = (struct slot){text, h, (uint32_t)len, {head[0], head[1]}};
     set->count++;
     return text;
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 bool lb_atomic_file_temp_name(const char *path, char *out, size_t len)
@@ -20,6 +21,14 @@ int lb_atomic_file_open(struct lb_atomic_file *f, const char *path)
 {
     f->fd = -1;
     f->path = path;
+    /* A device, a pipe or a terminal (/dev/stdout, a FIFO a collector reads) is written as it
+     * is: renaming a file over it would replace the device node. */
+    struct stat st;
+    f->direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+    if (f->direct) {
+        f->fd = open(path, O_WRONLY | O_CLOEXEC);
+        return f->fd < 0 ? errno : 0;
+    }
     if (!lb_atomic_file_temp_name(path, f->tmp, sizeof f->tmp))
         return ENAMETOOLONG;
     f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -41,6 +50,11 @@ int lb_atomic_file_write(struct lb_atomic_file *f, const char *text, size_t len)
 
 int lb_atomic_file_commit(struct lb_atomic_file *f)
 {
+    if (f->direct) {
+        int err = close(f->fd) != 0 ? errno : 0;
+        f->fd = -1;
+        return err;
+    }
     int err = fsync(f->fd) != 0 ? errno : 0;
     if (close(f->fd) != 0 && !err)
         err = errno;
@@ -57,5 +71,6 @@ void lb_atomic_file_abort(struct lb_atomic_file *f)
     if (f->fd >= 0)
         close(f->fd);
     f->fd = -1;
-    unlink(f->tmp);
+    if (!f->direct)
+        unlink(f->tmp);
 }

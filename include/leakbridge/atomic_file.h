@@ -2,7 +2,8 @@
  * which is synced and renamed into place, so a reader (a dashboard, a CI step, a person
  * running `leakbridge top` on the last report) never sees half of one, and a crash or a full
  * disk never replaces a good file with a broken one. Used by the agent's reports and the
- * command's merged reports. */
+ * command's merged reports. A target that exists and is not a regular file (a device such as
+ * /dev/stdout, a FIFO) is written directly instead. */
 #ifndef LEAKBRIDGE_ATOMIC_FILE_H
 #define LEAKBRIDGE_ATOMIC_FILE_H
 
@@ -13,6 +14,7 @@ struct lb_atomic_file {
     int fd;              /* the temporary file; write to it */
     const char *path;    /* the target */
     char tmp[4096 + 64]; /* DIR/.NAME.tmpPID */
+    bool direct;         /* fd is the target itself (not a regular file) */
 };
 
 /* The temporary file's name for path in this process (DIR/.NAME.tmpPID) into out; false when

@@ -9,6 +9,8 @@ report): merge keeps the exit report of each JVM (60 streams each, 120 in all, w
 every dump would give 240), with one line on stderr naming the 6 reports left out;
 --all-dumps merges all 8.
 
+-o to a target that is not a regular file (/dev/stdout, a FIFO) writes it as it is.
+
 Memory sections: the merged report's has every region's RSS and summable figures summed (in
 use, free, tracked bytes, arenas, threads, heap sizes, other's parts), the unexplained rest and
 the RSS summed, exact only where every input's is; findings once each with the number of
@@ -18,6 +20,7 @@ past 64 bits refused."""
 import copy
 import json
 import os
+import threading
 
 import clitest
 from clitest import check, line_with
@@ -68,6 +71,24 @@ def test(env):
     twice = env.load(again)
     check(twice["merged"]["inputs"] == 4, "inputs of a merge of a merge %r" % twice["merged"])
     check(clitest.site_with_symbol(twice, "ZSTD_createDStream")["inputs"] == 3, "site inputs")
+
+    # A target that is not a regular file is written as it is, never renamed over: -o
+    # /dev/stdout (a pipe here) prints the report and /dev/stdout stays a link; a FIFO's reader
+    # gets the report.
+    before = os.lstat("/dev/stdout")
+    printed = clitest.run(["merge", a_path, b_path, k_path, "-o", "/dev/stdout"]).stdout
+    check(json.loads(printed) == merged, "merge -o /dev/stdout printed another report")
+    after = os.lstat("/dev/stdout")
+    check((after.st_ino, after.st_mode) == (before.st_ino, before.st_mode), "/dev/stdout replaced")
+    fifo = os.path.join(env.work, "fifo")
+    os.mkfifo(fifo)
+    read = {}
+    reader = threading.Thread(target=lambda: read.update(text=open(fifo).read()))
+    reader.start()
+    clitest.run(["merge", a_path, b_path, k_path, "-o", fifo])
+    reader.join(60)
+    check(os.path.exists(fifo) and not os.path.isfile(fifo), "the FIFO was replaced by a file")
+    check(json.loads(read.get("text", "null")) == merged, "the FIFO's reader got another report")
 
     # growth: each input's change since its own previous report, summed; the longest streak.
     def with_growth(report, name, bytes_, count, streak):
