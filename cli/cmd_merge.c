@@ -455,22 +455,27 @@ struct text {
     bool nomem;
 };
 
-static void put(struct text *t, const char *s, size_t len)
+/* Makes room for len more bytes; false (and the text marked) when out of memory. */
+static __attribute__((noinline)) bool grow_text(struct text *t, size_t len)
 {
-    if (t->nomem)
-        return;
-    if (len > t->cap - t->len) {
-        size_t cap = t->cap ? t->cap : 1u << 20;
-        while (len > cap - t->len)
-            cap *= 2;
-        char *buf = realloc(t->buf, cap);
-        if (!buf) {
-            t->nomem = true;
-            return;
-        }
-        t->buf = buf;
-        t->cap = cap;
+    size_t cap = t->cap ? t->cap : 1u << 20;
+    while (len > cap - t->len)
+        cap *= 2;
+    char *buf = t->nomem ? NULL : realloc(t->buf, cap);
+    if (!buf) {
+        t->nomem = true;
+        return false;
     }
+    t->buf = buf;
+    t->cap = cap;
+    return true;
+}
+
+/* Inline, so that the many short constant pieces are a move each, not a memcpy call. */
+static inline void put(struct text *t, const char *s, size_t len)
+{
+    if (__builtin_expect(len > t->cap - t->len, 0) && !grow_text(t, len))
+        return;
     memcpy(t->buf + t->len, s, len);
     t->len += len;
 }

@@ -54,8 +54,12 @@ struct lbc_strings *lbc_strings_new(void)
 /* s's first bytes as a slot holds them. */
 static void head_of(const char *s, size_t len, uint64_t head[HEAD / 8])
 {
-    memset(head, 0, HEAD);
-    memcpy(head, s, len < HEAD ? len : HEAD);
+    if (len >= HEAD) {
+        memcpy(head, s, HEAD);
+        return;
+    }
+    head[0] = head[1] = 0;
+    memcpy(head, s, len);
 }
 
 /* The slot of s (hash h, first bytes head), or the empty slot where it goes. */
