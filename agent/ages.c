@@ -29,7 +29,7 @@ static void collect_block(uintptr_t addr, const struct lb_block *b, void *ctx)
 {
     (void)addr;
     struct walk *w = ctx;
-    const struct lb_snapshot *sn = lb_ptr_map_get(&w->index, b->site);
+    const struct lb_snapshot *sn = lb_ptr_map_get(&w->index, lb_sites_by_id(b->site_id));
     if (!sn || w->failed)
         return; /* a site interned after the snapshot */
     size_t i = (size_t)(sn - w->snaps);

@@ -72,16 +72,17 @@ static void collect_block(uintptr_t addr, const struct lb_block *block, void *vc
 {
     (void)addr;
     struct collect *c = vctx;
-    if (block->time_ms < c->mark || !block->site || block->site->kind >= LB_KIND_COUNT)
+    struct lb_site *site = lb_sites_by_id(block->site_id);
+    if (block->time_ms < c->mark || !site || site->kind >= LB_KIND_COUNT)
         return; /* before the mark, or the JDK's own (site_kind.h) */
-    size_t id = block->site->id;
+    size_t id = site->id;
     if (id >= c->cap) {
         c->missed++;
         return;
     }
     struct lb_weight w;
     lb_sampler_weight(block->size, &w);
-    c->by_id[id].site = block->site;
+    c->by_id[id].site = site;
     c->by_id[id].bytes += w.bytes;
     c->by_id[id].count_fp += w.count_fp;
 }

@@ -16,49 +16,68 @@
 #define KEY_EMPTY ((uintptr_t)0)
 #define KEY_TOMBSTONE ((uintptr_t)1)
 
-/* A slot's block is three words, written under the shard lock before the key is published and
+/* A slot's block is two words, written under the shard lock before the key is published and
  * read with relaxed atomics, so that a dump can copy slots without the lock (copy_shard). */
 struct slot {
     _Atomic uintptr_t key;
-    _Atomic uint64_t block[3];
+    _Atomic uint64_t block[2];
 };
-_Static_assert(sizeof(struct lb_block) == 3 * sizeof(uint64_t), "a block is three words");
+_Static_assert(sizeof(struct lb_block) == 2 * sizeof(uint64_t), "a block is two words");
 
 static inline void block_put(struct slot *sl, const struct lb_block *b)
 {
-    uint64_t w[3];
+    uint64_t w[2];
     memcpy(w, b, sizeof w);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 2; i++)
         atomic_store_explicit(&sl->block[i], w[i], memory_order_relaxed);
 }
 
 static inline struct lb_block block_get(struct slot *sl)
 {
-    uint64_t w[3];
-    for (int i = 0; i < 3; i++)
+    uint64_t w[2];
+    for (int i = 0; i < 2; i++)
         w[i] = atomic_load_explicit(&sl->block[i], memory_order_relaxed);
     struct lb_block b;
     memcpy(&b, w, sizeof b);
     return b;
 }
 
-/* The slots are a block of their own: a power of two of them fills an arena size class. */
+/* A table is n slots, any n: it grows by 1.35 times, from 70% full to 52%, so that it is never
+ * less than half full while it grows (24 bytes a slot: at most 46.3 bytes a block; doubling a
+ * power of two would leave it 35% full, 69 bytes a block). */
 struct table {
-    size_t mask; /* slots - 1 */
+    size_t n;
     size_t used; /* live + tombstones */
     size_t live;
-    struct table *prev; /* replaced table, kept for lock-free readers */
+    struct table *prev; /* replaced tables, until no lock-free reader can hold them */
     struct slot *slots;
 };
+
+/* Where h starts its probe in t: the top bits of h scaled to n. */
+static inline size_t start_of(const struct table *t, uint64_t h)
+{
+    return (size_t)(((unsigned __int128)h * t->n) >> 64);
+}
+
+static inline size_t next_of(const struct table *t, size_t i)
+{
+    return i + 1 == t->n ? 0 : i + 1;
+}
+
+static inline size_t prev_of(const struct table *t, size_t i)
+{
+    return i == 0 ? t->n - 1 : i - 1;
+}
 
 /* seq is odd while keys move (a rebuild); lock-free readers retry under the lock then. */
 struct shard {
     pthread_mutex_t lock;
     _Atomic unsigned seq;
+    _Atomic unsigned readers; /* lock-free readers now (reader_enter) */
     struct table *_Atomic table;
 } __attribute__((aligned(64)));
 
-static struct shard shards[SHARDS] = {[0 ... SHARDS - 1] = {PTHREAD_MUTEX_INITIALIZER, 0, NULL}};
+static struct shard shards[SHARDS] = {[0 ... SHARDS - 1] = {PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL}};
 
 _Atomic uint16_t lb_live_table_filter[1u << LB_TABLE_FILTER_BITS];
 
@@ -84,21 +103,50 @@ static struct table *table_new(size_t nslots)
         lb_arena_free(t, sizeof *t);
         return NULL;
     }
-    t->mask = nslots - 1;
+    t->n = nslots;
     t->slots = slots;
     return t;
 }
 
 static void table_free(struct table *t)
 {
-    lb_arena_free(t->slots, (t->mask + 1) * sizeof *t->slots);
+    if (t->slots)
+        lb_arena_free(t->slots, t->n * sizeof *t->slots);
     lb_arena_free(t, sizeof *t);
+}
+
+/* Lock-free readers (maybe_recorded, copy_shard) count themselves in the shard before they
+ * load its table and out when done with it; a table replaced by a rebuild is freed, under the
+ * lock, once the count is seen at zero after the replacement was published: a reader that
+ * comes later loads the new table (both sides sequentially consistent). */
+static inline const struct table *reader_enter(struct shard *s)
+{
+    atomic_fetch_add(&s->readers, 1);
+    return atomic_load(&s->table);
+}
+
+static inline void reader_exit(struct shard *s)
+{
+    atomic_fetch_sub_explicit(&s->readers, 1, memory_order_release);
+}
+
+/* Frees the replaced tables if no reader can hold them. Under the shard lock. */
+static void free_replaced(struct shard *s)
+{
+    struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
+    if (!t || !t->prev || atomic_load(&s->readers) != 0)
+        return;
+    for (struct table *p = t->prev, *next; p; p = next) {
+        next = p->prev;
+        table_free(p);
+    }
+    t->prev = NULL;
 }
 
 /* Index of addr's slot, or of the slot where it would go (first tombstone or empty). */
 static size_t probe(const struct table *t, uintptr_t addr, uint64_t h, bool *found)
 {
-    size_t i = h & t->mask;
+    size_t i = start_of(t, h);
     size_t reuse = SIZE_MAX;
     for (;;) {
         uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
@@ -112,7 +160,7 @@ static size_t probe(const struct table *t, uintptr_t addr, uint64_t h, bool *fou
         }
         if (k == KEY_TOMBSTONE && reuse == SIZE_MAX)
             reuse = i;
-        i = (i + 1) & t->mask;
+        i = next_of(t, i);
     }
 }
 
@@ -136,32 +184,38 @@ static void copy_live(struct table *to, struct slot *from, size_t n)
  * free of an address not in the table probes to an empty slot, 13 slots on average at 80%). */
 static bool below_80(const struct table *t)
 {
-    return (t->used + 1) * 10 <= (t->mask + 1) * 8;
+    return (t->used + 1) * 10 <= t->n * 8;
+}
+
+/* The next size up: 1.35 times. */
+static size_t grown(size_t n)
+{
+    return n + (n * 7 + 19) / 20;
 }
 
 /* Makes room for one more entry, under the shard lock: grows into a new table when the live
- * entries need it (the old one is retired, so retired memory stays below the current size),
- * otherwise clears tombstones in place. Returns false when out of memory. */
+ * entries need it (the old one's slots are given back), otherwise clears tombstones in place.
+ * Returns false when out of memory. */
 static bool ensure_room(struct shard *s)
 {
     struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
-    if (t && (t->used + 1) * 10 <= (t->mask + 1) * 7)
+    if (t && (t->used + 1) * 10 <= t->n * 7)
         return true;
     size_t live = t ? t->live : 0;
-    size_t nslots = MIN_SLOTS;
-    while (nslots * 7 < (live + 1) * 10 * 2) /* at most 35% full after a rebuild */
-        nslots *= 2;
-    /* Never shrink: a smaller table would retire the bigger one at every burst of churn. */
-    struct table *n = t && nslots <= t->mask + 1 ? NULL : table_new(nslots);
+    /* Never shrink: a smaller table would replace the bigger one at every burst of churn. */
+    size_t nslots = t ? t->n : MIN_SLOTS;
+    while ((live + 1) * 100 > nslots * 52) /* at most 52% full after a rebuild */
+        nslots = grown(nslots);
+    struct table *n = t && nslots <= t->n ? NULL : table_new(nslots);
     struct slot *saved = NULL;
-    if (!n && t && nslots > t->mask + 1 && t->live * 10 >= (t->mask + 1) * 6)
+    if (!n && t && nslots > t->n && t->live * 10 >= t->n * 6)
         /* Could not grow (the arena's limit, or out of memory) and clearing tombstones would
          * free too little: fill up to 80%, then refuse. */
         return below_80(t);
     if (!n) {
         /* Past the arena's limit: given back at once, and without it tombstones would fill
          * the table until nothing can be recorded. */
-        saved = t ? lb_arena_calloc_past_limit((t->mask + 1) * sizeof *saved) : NULL;
+        saved = t ? lb_arena_calloc_past_limit(t->n * sizeof *saved) : NULL;
         if (!saved) /* out of memory: fill up to 80%, as above */
             return t && below_80(t);
     }
@@ -169,11 +223,11 @@ static bool ensure_room(struct shard *s)
     atomic_thread_fence(memory_order_release);
     if (n) {
         if (t)
-            copy_live(n, t->slots, t->mask + 1);
+            copy_live(n, t->slots, t->n);
         n->prev = t;
-        atomic_store_explicit(&s->table, n, memory_order_release);
+        atomic_store(&s->table, n);
     } else {
-        size_t nsl = t->mask + 1;
+        size_t nsl = t->n;
         for (size_t i = 0; i < nsl; i++) {
             struct lb_block b = block_get(&t->slots[i]);
             block_put(&saved[i], &b);
@@ -198,7 +252,9 @@ enum lb_insert_result lb_live_table_insert(uintptr_t addr, const struct lb_block
     bool was_there = false;
     enum lb_insert_result result = LB_INSERT_NO_MEMORY;
     pthread_mutex_lock(&s->lock);
-    if (ensure_room(s)) {
+    bool room = ensure_room(s);
+    free_replaced(s); /* what this rebuild or an earlier one replaced */
+    if (room) {
         struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
         size_t i = probe(t, addr, h, &was_there);
         struct slot *sl = &t->slots[i];
@@ -230,11 +286,9 @@ static bool maybe_recorded(struct shard *s, uintptr_t addr, uint64_t h)
     unsigned seq = atomic_load_explicit(&s->seq, memory_order_acquire);
     if (seq & 1)
         return true;
-    const struct table *t = atomic_load_explicit(&s->table, memory_order_acquire);
-    if (!t)
-        return false;
+    const struct table *t = reader_enter(s);
     bool hit = false;
-    for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+    for (size_t i = t ? start_of(t, h) : 0; t; i = next_of(t, i)) {
         uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
         if (k == addr) {
             hit = true;
@@ -243,6 +297,7 @@ static bool maybe_recorded(struct shard *s, uintptr_t addr, uint64_t h)
         if (k == KEY_EMPTY)
             break;
     }
+    reader_exit(s);
     atomic_thread_fence(memory_order_acquire);
     return hit || atomic_load_explicit(&s->seq, memory_order_relaxed) != seq;
 }
@@ -257,6 +312,7 @@ bool lb_live_table_remove(uintptr_t addr, struct lb_block *removed)
         return false;
     bool found = false;
     pthread_mutex_lock(&s->lock);
+    free_replaced(s);
     struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
     size_t i = t ? probe(t, addr, h, &found) : 0;
     if (found) {
@@ -264,8 +320,7 @@ bool lb_live_table_remove(uintptr_t addr, struct lb_block *removed)
         t->live--;
         atomic_fetch_sub_explicit(&lb_live_table_filter[lb_live_table_filter_index(addr)], 1,
                                   memory_order_relaxed);
-        if (atomic_load_explicit(&t->slots[(i + 1) & t->mask].key, memory_order_relaxed) ==
-            KEY_EMPTY) {
+        if (atomic_load_explicit(&t->slots[next_of(t, i)].key, memory_order_relaxed) == KEY_EMPTY) {
             /* The end of a cluster: this slot and the tombstones before it can become empty,
              * which keeps misses short. No present key's probe path crosses them, since such a
              * path would run into the empty slot after them. */
@@ -273,7 +328,7 @@ bool lb_live_table_remove(uintptr_t addr, struct lb_block *removed)
             do {
                 atomic_store_explicit(&t->slots[j].key, KEY_EMPTY, memory_order_release);
                 t->used--;
-                j = (j - 1) & t->mask;
+                j = prev_of(t, j);
             } while (j != i &&
                      atomic_load_explicit(&t->slots[j].key, memory_order_relaxed) == KEY_TOMBSTONE);
         } else {
@@ -345,20 +400,23 @@ static size_t copy_shard(struct shard *s, struct entry **buf, size_t *cap)
             lock_start = monotonic_ns();
         }
         unsigned seq = atomic_load_explicit(&s->seq, memory_order_acquire);
-        struct table *t = atomic_load_explicit(&s->table, memory_order_acquire);
+        const struct table *t = locked ? atomic_load(&s->table) : reader_enter(s);
         size_t n = 0;
-        if (t && t->mask + 1 > *cap) { /* room for every slot */
+        if (t && t->n > *cap) { /* room for every slot */
+            size_t want = t->n;
             if (locked)
                 pthread_mutex_unlock(&s->lock);
-            struct entry *bigger = realloc(*buf, (t->mask + 1) * sizeof *bigger);
+            else
+                reader_exit(s);
+            struct entry *bigger = realloc(*buf, want * sizeof *bigger);
             if (!bigger)
                 return 0;
             *buf = bigger;
-            *cap = t->mask + 1;
+            *cap = want;
             attempt--; /* not a restart */
             continue;
         }
-        for (size_t i = 0; t && !(seq & 1) && i <= t->mask; i++) {
+        for (size_t i = 0; t && !(seq & 1) && i < t->n; i++) {
             struct slot *sl = &t->slots[i];
             uintptr_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
             if (k <= KEY_TOMBSTONE)
@@ -377,6 +435,7 @@ static size_t copy_shard(struct shard *s, struct entry **buf, size_t *cap)
                 atomic_store_explicit(&longest_hold_ns, held, memory_order_relaxed);
             return n;
         }
+        reader_exit(s);
         atomic_thread_fence(memory_order_acquire);
         if (!(seq & 1) && atomic_load_explicit(&s->seq, memory_order_relaxed) == seq)
             return n;
@@ -398,7 +457,7 @@ void lb_live_table_foreach(void (*fn)(uintptr_t addr, const struct lb_block *blo
 
 static size_t table_bytes(const struct table *t)
 {
-    return sizeof *t + (t->mask + 1) * sizeof(struct slot);
+    return sizeof *t + (t->slots ? t->n * sizeof(struct slot) : 0);
 }
 
 void lb_live_table_stats(struct lb_live_table_stats *stats)
@@ -410,7 +469,7 @@ void lb_live_table_stats(struct lb_live_table_stats *stats)
         struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
         if (t) {
             stats->live += t->live;
-            stats->slots += t->mask + 1;
+            stats->slots += t->n;
             stats->bytes += table_bytes(t);
             for (struct table *p = t->prev; p; p = p->prev)
                 stats->retired_bytes += table_bytes(p);

@@ -3,7 +3,7 @@
  * Sharded open-addressing hash tables. Inserts and removals take the shard's lock; the question
  * "is this address recorded at all?", which every free of an unsampled block asks, takes no lock
  * and reads one or two slots. A table that grows is replaced, never changed in place, and the old
- * one is kept until lb_live_table_reset, so a lock-free reader never touches freed memory. */
+ * one is freed only once no lock-free reader can hold it (live_table.c: reader_enter). */
 #ifndef LB_LIVE_TABLE_H
 #define LB_LIVE_TABLE_H
 
@@ -14,12 +14,18 @@
 
 struct lb_site;
 
+/* Two words, so that a slot is three (24 bytes a tracked block, with the table's load): each
+ * field is as wide as it needs to be, and the one writing a block clamps to the widths. */
 struct lb_block {
-    uint64_t size;          /* bytes the allocator was asked for */
-    struct lb_site *site;   /* where it was allocated */
-    uint64_t time_ms : 40;  /* lb_clock_ms() at allocation */
-    uint64_t gc_epoch : 24; /* full GCs finished before the allocation */
+    uint64_t size : 44;     /* bytes the allocator was asked for (16 TiB at most) */
+    uint64_t gc_epoch : 20; /* full GCs finished before the allocation (clamped) */
+    uint64_t time_ms : 36;  /* lb_clock_ms() at allocation (795 days; clamped) */
+    uint64_t site_id : 28;  /* the site's id (sites.h: lb_sites_by_id) */
 };
+#define LB_BLOCK_SIZE_MAX ((UINT64_C(1) << 44) - 1)
+#define LB_BLOCK_EPOCH_MAX ((UINT64_C(1) << 20) - 1)
+#define LB_BLOCK_TIME_MAX ((UINT64_C(1) << 36) - 1)
+#define LB_BLOCK_SITE_ID_MAX ((UINT64_C(1) << 28) - 1)
 
 enum lb_insert_result {
     LB_INSERT_ADDED,

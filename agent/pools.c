@@ -133,15 +133,18 @@ struct walk {
     bool failed;
 };
 
-static bool counted(const struct walk *w, const struct lb_block *b)
+/* b's site if b counts (allocated since the mark, not the JDK's own), else NULL. */
+static struct lb_site *counted(const struct walk *w, const struct lb_block *b)
 {
-    return b->time_ms >= w->since_ms && b->site && b->site->kind < LB_KIND_COUNT;
+    struct lb_site *site = b->time_ms >= w->since_ms ? lb_sites_by_id(b->site_id) : NULL;
+    return site && site->kind < LB_KIND_COUNT ? site : NULL;
 }
 
 static void collect_pool_block(uintptr_t key, const struct lb_block *b, void *ctx)
 {
     struct walk *w = ctx;
-    if (!(key & LB_POOLS_KEY_BIT) || !counted(w, b) || w->failed)
+    struct lb_site *site = key & LB_POOLS_KEY_BIT ? counted(w, b) : NULL;
+    if (!site || w->failed)
         return;
     if (w->n == w->cap) {
         size_t cap = w->cap * 2 + 256;
@@ -156,7 +159,7 @@ static void collect_pool_block(uintptr_t key, const struct lb_block *b, void *ct
     struct lb_weight weight;
     lb_sampler_weight(b->size, &weight);
     uintptr_t start = key & ~LB_POOLS_KEY_BIT;
-    w->blocks[w->n++] = (struct pool_block){start, start + b->size, weight.bytes, b->site->file};
+    w->blocks[w->n++] = (struct pool_block){start, start + b->size, weight.bytes, site->file};
 }
 
 static int by_start(const void *a, const void *b)
@@ -188,7 +191,8 @@ static struct lb_pools_share *share_of(struct walk *w, const struct lb_site *sit
 static void find_in_chunk(uintptr_t key, const struct lb_block *b, void *ctx)
 {
     struct walk *w = ctx;
-    if ((key & LB_POOLS_KEY_BIT) || !counted(w, b) || w->failed)
+    struct lb_site *site = key & LB_POOLS_KEY_BIT ? NULL : counted(w, b);
+    if (!site || w->failed)
         return;
     uintptr_t end = key + b->size;
     size_t lo = 0, hi = w->n; /* the first pool block starting at or after key */
@@ -209,7 +213,7 @@ static void find_in_chunk(uintptr_t key, const struct lb_block *b, void *ctx)
     }
     if (!tag)
         return;
-    struct lb_pools_share *s = share_of(w, b->site);
+    struct lb_pools_share *s = share_of(w, site);
     if (!s) {
         w->failed = true;
         return;

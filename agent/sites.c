@@ -21,6 +21,40 @@ static _Atomic uint64_t folds;
 static _Atomic size_t overflow_sites;
 static _Atomic bool full_by_count, full_by_memory;
 
+/* Sites by id, for the live table's blocks, which hold an id rather than a pointer: pages of
+ * ID_PAGE pointers, made as ids reach them (under intern_lock). */
+#define ID_PAGE_BITS 14
+#define ID_PAGE (1u << ID_PAGE_BITS)
+#define ID_PAGES (1u << (28 - ID_PAGE_BITS))
+static struct lb_site *_Atomic *_Atomic id_pages[ID_PAGES];
+
+struct lb_site *lb_sites_by_id(uint32_t id)
+{
+    if (id >> ID_PAGE_BITS >= ID_PAGES)
+        return NULL;
+    struct lb_site *_Atomic *page =
+        atomic_load_explicit(&id_pages[id >> ID_PAGE_BITS], memory_order_acquire);
+    return page ? atomic_load_explicit(&page[id & (ID_PAGE - 1)], memory_order_acquire) : NULL;
+}
+
+/* Files site under its id; false when its page cannot be made (or the id is past 2^28 - 1). */
+static bool file_by_id(struct lb_site *site)
+{
+    uint32_t id = site->id;
+    if (id >> ID_PAGE_BITS >= ID_PAGES)
+        return false;
+    struct lb_site *_Atomic *page =
+        atomic_load_explicit(&id_pages[id >> ID_PAGE_BITS], memory_order_relaxed);
+    if (!page) {
+        page = lb_arena_calloc_past_limit(ID_PAGE * sizeof *page);
+        if (!page)
+            return false;
+        atomic_store_explicit(&id_pages[id >> ID_PAGE_BITS], page, memory_order_release);
+    }
+    atomic_store_explicit(&page[id & (ID_PAGE - 1)], site, memory_order_release);
+    return true;
+}
+
 void lb_sites_set_limit(size_t max, lb_sites_module_fn fn)
 {
     max_sites = max;
@@ -67,6 +101,7 @@ static struct lb_site *find(struct lb_site *_Atomic *bucket, uint64_t h, enum lb
 static struct lb_site *publish(struct lb_site *_Atomic *bucket, struct lb_site *site)
 {
     site->id = (uint32_t)atomic_fetch_add(&site_count, 1) + 1;
+    site->by_id = file_by_id(site);
     site->all_next = atomic_load_explicit(&all_sites, memory_order_relaxed);
     atomic_store_explicit(&site->bucket_next, atomic_load_explicit(bucket, memory_order_relaxed),
                           memory_order_relaxed);
@@ -287,6 +322,11 @@ void lb_sites_reset(void)
     }
     for (unsigned i = 0; i < BUCKETS; i++)
         atomic_store(&buckets[i], NULL);
+    for (unsigned i = 0; i < ID_PAGES; i++) {
+        struct lb_site *_Atomic *page = atomic_exchange(&id_pages[i], NULL);
+        if (page)
+            lb_arena_free(page, ID_PAGE * sizeof *page);
+    }
     atomic_store(&site_count, 0);
     atomic_store(&folds, 0);
     atomic_store(&overflow_sites, 0);

@@ -54,6 +54,7 @@ struct lb_site {
     _Atomic uint8_t kind; /* enum lb_kind: decided when the site is created; may become
                              LB_KIND_JDK_INTERNAL once, when settled (site_kind.h) */
     uint16_t nframes;
+    bool by_id;          /* lb_sites_by_id finds it: its blocks can be recorded */
     uint32_t module_gen; /* lb_modules_generation when the stack was captured */
     const char *file;    /* a mapped file's path (file_paths.h) or a pool's tag (pools.h), part
                             of the identity; or NULL */
@@ -146,6 +147,9 @@ struct lb_sites_folding {
     bool by_memory;        /* the arena refused memory for a site */
 };
 void lb_sites_folding(struct lb_sites_folding *out);
+
+/* The site with this id, or NULL (0, or not made yet). Lock-free: a page of ids at a time. */
+struct lb_site *lb_sites_by_id(uint32_t id);
 
 /* The newest site; follow all_next for the rest. Safe to walk while sites are added. */
 struct lb_site *lb_sites_first(void);

@@ -59,9 +59,12 @@ void lb_tracker_release(const struct lb_block *block)
 {
     if (block->time_ms < atomic_load_explicit(&lb_tracker_old_before_ms, memory_order_relaxed))
         atomic_fetch_add_explicit(&lb_tracker_old_frees, 1, memory_order_relaxed);
+    struct lb_site *site = lb_sites_by_id(block->site_id);
+    if (!site)
+        return;
     struct lb_weight w;
     lb_sampler_weight(block->size, &w);
-    lb_sites_sub(block->site, &w);
+    lb_sites_sub(site, &w);
 }
 
 void lb_tracker_alloc_file(uintptr_t addr, size_t size, enum lb_origin origin,
@@ -80,12 +83,17 @@ void lb_tracker_alloc_file(uintptr_t addr, size_t size, enum lb_origin origin,
         if (fn)
             fn();
     }
+    if (!site->by_id || size > LB_BLOCK_SIZE_MAX) {
+        count_untracked(size); /* no id for its block (past 2^28 sites), or past 16 TiB */
+        return;
+    }
     uint32_t epoch = atomic_load_explicit(&lb_clock_gc_epoch, memory_order_relaxed);
+    uint64_t now = lb_clock_ms();
     struct lb_block block = {
         .size = size,
-        .site = site,
-        .time_ms = lb_clock_ms(),
-        .gc_epoch = epoch > 0xFFFFFF ? 0xFFFFFF : epoch,
+        .site_id = site->id,
+        .time_ms = now > LB_BLOCK_TIME_MAX ? LB_BLOCK_TIME_MAX : now,
+        .gc_epoch = epoch > LB_BLOCK_EPOCH_MAX ? LB_BLOCK_EPOCH_MAX : epoch,
     };
     struct lb_block stale;
     enum lb_insert_result r = lb_live_table_insert(addr, &block, &stale);

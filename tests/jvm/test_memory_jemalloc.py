@@ -4,7 +4,7 @@ blocks of 1237 bytes (118 MiB) through libleakkeep.so between two jcmd dumps: in
 (stats.allocated) grows by at least 115 MiB, the region's RSS (stats.resident) by at least
 100 MiB, tracked_bytes by exactly the blocks, and at most 10% of RSS is unexplained. Then 16
 threads fragment and free 300 MiB: RSS stays explained, the malloc region being jemalloc's
-resident bytes (how much of the freed memory jemalloc has purged by then depends on its decay
+resident bytes, or nearly (stats.resident is an upper bound; how much of the freed memory jemalloc has purged by then depends on its decay
 clock, so its growth is not checked)."""
 import os
 
@@ -35,10 +35,13 @@ def test(env):
     check(grown >= 100 * MIB, "malloc's RSS grew %.1f MiB" % (grown / MIB))
     check(tracked == COUNT * SIZE, "tracked_bytes grew %d" % tracked)
     for label, report in (("after the blocks", after), ("after fragmenting", fragmented)):
+        # stats.resident is a maximum (it counts pages jemalloc maps whether or not they were
+        # touched), taken from the anonymous memory left: all of it, or all that is left.
         mal = memtest.region(report, "malloc")
-        check(mal["rss_bytes"] == mal["jemalloc"]["resident"],
-              "%s: malloc's RSS %d is not jemalloc's resident %d" % (
-                  label, mal["rss_bytes"], mal["jemalloc"]["resident"]))
+        resident = mal["jemalloc"]["resident"]
+        check(resident * 0.97 <= mal["rss_bytes"] <= resident,
+              "%s: malloc's RSS %d is not jemalloc's resident %d (or within 3%% below it)" % (
+                  label, mal["rss_bytes"], resident))
 
 
 if __name__ == "__main__":

@@ -10,14 +10,20 @@
 #include "clock.h"
 #include "live_table.h"
 #include "sampler.h"
+#include "sites.h"
 #include "unit_util.h"
 
+/* A real site with this id (blocks name their site by id: sites.h), made with stacks of their
+ * own until the id exists. */
 static struct lb_site *site_with_id(uint32_t id)
 {
-    static struct lb_site sites[16];
-    ck_assert_uint_lt(id, UU_COUNT(sites));
-    sites[id].id = id;
-    return &sites[id];
+    static uintptr_t next_pc = 0x1000;
+    struct lb_site *site;
+    while (!(site = lb_sites_by_id(id))) {
+        struct lb_frame f = {.id = next_pc++, .bci = -1, .type = LB_FRAME_NATIVE};
+        ck_assert_ptr_nonnull(lb_sites_intern(LB_ORIGIN_MALLOC, &f, 1, NULL));
+    }
+    return site;
 }
 
 static struct lb_snapshot snap(uint32_t id, uint64_t live_bytes, uint64_t live_count)
@@ -272,7 +278,7 @@ END_TEST
 static void put(uintptr_t addr, uint32_t site, uint64_t time_ms, uint32_t epoch)
 {
     struct lb_block b = {
-        .size = 64, .site = site_with_id(site), .time_ms = time_ms, .gc_epoch = epoch};
+        .size = 64, .site_id = site_with_id(site)->id, .time_ms = time_ms, .gc_epoch = epoch};
     struct lb_block old;
     ck_assert_int_eq(lb_live_table_insert(addr, &b, &old), LB_INSERT_ADDED);
 }
@@ -314,13 +320,13 @@ START_TEST(test_ages_of_many_sites_come_from_their_own_blocks_only)
     ck_assert(sites && s);
     uintptr_t addr = 0x100000;
     for (uint32_t i = 0; i <= SITES; i++) {
-        sites[i] = calloc(1, sizeof **sites);
-        ck_assert_ptr_nonnull(sites[i]);
-        sites[i]->id = i + 100;
+        sites[i] = site_with_id(i + 100);
         /* Site i: i % 7 + 1 blocks, the oldest allocated at i ms; the extra site's at 0. */
         for (uint32_t k = 0; k <= i % 7; k++) {
-            struct lb_block b = {
-                .size = 64, .site = sites[i], .time_ms = i < SITES ? i + 10 * k : 0, .gc_epoch = k};
+            struct lb_block b = {.size = 64,
+                                 .site_id = sites[i]->id,
+                                 .time_ms = i < SITES ? i + 10 * k : 0,
+                                 .gc_epoch = k};
             struct lb_block old;
             ck_assert_int_eq(lb_live_table_insert(addr, &b, &old), LB_INSERT_ADDED);
             addr += 64;
@@ -337,8 +343,6 @@ START_TEST(test_ages_of_many_sites_come_from_their_own_blocks_only)
         ck_assert_uint_ge(s[i].age_p90_ms, 100000 - i - 10 * (i % 7));
     }
     lb_live_table_reset();
-    for (uint32_t i = 0; i <= SITES; i++)
-        free(sites[i]);
     free(sites);
     free(s);
 }

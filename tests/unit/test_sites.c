@@ -173,12 +173,16 @@ START_TEST(test_ids_count_up_in_creation_order)
         make_stack(f, 3, (uint64_t)i + 50);
         s[i] = intern(LB_ORIGIN_UNSAFE, f, 3);
         ck_assert_uint_eq(s[i]->id, (uint32_t)i + 1);
+        ck_assert_ptr_eq(lb_sites_by_id(s[i]->id), s[i]); /* what blocks name their site by */
         ck_assert_uint_eq(lb_sites_count(), (size_t)i + 1);
         /* Finding an old site again does not use up an id. */
         make_stack(f, 3, 50);
         ck_assert_ptr_eq(intern(LB_ORIGIN_UNSAFE, f, 3), s[0]);
     }
     ck_assert_uint_eq(s[0]->id, 1);
+    ck_assert_ptr_null(lb_sites_by_id(0));
+    ck_assert_ptr_null(lb_sites_by_id(11));
+    ck_assert_ptr_null(lb_sites_by_id(UINT32_MAX));
 }
 END_TEST
 

@@ -115,17 +115,23 @@ START_TEST(test_block_records_size_site_and_gc_epoch)
     struct lb_block b;
     ck_assert(lb_tracker_take(ADDR(3), &b));
     ck_assert_uint_eq(b.size, 4242);
-    ck_assert_ptr_eq(b.site, site_of(LB_ORIGIN_MALLOC, stack_c, 1));
+    ck_assert_ptr_eq(lb_sites_by_id(b.site_id), site_of(LB_ORIGIN_MALLOC, stack_c, 1));
     ck_assert_uint_eq(b.gc_epoch, 5);
     ck_assert_uint_le(b.time_ms, lb_clock_ms());
     lb_tracker_release(&b);
 
-    /* An epoch beyond the 24-bit field is kept at its maximum, not wrapped to a small one. */
-    atomic_store(&lb_clock_gc_epoch, 0x1000005);
+    /* An epoch beyond the 20-bit field is kept at its maximum, not wrapped to a small one. */
+    atomic_store(&lb_clock_gc_epoch, 0x100005);
     lb_tracker_alloc(ADDR(4), 1, LB_ORIGIN_MALLOC, stack_c, 1, NULL);
     ck_assert(lb_tracker_take(ADDR(4), &b));
-    ck_assert_uint_eq(b.gc_epoch, 0xFFFFFF);
+    ck_assert_uint_eq(b.gc_epoch, LB_BLOCK_EPOCH_MAX);
     lb_tracker_release(&b);
+
+    /* A block past 16 TiB (a reservation) does not fit the field: counted untracked, whole. */
+    uint64_t untracked = atomic_load(&lb_tracker_untracked_bytes);
+    lb_tracker_alloc(ADDR(5), LB_BLOCK_SIZE_MAX + 1, LB_ORIGIN_MALLOC, stack_c, 1, NULL);
+    ck_assert(!lb_tracker_take(ADDR(5), &b));
+    ck_assert_uint_eq(atomic_load(&lb_tracker_untracked_bytes) - untracked, LB_BLOCK_SIZE_MAX + 1);
 }
 END_TEST
 
@@ -158,7 +164,7 @@ START_TEST(test_take_then_put_back_restores_the_block)
     struct lb_block b;
     ck_assert(lb_tracker_take(ADDR(1), &b));
     ck_assert_uint_eq(b.size, 300);
-    ck_assert_ptr_eq(b.site, s);
+    ck_assert_ptr_eq(lb_sites_by_id(b.site_id), s);
     ck_assert_uint_eq(tracked_blocks(), 0);
     expect_exact(s, 1, 300, 0, 0); /* taken is not freed */
 
