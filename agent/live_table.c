@@ -53,10 +53,11 @@ struct table {
     struct slot *slots;
 };
 
-/* Where h starts its probe in t: the top bits of h scaled to n. */
+/* Where h starts its probe in t: the bits of h below those that chose the shard (shard_of),
+ * scaled to n. */
 static inline size_t start_of(const struct table *t, uint64_t h)
 {
-    return (size_t)(((unsigned __int128)h * t->n) >> 64);
+    return (size_t)(((unsigned __int128)(h << SHARD_BITS) * t->n) >> 64);
 }
 
 static inline size_t next_of(const struct table *t, size_t i)
