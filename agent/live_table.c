@@ -461,6 +461,23 @@ static size_t table_bytes(const struct table *t)
     return sizeof *t + (t->slots ? t->n * sizeof(struct slot) : 0);
 }
 
+size_t lb_live_table_displacement(void)
+{
+    size_t sum = 0;
+    for (unsigned n = 0; n < SHARDS; n++) {
+        struct shard *s = &shards[n];
+        pthread_mutex_lock(&s->lock);
+        const struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
+        for (size_t i = 0; t && i < t->n; i++) {
+            uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
+            size_t start = k > KEY_TOMBSTONE ? start_of(t, mix(k)) : i;
+            sum += i >= start ? i - start : t->n - start + i;
+        }
+        pthread_mutex_unlock(&s->lock);
+    }
+    return sum;
+}
+
 void lb_live_table_stats(struct lb_live_table_stats *stats)
 {
     memset(stats, 0, sizeof *stats);

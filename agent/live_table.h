@@ -80,6 +80,10 @@ struct lb_live_table_stats {
 };
 void lb_live_table_stats(struct lb_live_table_stats *stats);
 
+/* Slots between each live block's first probe and its slot, summed: how long probes are (for
+ * tests; it reads every slot under each shard's lock). */
+size_t lb_live_table_displacement(void);
+
 /* Frees everything. Only for tests and only when no other thread uses the table. */
 void lb_live_table_reset(void);
 

@@ -231,6 +231,11 @@ START_TEST(test_stats_describe_the_tables)
     /* Grown by 1.35 times from 70% full: at least half full, at most 48 bytes a block. */
     ck_assert_uint_le(st.slots * 5, st.live * 10);
     ck_assert_msg(st.bytes <= st.live * 48, "%zu bytes for %zu blocks", st.bytes, st.live);
+    /* Probes stay short: linear probing at most 70% full averages under 1.2 slots past the
+     * first for a present key (every key of a shard starting in one part of its table did not). */
+    size_t displacement = lb_live_table_displacement();
+    ck_assert_msg(displacement * 10 <= st.live * 12, "%zu slots of displacement for %zu blocks",
+                  displacement, st.live);
     /* With no lock-free reader about, an outgrown table is freed at the next insert. */
     ck_assert_uint_eq(st.retired_bytes, 0);
 }
