@@ -9,7 +9,7 @@ set(LB_LIBUNWIND_DIR ${CMAKE_BINARY_DIR}/libunwind)
 set(LB_LIBUNWIND_A ${LB_LIBUNWIND_DIR}/install/lib/libunwind.a)
 add_custom_command(
   OUTPUT ${LB_LIBUNWIND_A}
-  BYPRODUCTS ${LB_LIBUNWIND_DIR}/install/include/libunwind.h
+  BYPRODUCTS ${LB_LIBUNWIND_DIR}/install/include/libunwind.h ${LB_LIBUNWIND_DIR}/install/COPYING
   COMMAND ${CMAKE_SOURCE_DIR}/scripts/build-libunwind.sh ${LB_LIBUNWIND_DIR} ${LB_LIBUNWIND_SOURCE}
   DEPENDS ${CMAKE_SOURCE_DIR}/scripts/build-libunwind.sh
           ${CMAKE_SOURCE_DIR}/scripts/fetch-libunwind-source.sh

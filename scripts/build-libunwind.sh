@@ -21,5 +21,6 @@ cd "$work/build"
 make -j"$(nproc)" -C src >make.log 2>&1 || { tail -20 make.log >&2; exit 1; }
 make -C src install >>make.log 2>&1
 make install-data-am >>make.log 2>&1 # the headers
+cp "$src/COPYING" "$work/install/COPYING" # its licence, for the notices the release ships
 test -f "$work/install/lib/libunwind.a" && test -f "$work/install/include/libunwind.h"
 echo "libunwind: $work/install/lib/libunwind.a from $src"
