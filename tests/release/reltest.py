@@ -2,6 +2,7 @@
 and the version; a fresh work directory; and the demo run against an installed agent and
 command in a clean environment (env -i: no variable, nothing of the build tree on any path)."""
 import argparse
+import glob
 import json
 import os
 import re
@@ -10,17 +11,10 @@ import subprocess
 import sys
 import tempfile
 import traceback
+import zipfile
 
-SKIP = 77
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise Failure(message)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "jvm"))
+from lbtest import Failure, check  # noqa: E402,F401
 
 
 class Env:
@@ -59,14 +53,15 @@ class Env:
         return p
 
     def manifest_version(self, jar):
-        text = subprocess.run(["unzip", "-p", jar, "META-INF/MANIFEST.MF"], check=True,
-                              capture_output=True, text=True).stdout
+        with zipfile.ZipFile(jar) as z:
+            text = z.read("META-INF/MANIFEST.MF").decode()
         m = re.search(r"^Implementation-Version: (\S+)", text, re.M)
         return m.group(1) if m else None
 
-    def demo(self, agent, cli, tag):
+    def demo(self, agent, cli, tag, options="output={report},sample=0", report=None, pages=300):
         """ParquetLikeReader (java/demo, compiled here from its source) under the agent at
-        `agent`, then `cli top` on its report, both in a clean environment; checks that the
+        `agent` with `options` ({report}: WORK/report.json; `report`: where the options put it,
+        a glob; `pages`: ParquetLikeReader's argument), then `cli top` on its report, both in a clean environment; checks that the
         agent found the zstd leak and the direct buffers, and that the report, the command and
         the agent's line say this version. Returns the report."""
         check(self.build not in agent and self.build not in cli,
@@ -77,12 +72,15 @@ class Env:
         javac = os.path.join(self.java_home, "bin", "javac")
         self.run([javac, "--release", "11", "-cp", self.zstd_jar, "-d", classes,
                   os.path.join(self.source, "java", "demo", "ParquetLikeReader.java")])
-        report = os.path.join(work, "report.json")
+        report = report or os.path.join(work, "report.json")
         p = self.run([os.path.join(self.java_home, "bin", "java"),
-                      "-agentpath:%s=output=%s,sample=0" % (agent, report),
+                      "-agentpath:%s=%s" % (agent, options.format(report=report)),
                       "-Djava.library.path=/usr/lib/x86_64-linux-gnu",
-                      "-cp", "%s:%s" % (classes, self.zstd_jar), "ParquetLikeReader", "300"],
+                      "-cp", "%s:%s" % (classes, self.zstd_jar), "ParquetLikeReader", str(pages)],
                      cwd=work, clean=True)
+        written = glob.glob(report)
+        check(len(written) == 1, "expected one report at %s, found %s" % (report, written))
+        report = written[0]
         check("leakbridge: report written to %s" % report in p.stderr,
               "the agent did not say it wrote its report")
         with open(report) as f:

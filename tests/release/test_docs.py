@@ -1,7 +1,8 @@
 """docs/release.md as written: each of its `sh` blocks runs in order, by bash, in a fresh
 directory holding `build` (this build) and `scripts`, with HOME a fresh directory and `sudo` and
 `dpkg` on PATH standing for themselves, but dpkg working on a root and database of the test's
-own (so /usr and the machine's dpkg database are never changed). Then its Maven snippet goes
+own (so /usr and the machine's dpkg database are never changed); README.md's install lines
+too. Then its Maven snippet goes
 into a project that Maven (offline) must build the model of from the repository the page's
 install command filled, and the jars that the POMs' dependencies name there compile and run a
 JUnit test with @NoNativeLeaks under the archive's agent: the leaking test fails, the other
@@ -81,6 +82,29 @@ def runtime_jars(repo, group, artifact, version, seen=None):
     return seen
 
 
+def readme_install(env, cwd, shell_env, dpkg_root):
+    """README.md's three install lines, in a directory of their own: each installs."""
+    readme = open(os.path.join(env.source, "README.md")).read()
+    block = [b for b in blocks(readme, "sh") if "tar -xzf build/" in b]
+    check(len(block) == 1, "README.md has no install block")
+    here = os.path.join(env.work, "readme")
+    os.makedirs(here)
+    os.symlink(env.build, os.path.join(here, "build"))
+    os.symlink(os.path.join(env.source, "scripts"), os.path.join(here, "scripts"))
+    home = os.path.join(env.work, "readme-home")
+    os.makedirs(home)
+    env.run(block[0], cwd=here, env=dict(shell_env, HOME=home))
+    check(os.path.isfile(os.path.join(here, env.archive_name, "lib", "libleakbridge.so")),
+          "README's tar did not unpack the agent")
+    check(os.path.isfile(dpkg_root + "/usr/lib/leakbridge/libleakbridge.so"),
+          "README's dpkg -i did not install the agent")
+    for artifact in ("leakbridge", "leakbridge-junit5"):
+        jar = os.path.join(home, ".m2", "repository", "io", "leakbridge", artifact, env.version,
+                           "%s-%s.jar" % (artifact, env.version))
+        check(os.path.isfile(jar), "README's maven-install.sh did not install %s" % jar)
+    env.run("sudo dpkg -r leakbridge", env=shell_env)
+
+
 def test(env):
     guide = open(os.path.join(env.source, "docs", "release.md")).read()
     sh = blocks(guide, "sh")
@@ -120,6 +144,7 @@ def test(env):
     # The jars, into ~/.m2/repository.
     env.run(sh[3], cwd=cwd, env=shell_env)
     repo = os.path.join(home, ".m2", "repository")
+    readme_install(env, cwd, shell_env, dpkg_root)
 
     snippet = blocks(guide, "xml")
     check(len(snippet) == 1, "expected one Maven snippet")
