@@ -1,5 +1,6 @@
 """The release archive (docs/release.md), unpacked into an empty directory: its checksum, exactly
-the files the page lists, binaries that need only glibc 2.17 once stripped, the demo run against
+the files the page lists (and the same that `cmake --install` installs), binaries that need only glibc 2.17
+once stripped, the demo run against
 its agent and command in a clean environment, this version in the jars' manifests, and its
 maven/install.sh laying out a Maven repository."""
 import glob
@@ -45,6 +46,14 @@ def test(env):
     want = expected_files(env)
     check(found == want, "the archive's files differ: extra %s, missing %s" % (
         sorted(set(found) - set(want)), sorted(set(want) - set(found))))
+
+    # cmake --install installs the same files (docs/release.md, docs/cli.md).
+    prefix = os.path.join(env.work, "prefix")
+    env.run(["cmake", "--install", env.build, "--prefix", prefix])
+    installed = sorted(os.path.relpath(os.path.join(d, f), prefix)
+                       for d, _, files in os.walk(prefix) for f in files)
+    check(installed == want, "cmake --install differs from the archive: extra %s, missing %s" % (
+        sorted(set(installed) - set(want)), sorted(set(want) - set(installed))))
 
     agent = os.path.join(home, "lib", "libleakbridge.so")
     cli = os.path.join(home, "bin", "leakbridge")
