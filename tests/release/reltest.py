@@ -94,6 +94,9 @@ class Env:
               "leakbridge top does not show the direct buffers")
         out = self.run([cli, "--version"], clean=True).stdout.strip()
         check(out == "leakbridge %s" % self.version, "leakbridge --version says %r" % out)
+        # attach looks for the agent first (beside it, ../lib, ../lib/leakbridge), then the pid.
+        p = self.run([cli, "attach", "2147483647"], clean=True, expect_exit=2)
+        check("no libleakbridge.so" not in p.stderr, "leakbridge attach does not find the agent")
         return doc
 
 
