@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 
-GLIBC_LIBRARIES = {"libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1",
+GLIBC_LIBRARIES = {"libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0",
                    "ld-linux-x86-64.so.2"}
 
 
