@@ -554,7 +554,7 @@ START_TEST(test_unknown_key_is_rejected_and_named)
 {
 #define KNOWN                                                                                      \
     "(known: output, sample, interval, depth, gc, native, leak_window, dump_at, dump_at_bytes, "   \
-    "max_sites, max_memory, report_sites)"
+    "max_sites, max_memory, report_sites, owners, owners_time, owners_memory)"
     expect_error("colour=red", "unknown option 'colour' " KNOWN);
     expect_error("gc=on,Depth=2", "unknown option 'Depth' " KNOWN);
     expect_error("=on", "unknown option '' " KNOWN);
