@@ -22,12 +22,13 @@ struct collect {
     uint32_t *per_site;
     struct block *blocks;
     size_t n, cap; /* cap: what the snapshots' live counts allow for */
+    uint64_t since_ms;
 };
 
 static void collect_block(uintptr_t addr, const struct lb_block *b, void *ctx)
 {
     struct collect *c = ctx;
-    if (addr >> 63) /* a pool block's key is not an address (pools.h) */
+    if ((addr >> 63) || b->time_ms < c->since_ms) /* a pool block's key is no address */
         return;
     uintptr_t i = (uintptr_t)lb_ptr_map_get(&c->index, b->site);
     if (!i || c->per_site[i - 1] >= LB_OWNERS_BLOCKS_PER_SITE)
@@ -169,9 +170,9 @@ static int by_snap(const void *a, const void *b, void *ctx)
     return sx != sy ? (sx > sy) - (sx < sy) : (*x > *y) - (*x < *y);
 }
 
-json_t *lb_owners_find(JNIEnv *jni, struct lb_snapshot *snaps, size_t n)
+json_t *lb_owners_find(JNIEnv *jni, struct lb_snapshot *snaps, size_t n, uint64_t since_ms)
 {
-    struct collect c = {.snaps = snaps};
+    struct collect c = {.snaps = snaps, .since_ms = since_ms};
     c.per_site = calloc(n ? n : 1, sizeof *c.per_site);
     if (!c.per_site || !lb_ptr_map_init(&c.index, n)) {
         free(c.per_site);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <jni.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "snapshot.h"
 
@@ -17,9 +18,10 @@
 #define LB_OWNERS_BLOCKS_PER_SITE 1000
 
 /* Fills each snapshot's owners (a new reference, or NULL for a site with no recorded block)
- * and returns the report's "owners" section (docs/report-format.md#owners). Runs the walk with
- * the owners_time and owners_memory budgets; jni is the dumping thread's. */
-json_t *lb_owners_find(JNIEnv *jni, struct lb_snapshot *snaps, size_t n);
+ * from its blocks allocated at or after since_ms (lb_clock_ms; 0: all), and returns the
+ * report's "owners" section (docs/report-format.md#owners). Runs the walk with the owners_time
+ * and owners_memory budgets; jni is the calling thread's. */
+json_t *lb_owners_find(JNIEnv *jni, struct lb_snapshot *snaps, size_t n, uint64_t since_ms);
 
 /* Drops the snapshots' owners (the report holds its own references). */
 void lb_owners_release(struct lb_snapshot *snaps, size_t n);
