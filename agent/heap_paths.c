@@ -691,9 +691,9 @@ static void name_results(struct names *nm, struct walk *w, struct lb_heap_owner 
             o->state = LB_HOLDER_UNREACHABLE;
             uint32_t cls = w->unreachable_cls[t] == NONE ? NONE : w->unreachable_cls[t] - 1;
             o->holder_class = copy(class_name(nm, cls));
-        } else if (cleaner) {
+        } else if (cleaner && w->stop == GOING) {
             /* Only a Cleaner's action holds the address: its object was collected, and the
-             * memory waits for the Cleaner to run. */
+             * memory waits for the Cleaner to run (a walk cut short cannot tell). */
             o->state = LB_HOLDER_UNREACHABLE;
             o->holder_class = copy("collected (a Cleaner frees it)");
         } else {

@@ -15,12 +15,13 @@ import java.util.function.IntSupplier;
 
 /**
  * Native memory held in the ways owners=on tells apart (tests/jvm/test_owners*.py). Args: mode
- * count. Each mode keeps `count` blocks of its own size, so a test finds its site by size:
+ * count. Each mode keeps `count` blocks of its own size (a multiple of 8, which Unsafe rounds
+ * sizes up to), so a test finds its site by size:
  *   static   direct buffers of 10000 bytes in a static list (LeakyPool.CACHE)
- *   parked   direct buffers of 10001 bytes in a local variable of a parked daemon thread
- *   global   direct buffers of 10002 bytes held only by JNI global references (libleakglobal)
- *   lambda   direct buffers of 10003 bytes captured by lambdas kept in a static list
- *   soft     direct buffers of 10004 bytes held only through SoftReferences, which a forced GC
+ *   parked   direct buffers of 10008 bytes in a local variable of a parked daemon thread
+ *   global   direct buffers of 10016 bytes held only by JNI global references (libleakglobal)
+ *   lambda   direct buffers of 10024 bytes captured by lambdas kept in a static list
+ *   soft     direct buffers of 10032 bytes held only through SoftReferences, which a forced GC
  *            leaves alone (run with -XX:SoftRefLRUPolicyMSPerMB=1000000): no root reaches them
  *   zstd     zstd-jni streams (ZstdInputStreamNoFinalizer) in a map inside an object that a
  *            static holds (Registry.INSTANCE.streams)
@@ -57,7 +58,7 @@ public class OwnersKeep {
     static void parkHolding(int count, CountDownLatch ready) {
         List<ByteBuffer> mine = new ArrayList<>();
         for (int i = 0; i < count; i++)
-            mine.add(ByteBuffer.allocateDirect(10001));
+            mine.add(ByteBuffer.allocateDirect(10008));
         ready.countDown();
         for (;;) {
             LockSupport.park();
@@ -88,15 +89,15 @@ public class OwnersKeep {
             case "global":
                 System.loadLibrary("leakglobal");
                 for (int i = 0; i < count; i++)
-                    holdGlobal(ByteBuffer.allocateDirect(10002));
+                    holdGlobal(ByteBuffer.allocateDirect(10016));
                 break;
             case "lambda":
                 for (int i = 0; i < count; i++)
-                    TASKS.add(capture(ByteBuffer.allocateDirect(10003)));
+                    TASKS.add(capture(ByteBuffer.allocateDirect(10024)));
                 break;
             case "soft":
                 for (int i = 0; i < count; i++)
-                    SOFT.add(new SoftReference<>(ByteBuffer.allocateDirect(10004)));
+                    SOFT.add(new SoftReference<>(ByteBuffer.allocateDirect(10032)));
                 break;
             case "zstd": {
                 StringBuilder text = new StringBuilder();
