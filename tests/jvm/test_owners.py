@@ -4,7 +4,9 @@ direct buffers in a static list, in a local variable of a parked thread's frame,
 references, captured by lambdas, and only through SoftReferences (gc-deferred); and zstd-jni
 streams in a map inside an object a static holds. `leakbridge top -v` and `check` print the
 paths. Without owners=on no walk is made."""
+import json
 import os
+import re
 import subprocess
 
 import lbtest
@@ -71,6 +73,16 @@ def test(env):
     check(("held by 10 of 10 blocks: " + path["text"]) in top.stdout,
           "top -v does not print the path under the site")
     check("held by" not in cli(env, "top", path_file).stdout, "top without -v prints paths")
+    # The flame graph shows it on hover: the frame the site's stack ends at carries the lines.
+    html = os.path.join(env.work, "flame.html")
+    check(cli(env, "flame", path_file, "-o", html).returncode == 0, "flame failed")
+    data = json.loads(re.search(r'<script id="data" type="application/json">(.*?)</script>',
+                                open(html).read(), re.S).group(1))
+    node = data["root"]
+    while node.get("k"):
+        node = node["k"][0]
+    check(node.get("h") == "held by 10 of 10 blocks: " + path["text"] + "\n",
+          "the flame graph's leaf %s does not carry the path" % node.get("n"))
     chk = cli(env, "check", path_file)
     check(chk.returncode == 1 and ("    held by 10 of 10 blocks: " + path["text"]) in chk.stdout,
           "check does not name what holds the leak")
