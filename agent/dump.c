@@ -347,7 +347,7 @@ static bool dump_locked(enum lb_dump_reason reason, const char *path_wanted, boo
     json_t *owners = NULL;
     if (snaps && lb_runtime.options.owners && json_is_true(json_object_get(gc, "forced")) &&
         (exit_report || !atomic_load(&lb_runtime.exiting)) && current_jni())
-        owners = lb_owners_find(current_jni(), snaps, n, 0);
+        owners = lb_owners_find(current_jni(), snaps, n, 0, exit_report);
     lb_live_table_foreach_longest_hold_ns();
     if (snaps) {
         lb_ages_fill(snaps, n, lb_clock_ms(), atomic_load(&lb_clock_gc_epoch));

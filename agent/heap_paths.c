@@ -59,6 +59,7 @@ struct walk {
     struct candidate (*cands)[CANDIDATES];
     uint32_t *unreachable_cls; /* node of the holder's class + 1, or 0 */
     uint64_t deadline_ms;      /* 0: none */
+    const _Atomic bool *give_way;
     unsigned long calls;
     enum stop stop;
     uint64_t improved;
@@ -85,7 +86,9 @@ static bool out_of_time(struct walk *w)
 {
     if (w->stop)
         return true;
-    if ((++w->calls & 4095) == 0 && w->deadline_ms && lb_clock_ms() >= w->deadline_ms)
+    if ((++w->calls & 4095) == 0 &&
+        ((w->deadline_ms && lb_clock_ms() >= w->deadline_ms) ||
+         (w->give_way && atomic_load_explicit(w->give_way, memory_order_relaxed))))
         w->stop = STOP_TIME;
     return w->stop != GOING;
 }
@@ -793,7 +796,8 @@ static void names_free(struct names *nm)
 }
 
 bool lb_heap_paths_find(JNIEnv *jni, struct lb_heap_owner *owners, size_t n, uint64_t time_ms,
-                        uint64_t memory_bytes, struct lb_heap_paths_stats *stats)
+                        uint64_t memory_bytes, const _Atomic bool *give_way,
+                        struct lb_heap_paths_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
     for (size_t i = 0; i < n; i++)
@@ -804,7 +808,8 @@ bool lb_heap_paths_find(JNIEnv *jni, struct lb_heap_owner *owners, size_t n, uin
         stats->error = "the JVM gave no JVMTI environment with can_tag_objects";
         return false;
     }
-    struct walk w = {.owners = owners, .nowners = n, .budget_bytes = memory_bytes};
+    struct walk w = {
+        .owners = owners, .nowners = n, .budget_bytes = memory_bytes, .give_way = give_way};
     w.deadline_ms = time_ms ? started + time_ms : 0;
     /* Address space only: pages are touched as objects are visited. */
     w.max_nodes =
@@ -862,7 +867,7 @@ bool lb_heap_paths_find(JNIEnv *jni, struct lb_heap_owner *owners, size_t n, uin
         if (w.stop || stats->shortest)
             break;
         uint64_t now = lb_clock_ms();
-        if (w.deadline_ms && now + took >= w.deadline_ms)
+        if ((w.deadline_ms && now + took >= w.deadline_ms) || (give_way && atomic_load(give_way)))
             break;
     }
     /* Holders no root reaches: objects the walk did not tag, still in the heap. */

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <jni.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,8 +52,10 @@ struct lb_heap_paths_stats {
  * memory_bytes (0: no bound). Must run on a thread attached to the JVM, in the live phase; makes
  * JNI and JVMTI calls and runs no Java code. Returns false (stats->error says why) when no walk
  * could be made; every owner is then UNKNOWN. */
+/* give_way (or NULL): the walk stops, as if out of time, once it is set (the exit report). */
 bool lb_heap_paths_find(JNIEnv *jni, struct lb_heap_owner *owners, size_t n, uint64_t time_ms,
-                        uint64_t memory_bytes, struct lb_heap_paths_stats *stats);
+                        uint64_t memory_bytes, const _Atomic bool *give_way,
+                        struct lb_heap_paths_stats *stats);
 
 /* Frees what lb_heap_paths_find put in owners. */
 void lb_heap_paths_free(struct lb_heap_owner *owners, size_t n);

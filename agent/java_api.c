@@ -130,7 +130,7 @@ static struct lb_snapshot *owners_since(JNIEnv *jni, const struct site_sum *sums
         snaps[i].site = sums[i].site;
         snaps[i].live_count = lb_sampler_count_round(sums[i].count_fp);
     }
-    json_decref(lb_owners_find(jni, snaps, n, mark));
+    json_decref(lb_owners_find(jni, snaps, n, mark, false));
     return snaps;
 }
 

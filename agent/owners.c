@@ -170,7 +170,8 @@ static int by_snap(const void *a, const void *b, void *ctx)
     return sx != sy ? (sx > sy) - (sx < sy) : (*x > *y) - (*x < *y);
 }
 
-json_t *lb_owners_find(JNIEnv *jni, struct lb_snapshot *snaps, size_t n, uint64_t since_ms)
+json_t *lb_owners_find(JNIEnv *jni, struct lb_snapshot *snaps, size_t n, uint64_t since_ms,
+                       bool exit_report)
 {
     struct collect c = {.snaps = snaps, .since_ms = since_ms};
     c.per_site = calloc(n ? n : 1, sizeof *c.per_site);
@@ -209,7 +210,8 @@ json_t *lb_owners_find(JNIEnv *jni, struct lb_snapshot *snaps, size_t n, uint64_
     }
     struct lb_heap_paths_stats st;
     const struct lb_options *o = &lb_runtime.options;
-    lb_heap_paths_find(jni, owners, c.n, o->owners_time_ms, o->owners_memory, &st);
+    lb_heap_paths_find(jni, owners, c.n, o->owners_time_ms, o->owners_memory,
+                       exit_report ? NULL : &lb_runtime.exiting, &st);
     qsort_r(order, c.n, sizeof *order, by_snap, c.blocks);
     json_t *without = json_array();
     for (size_t k = 0; k < c.n;) {

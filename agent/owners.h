@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <jni.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,8 +21,10 @@
 /* Fills each snapshot's owners (a new reference, or NULL for a site with no recorded block)
  * from its blocks allocated at or after since_ms (lb_clock_ms; 0: all), and returns the
  * report's "owners" section (docs/report-format.md#owners). Runs the walk with the owners_time
- * and owners_memory budgets; jni is the calling thread's. */
-json_t *lb_owners_find(JNIEnv *jni, struct lb_snapshot *snaps, size_t n, uint64_t since_ms);
+ * and owners_memory budgets; jni is the calling thread's. A walk for any but the exit report
+ * stops where it is once the exit report starts. */
+json_t *lb_owners_find(JNIEnv *jni, struct lb_snapshot *snaps, size_t n, uint64_t since_ms,
+                       bool exit_report);
 
 /* Drops the snapshots' owners (the report holds its own references). */
 void lb_owners_release(struct lb_snapshot *snaps, size_t n);

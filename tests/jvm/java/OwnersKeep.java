@@ -27,6 +27,9 @@ import java.util.function.IntSupplier;
  *            static holds (Registry.INSTANCE.streams)
  *   big      static: 10 buffers, then `count` million small objects in long linked lists kept
  *            by a static, so that the heap walk runs out of a small budget
+ *   heap     static: 10 buffers, then `count` million links each with a byte[] of args[2] bytes
+ *            (docs/performance.md: 10 million links of 360 bytes are 20 million objects in
+ *            4 GB), kept by a static; prints the heap's use after a GC
  */
 public class OwnersKeep {
     static class LeakyPool {
@@ -47,6 +50,7 @@ public class OwnersKeep {
     static final class Link {
         Link next;
         long value;
+        byte[] payload;
     }
 
     static final List<IntSupplier> TASKS = new ArrayList<>();
@@ -126,6 +130,26 @@ public class OwnersKeep {
                     CHAINS.add(head);
                 }
                 break;
+            case "heap": {
+                for (int i = 0; i < 10; i++)
+                    LeakyPool.acquire(10000);
+                int payload = Integer.parseInt(args[2]);
+                for (int c = 0; c < count; c++) {
+                    Link head = null;
+                    for (int i = 0; i < 1_000_000; i++) {
+                        Link l = new Link();
+                        l.next = head;
+                        l.payload = new byte[payload];
+                        head = l;
+                    }
+                    CHAINS.add(head);
+                }
+                System.gc();
+                Runtime rt = Runtime.getRuntime();
+                System.out.println("heap used " + (rt.totalMemory() - rt.freeMemory()) / (1 << 20)
+                        + " MiB");
+                break;
+            }
             default:
                 throw new IllegalArgumentException(args[0]);
         }
