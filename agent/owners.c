@@ -190,7 +190,9 @@ json_t *lb_owners_find(JNIEnv *jni, struct lb_snapshot *snaps, size_t n, uint64_
     }
     for (size_t i = 0; i < n; i++) {
         snaps[i].owners = NULL;
-        void **cell = snaps[i].live_count ? lb_ptr_map_put(&c.index, snaps[i].site) : NULL;
+        void **cell = snaps[i].live_count && snaps[i].site->kind < LB_KIND_COUNT
+                          ? lb_ptr_map_put(&c.index, snaps[i].site)
+                          : NULL; /* the JDK's own are in no report (site_kind.h) */
         if (cell)
             *cell = (void *)(uintptr_t)(i + 1);
     }
