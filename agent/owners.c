@@ -6,12 +6,15 @@
 #include "heap_paths.h"
 #include "live_table.h"
 #include "log.h"
+#include "peek.h"
 #include "ptr_map.h"
 #include "runtime.h"
 #include "sampler.h"
+#include "symbols.h"
 
 struct block {
     uintptr_t addr;
+    uint64_t size;  /* as allocated */
     uint64_t bytes; /* weighted: what the block counts for in its site */
     uint32_t snap;
 };
@@ -37,7 +40,7 @@ static void collect_block(uintptr_t addr, const struct lb_block *b, void *ctx)
         return; /* blocks recorded since the snapshot */
     struct lb_weight w;
     lb_sampler_weight(b->size, &w);
-    c->blocks[c->n++] = (struct block){addr, w.bytes, (uint32_t)(i - 1)};
+    c->blocks[c->n++] = (struct block){addr, b->size, w.bytes, (uint32_t)(i - 1)};
     c->per_site[i - 1]++;
 }
 
@@ -162,6 +165,107 @@ static json_t *site_owners(const struct lb_snapshot *sn, const struct block *blo
     return j;
 }
 
+/* The native steps: blocks no Java object holds may hang from a block one does (zstd's window
+ * buffers from the ZSTD_DStream its stream holds). Every block with a path is read (through
+ * lb_peek: a block freed meanwhile costs nothing) for words that are the start of a block
+ * without holder, which then gets the path on to it; three levels at most, NATIVE_SCAN_BYTES
+ * read in all. */
+#define NATIVE_SCAN_BYTES (64u << 20)
+#define NATIVE_LEVELS 3
+
+static size_t find_block(const struct block *blocks, size_t n, uint64_t addr)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (blocks[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && blocks[lo].addr == addr ? lo : SIZE_MAX;
+}
+
+/* "ZSTD_createDStream": the function that allocated the site's blocks (its first native frame),
+ * or NULL. A new reference to the frame's JSON holds the text. */
+static json_t *allocator_frame(const struct lb_site *site)
+{
+    for (int i = 0; i < site->nframes; i++)
+        if (site->frames[i].type == LB_FRAME_NATIVE)
+            return lb_symbols_frame_json(&site->frames[i], site->module_gen);
+    return NULL;
+}
+
+static void hang_from(struct lb_heap_owner *child, const struct lb_heap_owner *parent,
+                      const struct lb_site *site, uint64_t offset)
+{
+    json_t *frame = allocator_frame(site);
+    const char *fn = json_string_value(json_object_get(frame, "symbol"));
+    char step_text[256];
+    snprintf(step_text, sizeof step_text, " \xe2\x86\x92 native block of %s (+0x%llx)",
+             fn ? fn : "?", (unsigned long long)offset);
+    json_t *path = json_deep_copy(parent->path);
+    json_t *step = json_pack("{s:s,s:b,s:I,s:I}", "class", "(native block)", "native", true, "site",
+                             (json_int_t)site->id, "offset", (json_int_t)offset);
+    if (fn)
+        json_object_set_new(step, "function", json_string(fn));
+    json_array_append_new(json_object_get(path, "steps"), step);
+    const char *text = json_string_value(json_object_get(path, "text"));
+    size_t tlen = strlen(text ? text : ""), klen = strlen(parent->key), slen = strlen(step_text);
+    char *joined = malloc(tlen + slen + 1), *key = malloc(klen + slen + 1);
+    if (!path || !step || !joined || !key) {
+        json_decref(path);
+        free(joined);
+        free(key);
+        json_decref(frame);
+        return;
+    }
+    memcpy(joined, text ? text : "", tlen);
+    memcpy(joined + tlen, step_text, slen + 1);
+    memcpy(key, parent->key, klen);
+    memcpy(key + klen, step_text, slen + 1);
+    json_object_set_new(path, "text", json_string(joined));
+    free(joined);
+    child->path = path;
+    child->key = key;
+    child->state = LB_HOLDER_REACHABLE;
+    json_decref(frame);
+}
+
+static void link_native(const struct block *blocks, struct lb_heap_owner *owners, size_t n,
+                        const struct lb_snapshot *snaps)
+{
+    bool *scanned = calloc(n ? n : 1, sizeof *scanned);
+    uint64_t *buf = malloc(64 << 10);
+    size_t budget = NATIVE_SCAN_BYTES;
+    for (int level = 0; scanned && buf && level < NATIVE_LEVELS; level++) {
+        bool linked = false;
+        for (size_t p = 0; p < n && budget; p++) {
+            if (owners[p].state != LB_HOLDER_REACHABLE || scanned[p] || !owners[p].key)
+                continue;
+            scanned[p] = true;
+            uint64_t size = blocks[p].size < budget ? blocks[p].size : budget;
+            budget -= size;
+            for (uint64_t at = 0; at + 8 <= size; at += 64 << 10) {
+                size_t len = size - at < (64 << 10) ? (size_t)(size - at) & ~(size_t)7 : 64 << 10;
+                if (!lb_peek(blocks[p].addr + at, buf, len))
+                    break;
+                for (size_t w = 0; w < len / 8; w++) {
+                    size_t c = buf[w] ? find_block(blocks, n, buf[w]) : SIZE_MAX;
+                    if (c == SIZE_MAX || c == p || owners[c].state != LB_HOLDER_NONE)
+                        continue;
+                    hang_from(&owners[c], &owners[p], snaps[blocks[p].snap].site, at + 8 * w);
+                    linked = true;
+                }
+            }
+        }
+        if (!linked)
+            break;
+    }
+    free(scanned);
+    free(buf);
+}
+
 static int by_snap(const void *a, const void *b, void *ctx)
 {
     const struct block *blocks = ctx;
@@ -214,6 +318,7 @@ json_t *lb_owners_find(JNIEnv *jni, struct lb_snapshot *snaps, size_t n, uint64_
     const struct lb_options *o = &lb_runtime.options;
     lb_heap_paths_find(jni, owners, c.n, o->owners_time_ms, o->owners_memory,
                        exit_report ? NULL : &lb_runtime.exiting, &st);
+    link_native(c.blocks, owners, c.n, snaps);
     qsort_r(order, c.n, sizeof *order, by_snap, c.blocks);
     json_t *without = json_array();
     for (size_t k = 0; k < c.n;) {

@@ -135,6 +135,17 @@ def test(env):
         ("com.github.luben.zstd.ZstdInputStreamNoFinalizer", None)],
         "steps %s" % path["steps"])
     check(path["steps"][-1]["holds"] == "stream", "holder %s" % path["steps"][-1])
+    # zstd's window buffers: no Java field holds them, the ZSTD_DStream does (a native step).
+    inner = [s for s in lbtest.sites_with_symbol(report, "ZSTD_decompressStream")
+             if ("OwnersKeep", "main") in lbtest.java_frames(s)]
+    check(len(inner) == 1, "expected one ZSTD_decompressStream site, found %d" % len(inner))
+    inner_path = only_path(inner[0], 8)
+    last = inner_path["steps"][-1]
+    check(inner_path["steps"][:-1] == path["steps"] and last["native"] is True
+          and last["site"] == sites[0]["id"] and last["function"] == "ZSTD_createDStream",
+          "window buffers' path %s" % inner_path)
+    check(inner_path["text"].startswith(path["text"] + ARROW + "native block of "
+                                        "ZSTD_createDStream (+0x"), inner_path["text"])
 
     # Off by default, and no walk without a forced GC.
     for tag, options in (("default", "sample=0,gc=on"), ("nogc", "sample=0,owners=on")):
