@@ -556,14 +556,18 @@ static json_t *root_json(struct names *nm, const struct walk *w, const struct ro
 static json_t *path_json(struct names *nm, const struct walk *w, uint32_t n,
                          const struct candidate *holder, char **key_out)
 {
-    uint32_t chain_len = depth_of(&w->nodes[n]) + 1;
+    /* Depths fall strictly along parents, but a parent may have been given a shorter path
+     * after its child took it as parent: the chain is at most depth + 1 long. */
+    uint32_t chain_len = 0, bound = depth_of(&w->nodes[n]) + 1;
+    for (uint32_t c = n; c != NONE && chain_len < bound; c = w->nodes[c].parent)
+        chain_len++;
     uint32_t *chain = malloc(chain_len * sizeof *chain);
     if (!chain)
         return NULL;
     uint32_t len = 0;
     for (uint32_t c = n; c != NONE && len < chain_len; c = w->nodes[c].parent)
         chain[chain_len - 1 - len++] = c;
-    if (len != chain_len) { /* a parent chain that does not end at a root: the heap changed */
+    if (w->nodes[chain[0]].parent != NONE) { /* no root at its end: cannot happen */
         free(chain);
         return NULL;
     }
