@@ -888,7 +888,6 @@ bool lb_heap_paths_find(JNIEnv *jni, struct lb_heap_owner *owners, size_t n, uin
         if (took > stats->longest_ms)
             stats->longest_ms = took;
     }
-    stats->walk_ms = lb_clock_ms() - started;
     stats->objects = w.nnodes;
     stats->memory_bytes = used_bytes(&w);
     stats->exhausted = w.stop == STOP_TIME ? "time" : w.stop == STOP_MEMORY ? "memory" : NULL;
@@ -908,6 +907,7 @@ out_free:
     free(w.unreachable_cls);
     free(w.referent);
     (*env)->DisposeEnvironment(env); /* and every tag with it */
+    stats->walk_ms = lb_clock_ms() - started;
     return ok;
 }
 
