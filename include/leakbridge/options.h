@@ -26,8 +26,8 @@
 #define LB_REPORT_SITES_DEFAULT 10000u
 
 /* owners=on (docs/options.md): the heap walk's budget per dump. A walk stops every Java thread
- * while it runs (a safepoint); 20 million objects took about 2.6 s per pass and 1.6 GB
- * (docs/performance.md, Owners). */
+ * while it runs (a safepoint); 20 million objects took 27 s for the first pass and 1.6 GB
+ * on JDK 17 (docs/performance.md, Owners). */
 #define LB_OWNERS_TIME_DEFAULT_MS 5000u
 #define LB_OWNERS_MEMORY_DEFAULT ((uint64_t)1 << 30)
 
