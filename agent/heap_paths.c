@@ -10,6 +10,12 @@
 #include "runtime.h"
 
 #define NONE UINT32_MAX
+/* A node's rank: its depth, with BEHIND set when its path passes through a PhantomReference (a
+ * Cleaner, which only cleans up): every path without one is preferred to every path with one,
+ * so that an object both a Cleaner and the application hold is shown as the application holds
+ * it. DEPTH_INF: not reached. */
+#define BEHIND (1u << 23)
+#define DEPTH_MASK (BEHIND - 1)
 #define DEPTH_INF 0xFFFFFFu
 /* The JVM's tag map entry per tagged object, estimated: a hash table entry with its weak
  * handle and tag, its malloc header and the handle's slot (docs/performance.md, Owners). */
@@ -71,7 +77,7 @@ struct walk {
     uint32_t *referent;
 };
 
-static inline uint32_t depth_of(const struct node *n)
+static inline uint32_t rank_of(const struct node *n)
 {
     return n->meta >> 8;
 }
@@ -150,7 +156,7 @@ static jint JNICALL on_reference(jvmtiHeapReferenceKind kind, const jvmtiHeapRef
     struct node *node = &w->nodes[n];
     uint32_t depth, parent, edge;
     if (!referrer_tag_ptr) { /* a root */
-        if (depth_of(node) == 0)
+        if (rank_of(node) == 0)
             return JVMTI_VISIT_OBJECTS;
         if (w->budget_bytes && used_bytes(w) + sizeof(struct root) > w->budget_bytes) {
             w->stop = STOP_MEMORY;
@@ -176,15 +182,18 @@ static jint JNICALL on_reference(jvmtiHeapReferenceKind kind, const jvmtiHeapRef
         jlong rt = *referrer_tag_ptr;
         if (rt <= 0 || (uint64_t)rt > w->nnodes)
             return JVMTI_VISIT_OBJECTS;
-        uint32_t d = depth_of(&w->nodes[rt - 1]);
-        if (d >= DEPTH_INF - 1)
+        uint32_t r = rank_of(&w->nodes[rt - 1]);
+        if (r == DEPTH_INF || (r & DEPTH_MASK) + 1 >= DEPTH_MASK)
             return JVMTI_VISIT_OBJECTS;
-        depth = d + 1;
+        bool phantom = (r & BEHIND) ||
+                       (referrer_class_tag > 0 && (uint64_t)referrer_class_tag <= w->nclasses &&
+                        (w->referent[referrer_class_tag - 1] & PHANTOM));
+        depth = (phantom ? BEHIND : 0) | ((r & DEPTH_MASK) + 1);
         parent = (uint32_t)(rt - 1);
         edge = edge_index(kind, info);
     }
-    if (depth < depth_of(node)) {
-        if (depth_of(node) != DEPTH_INF)
+    if (depth < rank_of(node)) {
+        if (rank_of(node) != DEPTH_INF)
             w->improved++; /* a shorter path to an object reached before */
         node->parent = parent;
         node->edge = edge;
@@ -558,7 +567,7 @@ static json_t *path_json(struct names *nm, const struct walk *w, uint32_t n,
 {
     /* Depths fall strictly along parents, but a parent may have been given a shorter path
      * after its child took it as parent: the chain is at most depth + 1 long. */
-    uint32_t chain_len = 0, bound = depth_of(&w->nodes[n]) + 1;
+    uint32_t chain_len = 0, bound = (rank_of(&w->nodes[n]) & DEPTH_MASK) + 1;
     for (uint32_t c = n; c != NONE && chain_len < bound; c = w->nodes[c].parent)
         chain_len++;
     uint32_t *chain = malloc(chain_len * sizeof *chain);
@@ -660,12 +669,7 @@ static json_t *path_json(struct names *nm, const struct walk *w, uint32_t n,
 /* Whether a PhantomReference (a Cleaner, which only cleans up) is on node n's path. */
 static bool behind_phantom(const struct walk *w, uint32_t n)
 {
-    for (uint32_t steps = 0; n != NONE && steps <= DEPTH_INF; steps++, n = w->nodes[n].parent) {
-        uint32_t cls = w->nodes[n].cls;
-        if (n >= w->nclasses && cls < w->nclasses && (w->referent[cls] & PHANTOM))
-            return true;
-    }
-    return false;
+    return (rank_of(&w->nodes[n]) & BEHIND) != 0;
 }
 
 /* The shallowest reachable holder of target t that is (cleaner) or is not behind a Cleaner. */
@@ -676,9 +680,9 @@ static const struct candidate *best_holder(const struct walk *w, size_t t, bool 
         const struct candidate *cand = &w->cands[t][c];
         if (cand->node == NONE)
             break;
-        uint32_t d = depth_of(&w->nodes[cand->node]);
-        if (d < DEPTH_INF && behind_phantom(w, cand->node) == cleaner &&
-            (!best || d < depth_of(&w->nodes[best->node])))
+        uint32_t r = rank_of(&w->nodes[cand->node]);
+        if (r < DEPTH_INF && behind_phantom(w, cand->node) == cleaner &&
+            (!best || r < rank_of(&w->nodes[best->node])))
             best = cand;
     }
     return best;

@@ -147,6 +147,25 @@ def test(env):
     check(inner_path["text"].startswith(path["text"] + ARROW + "native block of "
                                         "ZSTD_createDStream (+0x"), inner_path["text"])
 
+    # Inflaters (the JDK's zlib): the z_stream's address is in the Inflater's ZStreamRef, and
+    # zlib's state hangs from the z_stream. A Cleaner holds the ZStreamRef too: the path shown
+    # is the application's.
+    report = run(env, "inflater", 6)
+    z_stream = [s for s in lbtest.sites_with_symbol(report, "Java_java_util_zip_Inflater_init")
+                if s["frames"][0].get("symbol") == "Java_java_util_zip_Inflater_init"]
+    state = lbtest.sites_with_symbol(report, "inflateInit2_")
+    check(len(z_stream) == 1 and len(state) == 1, "Inflater sites: %s" % [
+        lbtest.describe(s) for s in report["sites"]])
+    held = ARROW.join(["static OwnersKeep.INFLATERS", "java.util.ArrayList.elementData",
+                       "java.lang.Object[][]", "java.util.zip.Inflater.zsRef",
+                       "java.util.zip.Inflater$InflaterZStreamRef (address)"])
+    unindexed = lambda text: re.sub(r"\[\d+\]", "[]", text)
+    check(unindexed(only_path(z_stream[0], 6)["text"]) == held,
+          "z_stream: %s" % z_stream[0]["owners"])
+    check(unindexed(only_path(state[0], 6)["text"]).startswith(
+        held + ARROW + "native block of Java_java_util_zip_Inflater_init (+0x"),
+        "zlib state: %s" % state[0]["owners"])
+
     # Off by default, and no walk without a forced GC.
     for tag, options in (("default", "sample=0,gc=on"), ("nogc", "sample=0,owners=on")):
         _, report = lbtest.run_report(env, tag, "OwnersKeep", ["static", 3], options=options,

@@ -25,6 +25,8 @@ import java.util.function.IntSupplier;
  *            leaves alone (run with -XX:SoftRefLRUPolicyMSPerMB=1000000): no root reaches them
  *   zstd     zstd-jni streams (ZstdInputStreamNoFinalizer) in a map inside an object that a
  *            static holds (Registry.INSTANCE.streams)
+ *   inflater java.util.zip.Inflaters in a static list: zlib's state (inflateInit2_) and the
+ *            z_stream (Java_java_util_zip_Inflater_init), which the JDK's own libraries allocate
  *   big      static: 10 buffers, then `count` million small objects in long linked lists kept
  *            by a static, so that the heap walk runs out of a small budget
  *   heap     static: 10 buffers, then `count` million links each with a byte[] of args[2] bytes
@@ -56,6 +58,7 @@ public class OwnersKeep {
     static final List<IntSupplier> TASKS = new ArrayList<>();
     static final List<SoftReference<ByteBuffer>> SOFT = new ArrayList<>();
     static final List<Link> CHAINS = new ArrayList<>();
+    static final List<java.util.zip.Inflater> INFLATERS = new ArrayList<>();
 
     static native void holdGlobal(ByteBuffer buffer);
 
@@ -116,6 +119,10 @@ public class OwnersKeep {
                 }
                 break;
             }
+            case "inflater":
+                for (int i = 0; i < count; i++)
+                    INFLATERS.add(new java.util.zip.Inflater());
+                break;
             case "big":
                 for (int i = 0; i < 10; i++)
                     LeakyPool.acquire(10000);
