@@ -144,19 +144,20 @@ static struct node *child(struct node *parent, const char *name, char type)
  * ends at, shown on hover. */
 static bool add_held(struct node *n, const struct lbc_site *s)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
+    char *text = lbc_stack_owners_text(s);
+    if (!text)
         return false;
-    if (n->held)
-        fprintf(f, "%s", n->held);
-    lbc_stack_print_owners(f, s, "");
-    if (fclose(f) != 0) {
+    if (n->held) { /* another site whose stack ends here: its lines after the first's */
+        size_t had = strlen(n->held), more = strlen(text);
+        char *both = realloc(n->held, had + more + 1);
+        if (!both) {
+            free(text);
+            return false;
+        }
+        memcpy(both + had, text, more + 1);
         free(text);
-        return false;
+        text = both;
     }
-    free(n->held);
     n->held = text;
     return true;
 }

@@ -363,3 +363,18 @@ void lbc_stack_print_owners(FILE *out, const struct lbc_site *s, const char *ind
                 indent, o->unknown_blocks, o->examined,
                 o->unknown_reason ? o->unknown_reason : "?");
 }
+
+char *lbc_stack_owners_text(const struct lbc_site *s)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    lbc_stack_print_owners(f, s, "");
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}

@@ -59,6 +59,10 @@ void lbc_stack_print(FILE *out, const struct lbc_site *s, bool verbose);
  * "no path: ...". Nothing for a site without owners. */
 void lbc_stack_print_owners(FILE *out, const struct lbc_site *s, const char *indent);
 
+/* The same lines without indent, each ending in a newline, malloc'd ("" for a site without
+ * owners); NULL when out of memory. */
+char *lbc_stack_owners_text(const struct lbc_site *s);
+
 /* The identity of a site across reports of one or several runs: its kind and, per frame, a
  * Java frame's class, method and signature or a native frame's module file name and symbol
  * (module and offset when there is no symbol). Ids, lines and addresses are left out, and so

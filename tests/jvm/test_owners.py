@@ -73,6 +73,9 @@ def test(env):
     check(("held by 10 of 10 blocks: " + path["text"]) in top.stdout,
           "top -v does not print the path under the site")
     check("held by" not in cli(env, "top", path_file).stdout, "top without -v prints paths")
+    rows = json.loads(cli(env, "top", "--json", path_file).stdout)["rows"]
+    check(rows[0]["site"]["held_by"] == ["held by 10 of 10 blocks: " + path["text"]],
+          "top --json: %s" % rows[0]["site"].get("held_by"))
     # The flame graph shows it on hover: the frame the site's stack ends at carries the lines.
     html = os.path.join(env.work, "flame.html")
     check(cli(env, "flame", path_file, "-o", html).returncode == 0, "flame failed")
