@@ -29,6 +29,7 @@
 #include "log.h"
 #include "memory_limit.h"
 #include "memory.h"
+#include "owners.h"
 #include "pools.h"
 #include "report.h"
 #include "report_writer.h"
@@ -342,6 +343,11 @@ static bool dump_locked(enum lb_dump_reason reason, const char *path_wanted, boo
         gc = json_pack("{s:I,s:b}", "cycles", (json_int_t)atomic_load(&lb_clock_gc_epoch), "forced",
                        false);
     }
+    /* owners=on: one heap walk after the forced GC (owners.h). */
+    json_t *owners = NULL;
+    if (snaps && lb_runtime.options.owners && json_is_true(json_object_get(gc, "forced")) &&
+        (exit_report || !atomic_load(&lb_runtime.exiting)) && current_jni())
+        owners = lb_owners_find(current_jni(), snaps, n, 0, exit_report);
     lb_live_table_foreach_longest_hold_ns();
     if (snaps) {
         lb_ages_fill(snaps, n, lb_clock_ms(), atomic_load(&lb_clock_gc_epoch));
@@ -366,6 +372,8 @@ static bool dump_locked(enum lb_dump_reason reason, const char *path_wanted, boo
     pthread_mutex_unlock(&writing_lock);
     if (abandoned) {
         json_decref(gc);
+        json_decref(owners);
+        lb_owners_release(snaps, n);
         free(snaps);
         goto out;
     }
@@ -420,6 +428,7 @@ static bool dump_locked(enum lb_dump_reason reason, const char *path_wanted, boo
         .memory = memory,
         .previous_sequence = previous,
         .bounds = &bounds,
+        .owners = owners,
     };
     json_t *report =
         java && snaps
@@ -434,9 +443,11 @@ static bool dump_locked(enum lb_dump_reason reason, const char *path_wanted, boo
         json_decref(meta.memory_limit);
         json_decref(meta.watermark);
         json_decref(meta.memory);
+        json_decref(meta.owners);
     }
     watermark = NULL; /* the report has it */
     lb_frame_json_free(java);
+    lb_owners_release(snaps, n);
     free(snaps);
     if (!report) {
         if (named)

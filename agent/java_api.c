@@ -21,6 +21,7 @@
 #include "json_text.h"
 #include "live_table.h"
 #include "log.h"
+#include "owners.h"
 #include "pools.h"
 #include "runtime.h"
 #include "sampler.h"
@@ -95,7 +96,7 @@ static int by_bytes(const void *a, const void *b)
     return x->site->id < y->site->id ? -1 : x->site->id > y->site->id;
 }
 
-static json_t *site_json(const struct site_sum *s, struct lb_frame_json *resolver)
+static json_t *site_json(const struct site_sum *s, struct lb_frame_json *resolver, json_t *owners)
 {
     json_t *frames = json_array();
     for (int i = 0; frames && i < s->site->nframes; i++)
@@ -112,11 +113,29 @@ static json_t *site_json(const struct site_sum *s, struct lb_frame_json *resolve
                       "folded_stacks", (json_int_t)lb_sites_folded_stacks(s->site)));
     if (site && s->site->origin == LB_ORIGIN_POOL && s->site->file)
         json_object_set_new(site, "pool", lb_json_text(s->site->file));
+    if (site && owners) /* LiveOptions.owners (owners.h) */
+        json_object_set(site, "owners", owners);
     return site;
 }
 
 /* {"mark":M,"now":N,"sample":S,"missed_blocks":K,"sites":[site...]}, sites largest first. */
-static json_t *live_since(uint64_t mark)
+/* What holds each site's blocks since the mark (owners.h), one heap walk for all of them:
+ * snapshots of the summed sites, owners filled in, or NULL. */
+static struct lb_snapshot *owners_since(JNIEnv *jni, const struct site_sum *sums, size_t n,
+                                        uint64_t mark)
+{
+    struct lb_snapshot *snaps = calloc(n ? n : 1, sizeof *snaps);
+    if (!snaps)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        snaps[i].site = sums[i].site;
+        snaps[i].live_count = lb_sampler_count_round(sums[i].count_fp);
+    }
+    json_decref(lb_owners_find(jni, snaps, n, mark, false));
+    return snaps;
+}
+
+static json_t *live_since(JNIEnv *jni, uint64_t mark, bool owners)
 {
     lb_site_kind_settle_new();
     struct collect c = {.mark = mark, .cap = lb_sites_count() + SITE_SLACK};
@@ -142,8 +161,11 @@ static json_t *live_since(uint64_t mark)
 
     json_t *result = NULL, *sites = json_array();
     struct lb_frame_json *java = lb_frame_json_new();
+    struct lb_snapshot *held = owners ? owners_since(jni, c.by_id, n, mark) : NULL;
     for (size_t i = 0; sites && java && i < n; i++)
-        json_array_append_new(sites, site_json(&c.by_id[i], java));
+        json_array_append_new(sites, site_json(&c.by_id[i], java, held ? held[i].owners : NULL));
+    lb_owners_release(held, n);
+    free(held);
     if (sites && java)
         result =
             json_pack("{s:I,s:I,s:I,s:I,s:O}", "mark", (json_int_t)mark, "now",
@@ -163,12 +185,12 @@ static void throw_oom(JNIEnv *jni, const char *what)
 }
 
 static jstring JNICALL api_live_since(JNIEnv *jni, jclass cls, jlong mark, jboolean gc,
-                                      jlong max_wait_ms)
+                                      jlong max_wait_ms, jboolean owners)
 {
     (void)cls;
     if (gc)
         lb_gc_force_and_settle(jni, max_wait_ms > 0 ? (uint64_t)max_wait_ms : 0, false);
-    json_t *result = live_since(mark > 0 ? (uint64_t)mark : 0);
+    json_t *result = live_since(jni, mark > 0 ? (uint64_t)mark : 0, gc && owners);
     /* ASCII only (\u escapes), which is also valid modified UTF-8 for NewStringUTF. */
     char *text = result ? json_dumps(result, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     json_decref(result);
@@ -219,7 +241,7 @@ static bool register_natives(JNIEnv *jni, jclass klass)
     static const JNINativeMethod methods[] = {
         {"active0", "()Z", (void *)api_active},
         {"mark0", "()J", (void *)api_mark},
-        {"liveSince0", "(JZJ)Ljava/lang/String;", (void *)api_live_since},
+        {"liveSince0", "(JZJZ)Ljava/lang/String;", (void *)api_live_since},
         {"dump0", "(Ljava/lang/String;Z)Ljava/lang/String;", (void *)api_dump},
         {"sample0", "()J", (void *)api_sample},
     };

@@ -35,6 +35,9 @@ static json_t *options_json(const struct lb_options *o)
     json_object_set_new(j, "max_sites", json_integer((json_int_t)o->max_sites));
     json_object_set_new(j, "max_memory", json_integer((json_int_t)o->max_memory));
     json_object_set_new(j, "report_sites", json_integer((json_int_t)o->report_sites));
+    json_object_set_new(j, "owners", json_boolean(o->owners));
+    json_object_set_new(j, "owners_time_ms", json_integer((json_int_t)o->owners_time_ms));
+    json_object_set_new(j, "owners_memory", json_integer((json_int_t)o->owners_memory));
     return j;
 }
 
@@ -168,6 +171,8 @@ static json_t *site_json(const struct lb_snapshot *sn, lb_report_frame_fn frame_
         json_object_set_new(site, "gc_released",
                             json_pack("{s:I,s:I}", "bytes", (json_int_t)sn->released_bytes, "count",
                                       (json_int_t)sn->released_count));
+    if (sn->owners) /* owners=on (owners.h) */
+        json_object_set(site, "owners", sn->owners);
     json_object_set_new(site, "frames", frames);
     return site;
 }
@@ -264,6 +269,8 @@ json_t *lb_report_build(const struct lb_report_meta *meta, struct lb_snapshot *s
         json_object_set_new(report, "watermark", meta->watermark);
     if (meta->agent)
         json_object_set_new(report, "agent", meta->agent);
+    if (meta->owners) /* owners=on (owners.h) */
+        json_object_set_new(report, "owners", meta->owners);
     json_object_set_new(report, "bounds", bounds_json(meta, snaps, nsnaps, &summarized));
     json_object_set_new(report, "sites", sites);
     return report;

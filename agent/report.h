@@ -36,6 +36,7 @@ struct lb_report_meta {
     json_t *memory_limit;       /* reference stolen; the memory limit and usage, or NULL */
     json_t *watermark;          /* reference stolen; the threshold a watermark dump crossed */
     json_t *memory;             /* reference stolen; where the RSS is (memory.h), or NULL */
+    json_t *owners;             /* reference stolen; the owners walk (owners.h), or NULL */
     unsigned previous_sequence; /* the report growth is measured against; 0: none */
     const struct lb_report_bounds *bounds; /* or NULL: nothing was folded or left untracked */
 };

@@ -3,6 +3,7 @@
 #ifndef LB_SNAPSHOT_H
 #define LB_SNAPSHOT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,8 @@ struct lb_snapshot {
      * its blocks do not cover, the pool's free space. */
     const char *pool_chunks;
     uint64_t pool_capacity_bytes, pool_handed_out_bytes;
+    /* owners.c (owners=on): what holds the site's blocks; a reference the report takes, or NULL. */
+    json_t *owners;
 };
 
 /* Reads one site's counters into sn (its other fields are left alone): the one way a site's

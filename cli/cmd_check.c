@@ -174,6 +174,7 @@ static void print_block(FILE *out, const struct lbc_site *s)
                 s->folded_stacks, s->overflow_module ? s->overflow_module : "Java code");
     else if (!s->nframes)
         fprintf(out, "    (no stack was captured)\n");
+    lbc_stack_print_owners(out, s, "    "); /* owners=on: what holds it */
     fprintf(out, "\n");
 }
 

@@ -41,6 +41,7 @@ struct node {
     char type; /* 'r' root, 'j' Java, 'n' native, 'o' other */
     int64_t bytes, count, old_bytes;
     int64_t self_bytes, self_old; /* of stacks that end here */
+    char *held; /* owners=on: what holds the blocks of the sites ending here, or NULL */
     struct node **children;
     size_t nchildren, cap;
     struct node **index; /* the children by name, when there are many; nindex slots */
@@ -53,6 +54,7 @@ static void free_node(struct node *n)
         free_node(n->children[i]);
     free(n->children);
     free(n->index);
+    free(n->held);
     free(n->name);
     free(n);
 }
@@ -138,6 +140,28 @@ static struct node *child(struct node *parent, const char *name, char type)
     return n;
 }
 
+/* Appends what holds a site's blocks (lbc_stack_print_owners' lines) to the node its stack
+ * ends at, shown on hover. */
+static bool add_held(struct node *n, const struct lbc_site *s)
+{
+    char *text = lbc_stack_owners_text(s);
+    if (!text)
+        return false;
+    if (n->held) { /* another site whose stack ends here: its lines after the first's */
+        size_t had = strlen(n->held), more = strlen(text);
+        char *both = realloc(n->held, had + more + 1);
+        if (!both) {
+            free(text);
+            return false;
+        }
+        memcpy(both + had, text, more + 1);
+        free(text);
+        text = both;
+    }
+    n->held = text;
+    return true;
+}
+
 /* Adds a report's sites to the tree: as NEW (bytes) or as OLD (old_bytes). Sums cannot
  * overflow: each report's sums were checked, and a node holds at most one report's sum. */
 static bool add_report(struct node *root, const struct lbc_report *r, bool old)
@@ -171,6 +195,8 @@ static bool add_report(struct node *root, const struct lbc_report *r, bool old)
             n->self_old += s->live_bytes;
         else
             n->self_bytes += s->live_bytes;
+        if (!old && s->owners.present && !add_held(n, s))
+            return false;
     }
     return true;
 }
@@ -185,6 +211,10 @@ static json_t *to_json(struct node *n, bool diff)
 {
     json_t *o = json_pack("{sssssIsI}", "n", n->name, "t", (char[]){n->type, '\0'}, "v",
                           (json_int_t)n->bytes, "c", (json_int_t)n->count);
+    if (o && n->held && json_object_set_new(o, "h", json_string(n->held)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
     if (o && diff && json_object_set_new(o, "o", json_integer(n->old_bytes)) != 0) {
         json_decref(o);
         return NULL;

@@ -223,6 +223,8 @@ static void print_rows(const struct lbc_report *r, const struct row *rows, size_
         if (lbc_stack_pool_label(row->site, pool, sizeof pool))
             printf("%33s%s\n", "", pool);
         lbc_stack_print(stdout, row->site, verbose);
+        if (verbose) /* owners=on: what holds the site's blocks */
+            lbc_stack_print_owners(stdout, row->site, "      ");
     }
     if (shown < nrows) {
         int64_t rest = 0;

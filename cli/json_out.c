@@ -56,6 +56,27 @@ json_t *lbc_json_report(const struct lbc_report *r)
     return out;
 }
 
+/* owners=on: the lines top -v prints under the site, as an array of strings. */
+static json_t *held_by(const struct lbc_site *s)
+{
+    char *text = lbc_stack_owners_text(s);
+    if (!text)
+        return NULL;
+    json_t *lines = json_array();
+    for (char *line = text, *end; lines && line && *line; line = end + 1) {
+        end = strchr(line, '\n');
+        if (!end)
+            break;
+        *end = '\0';
+        if (json_array_append_new(lines, lbc_json_text(line)) != 0) {
+            json_decref(lines);
+            lines = NULL;
+        }
+    }
+    free(text);
+    return lines;
+}
+
 json_t *lbc_json_site(const struct lbc_site *s)
 {
     char name[LBC_FRAME_TEXT_MAX * 2], stable[LBC_FRAME_TEXT_MAX * 2];
@@ -80,6 +101,8 @@ json_t *lbc_json_site(const struct lbc_site *s)
                                     (json_int_t)s->gc_released_count));
     if (ok && s->has_inputs)
         ok = lbc_json_set(out, "inputs", json_integer(s->inputs));
+    if (ok && s->owners.present)
+        ok = lbc_json_set(out, "held_by", held_by(s));
     ok = ok && lbc_json_set(out, "frames", lbc_reader_frames_json(s));
     if (!ok) {
         json_decref(out);

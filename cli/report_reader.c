@@ -229,6 +229,70 @@ static void indexed(char *buf, const char *prefix, size_t i)
     buf[len] = 0;
 }
 
+/* A tally of the site's owners (blocks, bytes); absent leaves *blocks alone. */
+static bool read_tally(struct ctx *c, const node *owners, const char *where, const char *key,
+                       int64_t *blocks, const node **obj)
+{
+    char sub[WHERE_MAX + 64];
+    if (!get_object(c, owners, where, key, false, obj))
+        return false;
+    snprintf(sub, sizeof sub, "%s.%s", where, key);
+    int64_t bytes;
+    return !*obj || (get_int(c, *obj, sub, "blocks", true, 0, blocks) &&
+                     get_int(c, *obj, sub, "bytes", true, 0, &bytes));
+}
+
+/* The site's owners (owners=on), if it has them; their strings interned. */
+static bool read_owners(struct ctx *c, const node *s, const char *where, struct lbc_owners *out)
+{
+    const node *o, *paths, *obj;
+    char sub[WHERE_MAX + 16], item[WHERE_MAX + 64];
+    if (!get_object(c, s, where, "owners", false, &o))
+        return false;
+    if (!o)
+        return true;
+    snprintf(sub, sizeof sub, "%s.owners", where);
+    out->present = true;
+    if (!get_int(c, o, sub, "examined", true, 0, &out->examined) ||
+        !member(c, o, sub, "paths", true, &paths))
+        return false;
+    if (paths->type != LBC_NODE_ARRAY)
+        return fail(c, "%s.paths: expected an array, found %s", sub, type_name(paths));
+    for (const node *p = paths->first; p && out->npaths < LBC_OWNER_PATHS_MAX; p = p->next) {
+        struct lbc_owner_path *path = &out->paths[out->npaths++];
+        snprintf(item, sizeof item, "%s.paths[%zu]", sub, out->npaths - 1);
+        if (p->type != LBC_NODE_OBJECT)
+            return fail(c, "%s: expected an object, found %s", item, type_name(p));
+        if (!get_string(c, p, item, "text", true, false, &path->text) ||
+            !get_int(c, p, item, "blocks", true, 1, &path->blocks) ||
+            !get_int(c, p, item, "bytes", true, 0, &path->bytes) || !intern(c, &path->text))
+            return false;
+    }
+    if (!read_tally(c, o, sub, "other_paths", &out->other_blocks, &obj) ||
+        !read_tally(c, o, sub, "without_holder", &out->without_holder_blocks, &obj) ||
+        !read_tally(c, o, sub, "unreachable", &out->unreachable_blocks, &obj))
+        return false;
+    if (obj) {
+        snprintf(item, sizeof item, "%s.unreachable", sub);
+        const node *holders, *gc_deferred;
+        if (!get_int(c, obj, item, "collected", true, 0, &out->collected) ||
+            !member(c, obj, item, "holders", true, &holders) ||
+            !member(c, obj, item, "gc_deferred", true, &gc_deferred))
+            return false;
+        if (holders->type == LBC_NODE_ARRAY && holders->first &&
+            holders->first->type == LBC_NODE_STRING)
+            out->holder = holders->first->text;
+        out->gc_deferred = gc_deferred->type == LBC_NODE_TRUE;
+        if (!intern(c, &out->holder))
+            return false;
+    }
+    if (!read_tally(c, o, sub, "unknown", &out->unknown_blocks, &obj))
+        return false;
+    snprintf(item, sizeof item, "%s.unknown", sub);
+    return !obj || (get_string(c, obj, item, "reason", true, false, &out->unknown_reason) &&
+                    intern(c, &out->unknown_reason));
+}
+
 static bool read_site(struct ctx *c, const node *s, size_t index, struct lbc_site *out)
 {
     char where[WHERE_MAX];
@@ -290,6 +354,9 @@ static bool read_site(struct ctx *c, const node *s, size_t index, struct lbc_sit
             !get_int(c, obj, sub, "folded_allocations", true, 0, &out->folded_allocations))
             return false;
     }
+
+    if (!read_owners(c, s, where, &out->owners))
+        return false;
 
     const node *frames;
     if (!member(c, s, where, "frames", true, &frames))

@@ -38,6 +38,28 @@ struct lbc_frame {
     json_t *json;
 };
 
+/* owners=on (docs/report-format.md#owners): what holds a site's blocks. */
+#define LBC_OWNER_PATHS_MAX 8 /* paths kept per site; the agent lists at most 3 */
+
+struct lbc_owner_path {
+    const char *text; /* root first, steps joined by " → " */
+    int64_t blocks, bytes;
+};
+
+struct lbc_owners {
+    bool present;
+    int64_t examined;
+    size_t npaths;
+    struct lbc_owner_path paths[LBC_OWNER_PATHS_MAX];
+    int64_t other_blocks;                  /* on paths not listed */
+    int64_t unreachable_blocks, collected; /* no GC root reaches the holder; of them, collected */
+    bool gc_deferred;                      /* ... and a Cleaner frees them (direct buffers) */
+    const char *holder;                    /* the first unreachable holder's class, or NULL */
+    int64_t without_holder_blocks;         /* no object holds the address */
+    int64_t unknown_blocks;                /* the walk ran out of its budget first */
+    const char *unknown_reason;            /* time, memory, error */
+};
+
 struct lbc_site {
     int64_t id;
     const char *kind;
@@ -59,6 +81,7 @@ struct lbc_site {
      * site's bytes are (docs/pool-api.md). NULL when not. */
     const char *pool, *pool_chunks;
     int64_t pool_capacity_bytes, pool_handed_out_bytes;
+    struct lbc_owners owners;
     size_t nframes;
     struct lbc_frame *frames; /* leaf first */
 };

@@ -333,3 +333,48 @@ char *lbc_stack_key(const struct lbc_site *s, int flags)
     }
     return b.s;
 }
+
+void lbc_stack_print_owners(FILE *out, const struct lbc_site *s, const char *indent)
+{
+    const struct lbc_owners *o = &s->owners;
+    if (!o->present)
+        return;
+    for (size_t i = 0; i < o->npaths; i++)
+        fprintf(out, "%sheld by %" PRId64 " of %" PRId64 " blocks: %s\n", indent,
+                o->paths[i].blocks, o->examined, o->paths[i].text);
+    if (o->other_blocks)
+        fprintf(out, "%sheld by %" PRId64 " of %" PRId64 " blocks on other paths\n", indent,
+                o->other_blocks, o->examined);
+    if (o->unreachable_blocks)
+        fprintf(out,
+                "%s%s: %" PRId64 " of %" PRId64 " blocks: no GC root reaches their holder (%s)%s\n",
+                indent, o->gc_deferred ? "gc-deferred" : "unreachable", o->unreachable_blocks,
+                o->examined, o->holder ? o->holder : "?",
+                o->gc_deferred ? "; its Cleaner frees them after a GC" : "");
+    if (o->without_holder_blocks)
+        fprintf(out,
+                "%sno holder: %" PRId64 " of %" PRId64
+                " blocks: no Java object holds their address\n",
+                indent, o->without_holder_blocks, o->examined);
+    if (o->unknown_blocks)
+        fprintf(out,
+                "%sno path: %" PRId64 " of %" PRId64
+                " blocks: the heap walk ran out of %s (owners_time, owners_memory)\n",
+                indent, o->unknown_blocks, o->examined,
+                o->unknown_reason ? o->unknown_reason : "?");
+}
+
+char *lbc_stack_owners_text(const struct lbc_site *s)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    lbc_stack_print_owners(f, s, "");
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}

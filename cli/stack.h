@@ -54,6 +54,15 @@ const char *lbc_stack_stable_headline(const struct lbc_site *s, char *buf, size_
  * verbose, at most a few lines and runs of JDK frames folded into one. */
 void lbc_stack_print(FILE *out, const struct lbc_site *s, bool verbose);
 
+/* Prints what holds a site's blocks (owners=on; docs/report-format.md#owners), one line each
+ * after indent: "held by 10 of 10 blocks: static LeakyPool.CACHE → ...", "gc-deferred: ...",
+ * "no path: ...". Nothing for a site without owners. */
+void lbc_stack_print_owners(FILE *out, const struct lbc_site *s, const char *indent);
+
+/* The same lines without indent, each ending in a newline, malloc'd ("" for a site without
+ * owners); NULL when out of memory. */
+char *lbc_stack_owners_text(const struct lbc_site *s);
+
 /* The identity of a site across reports of one or several runs: its kind and, per frame, a
  * Java frame's class, method and signature or a native frame's module file name and symbol
  * (module and offset when there is no symbol). Ids, lines and addresses are left out, and so

@@ -26,12 +26,16 @@ enum {
     OPT_MAX_SITES,
     OPT_MAX_MEMORY,
     OPT_REPORT_SITES,
+    OPT_OWNERS,
+    OPT_OWNERS_TIME,
+    OPT_OWNERS_MEMORY,
     OPT_COUNT
 };
 
 static const char *const option_names[OPT_COUNT] = {
-    "output",      "sample",  "interval",      "depth",     "gc",         "native",
-    "leak_window", "dump_at", "dump_at_bytes", "max_sites", "max_memory", "report_sites"};
+    "output",     "sample",       "interval", "depth",         "gc",
+    "native",     "leak_window",  "dump_at",  "dump_at_bytes", "max_sites",
+    "max_memory", "report_sites", "owners",   "owners_time",   "owners_memory"};
 
 void lb_options_defaults(struct lb_options *opts)
 {
@@ -46,6 +50,9 @@ void lb_options_defaults(struct lb_options *opts)
     opts->max_sites = LB_MAX_SITES_DEFAULT;
     opts->max_memory = LB_MAX_MEMORY_DEFAULT;
     opts->report_sites = LB_REPORT_SITES_DEFAULT;
+    opts->owners = false;
+    opts->owners_time_ms = LB_OWNERS_TIME_DEFAULT_MS;
+    opts->owners_memory = LB_OWNERS_MEMORY_DEFAULT;
 }
 
 static bool equals(const char *s, size_t n, const char *word)
@@ -203,6 +210,13 @@ static const char *set_value(struct lb_options *opts, int key, const char *s, si
         return parse_switch(s, n, &opts->gc) ? NULL : "on or off";
     case OPT_NATIVE:
         return parse_switch(s, n, &opts->native) ? NULL : "on or off";
+    case OPT_OWNERS:
+        return parse_switch(s, n, &opts->owners) ? NULL : "on or off";
+    case OPT_OWNERS_TIME:
+        return parse_duration(s, n, &opts->owners_time_ms)
+                   ? NULL
+                   : "a duration such as 0 (no bound), 500ms, 5s or 1m";
+
     case OPT_DUMP_AT:
         return set_dump_at(opts, s, n);
     case OPT_MAX_SITES:
@@ -212,7 +226,8 @@ static const char *set_value(struct lb_options *opts, int key, const char *s, si
         *(key == OPT_MAX_SITES ? &opts->max_sites : &opts->report_sites) = number;
         return NULL;
     case OPT_MAX_MEMORY:
-        return parse_size(s, n, &opts->max_memory)
+    case OPT_OWNERS_MEMORY:
+        return parse_size(s, n, key == OPT_MAX_MEMORY ? &opts->max_memory : &opts->owners_memory)
                    ? NULL
                    : "a size in bytes such as 0 (no bound), 256m or 2g";
     case OPT_DUMP_AT_BYTES:
@@ -285,7 +300,7 @@ bool lb_options_parse(const char *text, struct lb_options *opts, char *err, size
         while (key < OPT_COUNT && !equals(item, key_len, option_names[key]))
             key++;
         if (key == OPT_COUNT) {
-            char known[160] = "";
+            char known[256] = "";
             for (int k = 0; k < OPT_COUNT; k++) {
                 if (k > 0)
                     strcat(known, ", ");

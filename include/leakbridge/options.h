@@ -25,6 +25,12 @@
 #define LB_MAX_MEMORY_DEFAULT ((uint64_t)1 << 30)
 #define LB_REPORT_SITES_DEFAULT 10000u
 
+/* owners=on (docs/options.md): the heap walk's budget per dump. A walk stops every Java thread
+ * while it runs (a safepoint); 20 million objects took 27 s for the first pass and 1.6 GB
+ * on JDK 17 (docs/performance.md, Owners). */
+#define LB_OWNERS_TIME_DEFAULT_MS 5000u
+#define LB_OWNERS_MEMORY_DEFAULT ((uint64_t)1 << 30)
+
 /* At most this many dump_at thresholds. */
 #define LB_DUMP_AT_MAX 8
 
@@ -42,6 +48,9 @@ struct lb_options {
     uint64_t max_sites;              /* sites before stacks are folded; 0: no bound */
     uint64_t max_memory;             /* bytes of the agent's arena; 0: no bound */
     uint64_t report_sites;           /* sites a report lists in full; 0: all */
+    bool owners;                     /* a heap walk per dump with gc=on: what holds each block */
+    uint64_t owners_time_ms;         /* the walk's time budget; 0: no bound */
+    uint64_t owners_memory;          /* the walk's memory budget; 0: no bound */
 };
 
 void lb_options_defaults(struct lb_options *opts);

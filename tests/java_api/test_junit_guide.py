@@ -106,6 +106,12 @@ def test(env):
     lines = [line.strip() for line in out.splitlines()]
     for frame in leak_frames:
         check(frame in lines, "the launcher's output lacks the doc's frame %r" % frame)
+    # What holds the leak (issue 20), as the doc shows it but for the array indices.
+    held = [line.strip() for line in leak[0].splitlines() if line.strip().startswith("held by")]
+    check(len(held) == 1, "the doc's message does not say what holds the leak")
+    unindexed = lambda line: re.sub(r"\[\d+\]", "[]", line)
+    check(unindexed(held[0]) in [unindexed(line) for line in lines],
+          "the launcher's output lacks the doc's line %r" % held[0])
 
     # The clean variant: the reader closed, everything passes.
     test_file = "ParquetReaderTest.java"

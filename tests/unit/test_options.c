@@ -377,6 +377,28 @@ START_TEST(test_leak_window_takes_a_duration_longer_than_zero)
 }
 END_TEST
 
+/* owners=on and the walk's budgets (issue 20): off by default, a duration and a size. */
+START_TEST(test_owners_take_a_switch_a_duration_and_a_size)
+{
+    struct lb_options o = parse_ok("");
+    ck_assert(!o.owners);
+    ck_assert_uint_eq(o.owners_time_ms, 5000);
+    ck_assert_uint_eq(o.owners_memory, 1ull << 30);
+    o = parse_ok("gc=on,owners=on,owners_time=30s,owners_memory=2g");
+    ck_assert(o.owners && o.gc);
+    ck_assert_uint_eq(o.owners_time_ms, 30000);
+    ck_assert_uint_eq(o.owners_memory, 2ull << 30);
+    o = parse_ok("owners:on,owners_time:0,owners_memory:0");
+    ck_assert_uint_eq(o.owners_time_ms, 0);
+    ck_assert_uint_eq(o.owners_memory, 0);
+    expect_error("owners=yes", "option 'owners=yes': expected on or off");
+    expect_error("owners_time=5", "option 'owners_time=5': expected a duration such as 0 (no "
+                                  "bound), 500ms, 5s or 1m");
+    expect_error("owners_memory=lots", "option 'owners_memory=lots': expected a size in bytes "
+                                       "such as 0 (no bound), 256m or 2g");
+}
+END_TEST
+
 /* The bounds on the agent's own memory: defaults, 0 for no bound, and what is refused. */
 START_TEST(test_bounds_take_counts_and_a_size)
 {
@@ -554,7 +576,7 @@ START_TEST(test_unknown_key_is_rejected_and_named)
 {
 #define KNOWN                                                                                      \
     "(known: output, sample, interval, depth, gc, native, leak_window, dump_at, dump_at_bytes, "   \
-    "max_sites, max_memory, report_sites)"
+    "max_sites, max_memory, report_sites, owners, owners_time, owners_memory)"
     expect_error("colour=red", "unknown option 'colour' " KNOWN);
     expect_error("gc=on,Depth=2", "unknown option 'Depth' " KNOWN);
     expect_error("=on", "unknown option '' " KNOWN);
@@ -626,6 +648,7 @@ static Suite *options_suite(void)
     tcase_add_test(tc, test_leak_window_takes_a_duration_longer_than_zero);
     tcase_add_test(tc, test_dump_at_takes_rising_percents_as_a_list);
     tcase_add_test(tc, test_bounds_take_counts_and_a_size);
+    tcase_add_test(tc, test_owners_take_a_switch_a_duration_and_a_size);
     tcase_add_test(tc, test_null_text_gives_defaults);
     tcase_add_test(tc, test_empty_text_gives_defaults);
     tcase_add_test(tc, test_unset_options_keep_defaults_even_over_stale_contents);

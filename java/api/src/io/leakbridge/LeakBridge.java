@@ -44,7 +44,8 @@ public final class LeakBridge {
 
     private static native long mark0();
 
-    private static native String liveSince0(long mark, boolean gc, long maxWaitMillis);
+    private static native String liveSince0(long mark, boolean gc, long maxWaitMillis,
+            boolean owners);
 
     private static native String dump0(String path, boolean gc);
 
@@ -124,7 +125,8 @@ public final class LeakBridge {
         if (!active)
             return Collections.emptyList();
         long maxWait = Math.max(0, Math.min(options.maxWait().toMillis(), Integer.MAX_VALUE));
-        Map<?, ?> answer = (Map<?, ?>) Json.parse(liveSince0(mark.time(), options.gc(), maxWait));
+        Map<?, ?> answer = (Map<?, ?>) Json.parse(
+                liveSince0(mark.time(), options.gc(), maxWait, options.owners()));
         boolean estimated = ((Number) answer.get("sample")).longValue() != 0;
         List<Site> sites = new ArrayList<>();
         for (Object o : (List<?>) answer.get("sites")) {

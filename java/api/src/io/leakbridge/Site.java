@@ -19,6 +19,7 @@ public final class Site {
     private final String overflowModule;
     private final long foldedStacks;
     private final String pool;
+    private final List<String> heldBy;
 
     public Site(long id, Kind kind, long bytes, long count, boolean estimated, List<Frame> frames) {
         this(id, kind, bytes, count, estimated, frames, null);
@@ -27,12 +28,15 @@ public final class Site {
     /** A site of kind {@link Kind#POOL} names its pool; {@code pool} is null for other kinds. */
     public Site(long id, Kind kind, long bytes, long count, boolean estimated, List<Frame> frames,
             String pool) {
-        this(id, kind, bytes, count, estimated, frames, pool, false, null, 0);
+        this(id, kind, bytes, count, estimated, frames, pool, false, null, 0,
+                Collections.<String>emptyList());
     }
 
     private Site(long id, Kind kind, long bytes, long count, boolean estimated, List<Frame> frames,
-            String pool, boolean overflow, String overflowModule, long foldedStacks) {
+            String pool, boolean overflow, String overflowModule, long foldedStacks,
+            List<String> heldBy) {
         this.pool = pool;
+        this.heldBy = Collections.unmodifiableList(new ArrayList<>(heldBy));
         this.overflow = overflow;
         this.overflowModule = overflowModule;
         this.foldedStacks = foldedStacks;
@@ -53,7 +57,51 @@ public final class Site {
                 ((Number) m.get("live_bytes")).longValue(), ((Number) m.get("live_count")).longValue(),
                 estimated, frames, (String) m.get("pool"), o != null,
                 o == null ? null : (String) o.get("module"),
-                o == null ? 0 : ((Number) o.get("folded_stacks")).longValue());
+                o == null ? 0 : ((Number) o.get("folded_stacks")).longValue(),
+                heldBy((Map<?, ?>) m.get("owners")));
+    }
+
+    /** The owners member (docs/report-format.md#owners) as lines a developer reads. */
+    private static List<String> heldBy(Map<?, ?> owners) {
+        List<String> lines = new ArrayList<>();
+        if (owners == null)
+            return lines;
+        long examined = ((Number) owners.get("examined")).longValue();
+        for (Object o : (List<?>) owners.get("paths")) {
+            Map<?, ?> p = (Map<?, ?>) o;
+            lines.add("held by " + p.get("blocks") + " of " + examined + " blocks: " + p.get("text"));
+        }
+        Map<?, ?> u = (Map<?, ?>) owners.get("unreachable");
+        if (u != null) {
+            boolean deferred = Boolean.TRUE.equals(u.get("gc_deferred"));
+            List<?> holders = (List<?>) u.get("holders");
+            lines.add((deferred ? "gc-deferred: " : "unreachable: ") + u.get("blocks") + " of "
+                    + examined + " blocks: no GC root reaches their holder ("
+                    + (holders.isEmpty() ? "?" : holders.get(0)) + ")"
+                    + (deferred ? "; its Cleaner frees them after a GC" : ""));
+        }
+        Map<?, ?> none = (Map<?, ?>) owners.get("without_holder");
+        if (none != null)
+            lines.add("no holder: " + none.get("blocks") + " of " + examined
+                    + " blocks: no Java object holds their address");
+        Map<?, ?> unknown = (Map<?, ?>) owners.get("unknown");
+        if (unknown != null)
+            lines.add("no path: " + unknown.get("blocks") + " of " + examined
+                    + " blocks: the heap walk ran out of " + unknown.get("reason")
+                    + " (owners_time, owners_memory)");
+        return lines;
+    }
+
+    /**
+     * What holds this site's blocks, when the answer was asked with {@link
+     * LiveOptions#owners(boolean)} (or the report was written with {@code owners=on}): one line
+     * per reference path from a GC root to the objects holding the blocks' addresses ("held by 10
+     * of 10 blocks: static LeakyPool.CACHE → java.util.ArrayList.elementData → ..."), and for
+     * blocks with no such path why not ("gc-deferred: ...", "no holder: ...", "no path: ...").
+     * Empty when not asked.
+     */
+    public List<String> heldBy() {
+        return heldBy;
     }
 
     /**
@@ -147,6 +195,8 @@ public final class Site {
             b.append("\n    #").append(i).append(' ').append(frames.get(i));
         if (shown < frames.size())
             b.append("\n    ... ").append(frames.size() - shown).append(" more frames");
+        for (String line : heldBy)
+            b.append("\n    ").append(line);
         return b.toString();
     }
 

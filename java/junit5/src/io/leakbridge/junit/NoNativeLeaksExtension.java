@@ -114,7 +114,7 @@ public class NoNativeLeaksExtension implements BeforeEachCallback, AfterEachCall
         NoNativeLeaks config = scope.config;
         LiveOptions options = LiveOptions.defaults().gc(true)
                 .maxWait(Duration.ofMillis(config.gcWaitMillis())).kinds(config.kinds())
-                .classInit(false);
+                .classInit(false).owners(true); /* the message says what holds the leak */
         List<Site> leaked = new ArrayList<>();
         List<String> suppressed = new ArrayList<>();
         for (Site site : LeakBridge.liveSince(scope.mark, options)) {
