@@ -33,7 +33,7 @@ static void collect_block(uintptr_t addr, const struct lb_block *b, void *ctx)
     struct collect *c = ctx;
     if ((addr >> 63) || b->time_ms < c->since_ms) /* a pool block's key is no address */
         return;
-    uintptr_t i = (uintptr_t)lb_ptr_map_get(&c->index, b->site);
+    uintptr_t i = (uintptr_t)lb_ptr_map_get(&c->index, lb_sites_by_id(b->site_id));
     if (!i || c->per_site[i - 1] >= LB_OWNERS_BLOCKS_PER_SITE)
         return;
     if (c->n == c->cap)
