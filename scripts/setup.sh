@@ -16,6 +16,7 @@ PACKAGES=(
   chromium                                         # renders the flame graph in a CLI test
   clang libclang-rt-14-dev                         # libFuzzer, for the report reader's fuzz test
   junit5                                           # JUnit 5 API and console launcher: the extension and its tests
+  valgrind                                         # callgrind counts the hooks' instructions (tests/perf)
 )
 
 missing=()
