@@ -626,9 +626,11 @@ def print_side_by_side(rows, workloads, configs):
 
 
 def scaling(rows):
-    """[{workload, config, threads, mops, ratio}] for the workloads run on several thread counts
-    (WORKLOAD and WORKLOAD-Nt), in thread order: throughput in millions of ops a second (all
-    threads together) and its ratio to none at the same thread count."""
+    """[{workload, config, threads, mops, ratio, cpu_ns_per_op, cpu_ratio}] for the workloads run
+    on several thread counts (WORKLOAD and WORKLOAD-Nt), in thread order: throughput in millions
+    of ops a second (all threads together) and its ratio to none at the same thread count; the
+    CPU time per op of the whole JVM, and none's over it (a throughput ratio by CPU time, which
+    other processes on a shared machine disturb less than the wall clock)."""
     counts = {}
     for r in rows:
         base, threads = split_threads(r["workload"])
@@ -639,7 +641,10 @@ def scaling(rows):
         if len(counts[base]) > 1:
             out.append({"workload": base, "config": r["config"], "threads": threads,
                         "mops": 1e3 / r["median_ns_per_op"],
-                        "ratio": throughput_ratio(r) if r["config"] != BASELINE else None})
+                        "ratio": throughput_ratio(r) if r["config"] != BASELINE else None,
+                        "cpu_ns_per_op": r["cpu_ns_per_op"],
+                        "cpu_ratio": 1.0 / r["cpu_ratio"]
+                        if r["cpu_ratio"] and r["config"] != BASELINE else None})
     return sorted(out, key=lambda x: (x["workload"], x["config"], x["threads"]))
 
 
@@ -650,16 +655,19 @@ def print_scaling(rows):
     if not table:
         return
     print("\nscaling: throughput of all threads together (Mops/s), ratio to none at the same "
-          "thread count, and that ratio's change from 1 thread:\n")
-    one = {(x["workload"], x["config"]): x["ratio"] for x in table if x["threads"] == 1}
+          "thread count (wall clock; by CPU time),\nand the ratio's change from 1 thread:\n")
+    one = {(x["workload"], x["config"]): x for x in table if x["threads"] == 1}
     for x in table:
         first = one.get((x["workload"], x["config"]))
         change = ""
-        if x["ratio"] and first and x["threads"] != 1:
-            change = "  %+.0f%% from 1 thread" % ((x["ratio"] / first - 1) * 100)
-        print("  %-18s %-14s %2d threads  %8.2f Mops/s%s%s" % (
-            x["workload"], x["config"], x["threads"], x["mops"],
-            "  ratio %.2f" % x["ratio"] if x["ratio"] else "", change))
+        if x["ratio"] and first and first["ratio"] and x["threads"] != 1:
+            change = "  %+.0f%% from 1 thread" % ((x["ratio"] / first["ratio"] - 1) * 100)
+            if x["cpu_ratio"] and first["cpu_ratio"]:
+                change += " (by CPU %+.0f%%)" % ((x["cpu_ratio"] / first["cpu_ratio"] - 1) * 100)
+        print("  %-18s %-14s %2d threads  %8.2f Mops/s  cpu %7.1f ns/op%s%s" % (
+            x["workload"], x["config"], x["threads"], x["mops"], x["cpu_ns_per_op"] or -1,
+            "  ratio %.2f (by CPU %.2f)" % (x["ratio"], x["cpu_ratio"] or float("nan"))
+            if x["ratio"] else "", change))
     sys.stdout.flush()
 
 
