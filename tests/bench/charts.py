@@ -3,7 +3,8 @@
 gnuplot (Debian package gnuplot-nox; not needed by the build or the tests):
 
 - `--ratios OUT.png`: every configuration and tool against no tool, the workloads side by
-  side (the JSON's `side_by_side`: throughput ratios, paired medians; 1 is no cost);
+  side (the JSON's `side_by_side`: throughput ratios, paired medians; 1 is no cost), and under
+  each tool its `--leak-check` verdict when the run made one;
 - `--scaling OUT.png`: throughput of all threads together per thread count and
   configuration, and each configuration's ratio to none at that count, by wall clock and by
   CPU time (the JSON's `scaling`, from WORKLOAD-Nt workloads).
@@ -72,7 +73,7 @@ def preamble(out, title, lines, height):
                   height + 16 * len(cap)),
               "set output %s" % gp_string(out),
               "set title %s font ',13'" % gp_string(title),
-              "set bmargin %d" % (4 + len(cap))]
+              "set bmargin %d" % (6 + len(cap))]
     for i, line in enumerate(cap):
         script.append("set label %d %s at screen 0.01, screen %f font ',8'" % (
             100 + i, gp_string(line), (len(cap) - i) * 16.0 / (height + 16 * len(cap))))
@@ -87,22 +88,28 @@ def ratios_chart(data, out, argv, work):
         workloads += [w for w in table[c] if w not in workloads]
     if not configs:
         sys.exit("charts: no side_by_side figures in the JSON")
+    verdicts = {r["config"]: r["verdict"] for r in data.get("leak_check") or []}
     dat = os.path.join(work, "ratios.dat")
     with open(dat, "w") as f:
-        f.write("config " + " ".join(workloads) + "\n")
         for c in configs:
             f.write("%s %s\n" % (c, " ".join(
                 "%.4f" % table[c][w] if table[c].get(w) else "NaN" for w in workloads)))
-    script = preamble(out, "Throughput against no tool (1 = no cost; higher is better)",
-                      caption(data, argv), 560)
+    script = preamble(out, "Throughput against no tool (1 = no cost; higher is better)%s" % (
+        "; under each tool, whether it found zstd-leak's leak" if verdicts else ""),
+        caption(data, argv), 580)
     script += [
         "set style data histograms", "set style histogram clustered gap 1",
         "set style fill solid 0.85 border -1", "set boxwidth 0.9",
         "set yrange [0:*]", "set ylabel 'throughput / throughput without a tool'",
-        "set grid ytics", "set key top right", "set xtics nomirror rotate by -20",
+        "set grid ytics", "set key top right", "set xrange [-0.6:%f]" % (len(configs) - 0.4),
+        "set xtics nomirror (%s)" % ", ".join(
+            "%s %d" % (gp_string(c)[:-1] + (
+                "\\nleak: %s" % verdicts[c].replace(" without", "\\nwithout")
+                if c in verdicts else "") + '"', i)
+            for i, c in enumerate(configs)),
         "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 1.5",
         "plot " + ", ".join(
-            "%s using %d:xtic(1) title %s" % (gp_string(dat) if i == 0 else "''", i + 2,
+            "%s using %d title %s" % (gp_string(dat) if i == 0 else "''", i + 2,
                                                 gp_string(w))
             for i, w in enumerate(workloads)) + ", \\\n  " + ", ".join(
             "%s using ($0 + %f):%d:(sprintf('%%.2f', $%d)) with labels font ',7' offset 0,0.6 "

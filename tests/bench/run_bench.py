@@ -95,7 +95,7 @@ CONFIGS = {
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 PEERS = {
     # The allocator alone, to tell jemalloc's own speed from its profiler's.
-    "jemalloc": {"env": {"LD_PRELOAD": JEMALLOC}},
+    "jemalloc": {"env": {"LD_PRELOAD": JEMALLOC}, "finds_nothing": True},
     "jemalloc-prof": {"env": {"LD_PRELOAD": JEMALLOC,
                               "MALLOC_CONF": "prof:true,lg_prof_sample:19"},
                       # --leak-check: a profile of what is live at exit, read with jeprof.
@@ -132,16 +132,17 @@ TARGETS = {
 
 RESULT_RE = re.compile(r"^RESULT (.*)$", re.M)
 
-# "WORKLOAD-Nt" (e.g. jni-malloc-churn-2t) runs Bench's WORKLOAD on N threads side by side
-# (-Dbench.threads=N): ns/op is the wall time over all threads' ops, so 1e9/(ns/op) is the
-# throughput of all of them; print_scaling compares the thread counts of each configuration.
+# "WORKLOAD-Nt" (e.g. jni-malloc-churn-2t) runs Bench's WORKLOAD on N pool threads side by side
+# (-Dbench.threads=N; -1t is one pool thread, whose Java stack is as deep as the others', unlike
+# plain WORKLOAD's on the main thread): ns/op is the wall time over all threads' ops, so
+# 1e9/(ns/op) is the throughput of all of them; print_scaling compares the thread counts.
 THREADS_RE = re.compile(r"^(.+)-(\d+)t$")
 
 
 def split_threads(workload):
-    """("jni-malloc-churn", 2) for "jni-malloc-churn-2t"; (workload, 1) otherwise."""
+    """("jni-malloc-churn", 2) for "jni-malloc-churn-2t"; (workload, None) otherwise."""
     m = THREADS_RE.match(workload)
-    return (m.group(1), int(m.group(2))) if m else (workload, 1)
+    return (m.group(1), int(m.group(2))) if m else (workload, None)
 
 # Start-up workloads, measured here rather than by Bench: "startup-N" starts JVMs on a jar of N
 # generated classes (see build_startup_jar); one op is one start, from spawn to main's line.
@@ -451,8 +452,9 @@ def run_one(args, classes, work, workload, config, rep, leak=False):
     bench, threads = split_threads(workload)
     cmd += JVM_FLAGS + peer.get("jvm", []) + (peer.get("leak_jvm", []) if leak else []) + [
         a.format(native_lib_dir=args.native_lib_dir) for a in WORKLOAD_JVM_ARGS.get(bench, [])]
-    cmd += ["-Dbench.warmup=%g" % args.warmup, "-Dbench.threads=%d" % threads,
-            "-cp", classpath(classes), "Bench", bench, "%g" % args.seconds]
+    cmd += ["-Dbench.warmup=%g" % args.warmup] + (
+        ["-Dbench.threads=%d" % threads] if threads else []) + [
+        "-cp", classpath(classes), "Bench", bench, "%g" % args.seconds]
     env = clean_env(args.preload)
     env.update({k: v.format(run_dir=run_dir) for k, v in peer.get("env", {}).items()})
     if leak:
@@ -627,18 +629,19 @@ def print_side_by_side(rows, workloads, configs):
 
 def scaling(rows):
     """[{workload, config, threads, mops, ratio, cpu_ns_per_op, cpu_ratio}] for the workloads run
-    on several thread counts (WORKLOAD and WORKLOAD-Nt), in thread order: throughput in millions
+    on several thread counts (WORKLOAD-Nt for several N), in thread order: throughput in millions
     of ops a second (all threads together) and its ratio to none at the same thread count; the
     CPU time per op of the whole JVM, and none's over it (a throughput ratio by CPU time, which
     other processes on a shared machine disturb less than the wall clock)."""
     counts = {}
     for r in rows:
         base, threads = split_threads(r["workload"])
-        counts.setdefault(base, set()).add(threads)
+        if threads:
+            counts.setdefault(base, set()).add(threads)
     out = []
     for r in rows:
         base, threads = split_threads(r["workload"])
-        if len(counts[base]) > 1:
+        if threads and len(counts[base]) > 1:
             out.append({"workload": base, "config": r["config"], "threads": threads,
                         "mops": 1e3 / r["median_ns_per_op"],
                         "ratio": throughput_ratio(r) if r["config"] != BASELINE else None,
@@ -741,10 +744,11 @@ def judge_leak(args, config, run):
 
 
 def leak_check(args, classes, work, configs):
-    """Runs zstd-leak once per configuration but none and judges each tool's output."""
+    """Runs zstd-leak once per configuration but none and judges each tool's output (not for
+    an allocator alone, which reports nothing)."""
     results = []
     for c in configs:
-        if c == BASELINE:
+        if c == BASELINE or PEERS.get(c, {}).get("finds_nothing"):
             continue
         log("leak check: %s with %s" % (LEAK_WORKLOAD, c))
         run = run_one(args, classes, work, LEAK_WORKLOAD, c, 0, leak=True)

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * where the JVM cannot tell. {@code seconds} is the timed phase (default 3). System properties:
  * {@code bench.warmup} seconds of warm-up (default 2), {@code bench.rounds} rounds in the timed
  * phase (default: one per half second, at least 5), {@code bench.threads} threads that run the
- * workload side by side (default 1: the main thread alone; with N, each batch is split in N
+ * workload side by side (unset: the main thread alone; N: N pool threads, each batch split in N
  * equal parts, one per thread, and ns_per_op is the wall time of the batches over all their
  * ops, so 1e9/ns_per_op is the throughput of all threads together). tests/bench/run_bench.py
  * runs this with and without the agent and compares.
@@ -425,7 +425,9 @@ public final class Bench {
         }
 
         CpuClock cpu = new CpuClock();
-        Workload w = threads == 1 ? WORKLOADS.get(name).get()
+        // With bench.threads, even 1, the workload runs on pool threads: the same stack
+        // (deeper than main's) at every thread count, so that only the count differs.
+        Workload w = System.getProperty("bench.threads") == null ? WORKLOADS.get(name).get()
                 : new Threaded(WORKLOADS.get(name), threads);
         w.setUp();
 
