@@ -101,7 +101,8 @@ def ratios_chart(data, out, argv, work):
         "set style data histograms", "set style histogram clustered gap 1",
         "set style fill solid 0.85 border -1", "set boxwidth 0.9",
         "set yrange [0:*]", "set ylabel 'throughput / throughput without a tool'",
-        "set grid ytics", "set key top right", "set xrange [-0.6:%f]" % (len(configs) - 0.4),
+        "set grid ytics", "set key outside top center horizontal",
+        "set xrange [-0.6:%f]" % (len(configs) - 0.4),
         "set xtics nomirror (%s)" % ", ".join(
             "%s %d" % (gp_string(c)[:-1] + (
                 "\\nleak: %s" % verdicts[c].replace(" without", "\\nwithout")

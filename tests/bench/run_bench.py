@@ -14,6 +14,13 @@ start of the run), and each measurement starts `--startup-starts` JVMs on that j
 loads the N classes by name and then prints one line; one op is one start, timed from spawn to
 that line, and ns/op is the median start of the JVMs of one measurement.
 
+`WORKLOAD-Nt` (e.g. `jni-malloc-churn-2t`) runs a Bench workload on N threads and adds a
+scaling table. Other tools run as configurations too (`--configs none,default,jemalloc-prof,
+nmt-summary,nmt-detail,heaptrack,...`; see PEERS), with a side-by-side table of throughput
+ratios, and `--leak-check` runs `zstd-leak` once per configuration and says whether each tool
+found its leaked zstd streams, and with which frames. tests/bench/charts.py draws the --json
+output.
+
 The configurations are interleaved round-robin (and the order rotates every repetition), so
 that machine noise hits them all alike; every JVM gets the same flags. An agent run that fails,
 or writes no report, is an error, not a number. This is a benchmark, not a test: missing a
