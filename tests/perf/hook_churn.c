@@ -5,12 +5,19 @@
  * library. */
 #include "churn.h"
 
-/* 64 B .. 1 KiB. */
+/* 64 B .. 1 KiB; and jni-malloc-churn's 64 B .. 64 KiB for hook_cost's scaling mode. */
 #define HOOK_CHURN_SHIFTS 5
+#define HOOK_CHURN_WIDE_SHIFTS 11
 
 long hook_churn(long pairs, long seed);
+long hook_churn_wide(long pairs, long seed);
 
 long hook_churn(long pairs, long seed)
 {
     return lb_churn(pairs, (uint64_t)seed, HOOK_CHURN_SHIFTS);
+}
+
+long hook_churn_wide(long pairs, long seed)
+{
+    return lb_churn(pairs, (uint64_t)seed, HOOK_CHURN_WIDE_SHIFTS);
 }
