@@ -17,6 +17,7 @@ PACKAGES=(
   clang libclang-rt-14-dev                         # libFuzzer, for the report reader's fuzz test
   junit5                                           # JUnit 5 API and console launcher: the extension and its tests
   dpkg-dev maven                                   # the release: libunwind's source package; the POMs checked by Maven
+  valgrind                                         # callgrind counts the hooks' instructions (tests/perf)
 )
 
 missing=()

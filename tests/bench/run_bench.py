@@ -14,6 +14,13 @@ start of the run), and each measurement starts `--startup-starts` JVMs on that j
 loads the N classes by name and then prints one line; one op is one start, timed from spawn to
 that line, and ns/op is the median start of the JVMs of one measurement.
 
+`WORKLOAD-Nt` (e.g. `jni-malloc-churn-2t`) runs a Bench workload on N threads and adds a
+scaling table. Other tools run as configurations too (`--configs none,default,jemalloc-prof,
+nmt-summary,nmt-detail,heaptrack,...`; see PEERS), with a side-by-side table of throughput
+ratios, and `--leak-check` runs `zstd-leak` once per configuration and says whether each tool
+found its leaked zstd streams, and with which frames. tests/bench/charts.py draws the --json
+output.
+
 The configurations are interleaved round-robin (and the order rotates every repetition), so
 that machine noise hits them all alike; every JVM gets the same flags. An agent run that fails,
 or writes no report, is an error, not a number. This is a benchmark, not a test: missing a
@@ -88,6 +95,29 @@ CONFIGS = {
     # A sample every 16 KiB: mostly what the samples cost (jni-malloc-churn: ~0.3 per op).
     "sample=16k": "sample=16k",
 }
+# Other tools, run in the same round-robin as the agent's configurations (--configs): extra
+# environment (LD_PRELOAD replaces --preload), JVM flags, and a command the JVM runs under.
+# Debian's libjemalloc2 is built with profiling (mallctl config.prof is true); its profiler
+# samples every 2^19 bytes (512 KiB) on average. NMT sees only the JVM's own mallocs.
+JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+PEERS = {
+    # The allocator alone, to tell jemalloc's own speed from its profiler's.
+    "jemalloc": {"env": {"LD_PRELOAD": JEMALLOC}, "finds_nothing": True},
+    "jemalloc-prof": {"env": {"LD_PRELOAD": JEMALLOC,
+                              "MALLOC_CONF": "prof:true,lg_prof_sample:19"},
+                      # --leak-check: a profile of what is live at exit, read with jeprof.
+                      "leak_env": {"MALLOC_CONF": "prof:true,lg_prof_sample:19,prof_final:true,"
+                                                  "prof_prefix:{run_dir}/jeprof"}},
+    # --leak-check: the JVM prints what jcmd VM.native_memory would, at exit.
+    "nmt-summary": {"jvm": ["-XX:NativeMemoryTracking=summary"],
+                    "leak_jvm": ["-XX:+UnlockDiagnosticVMOptions", "-XX:+PrintNMTStatistics"]},
+    "nmt-detail": {"jvm": ["-XX:NativeMemoryTracking=detail"],
+                   "leak_jvm": ["-XX:+UnlockDiagnosticVMOptions", "-XX:+PrintNMTStatistics"]},
+    # Records every malloc and free with its stack (Debian's heaptrack); the data is written
+    # and compressed by heaptrack's own processes, whose CPU is not in cpu ns/op.
+    "heaptrack": {"wrapper": ["heaptrack", "-o", "{run_dir}/heaptrack"]},
+}
+PEER_CONFIGS = list(PEERS)
 DEFAULT_CONFIGS = ["none", "default", "sample=0"]
 BASELINE = "none"
 # Suffix of the configurations run with the n-th --alt-agent: "default" -> "default@alt",
@@ -108,6 +138,18 @@ TARGETS = {
 }
 
 RESULT_RE = re.compile(r"^RESULT (.*)$", re.M)
+
+# "WORKLOAD-Nt" (e.g. jni-malloc-churn-2t) runs Bench's WORKLOAD on N pool threads side by side
+# (-Dbench.threads=N; -1t is one pool thread, whose Java stack is as deep as the others', unlike
+# plain WORKLOAD's on the main thread): ns/op is the wall time over all threads' ops, so
+# 1e9/(ns/op) is the throughput of all of them; print_scaling compares the thread counts.
+THREADS_RE = re.compile(r"^(.+)-(\d+)t$")
+
+
+def split_threads(workload):
+    """("jni-malloc-churn", 2) for "jni-malloc-churn-2t"; (workload, None) otherwise."""
+    m = THREADS_RE.match(workload)
+    return (m.group(1), int(m.group(2))) if m else (workload, None)
 
 # Start-up workloads, measured here rather than by Bench: "startup-N" starts JVMs on a jar of N
 # generated classes (see build_startup_jar); one op is one start, from spawn to main's line.
@@ -326,7 +368,7 @@ def run_startup(args, jar, work, workload, config, rep):
     run_dir = os.path.join(work, "%s.%s.%d" % (
         workload, config.replace("=", "").replace("@", "."), rep))
     os.makedirs(run_dir)
-    options = CONFIGS[base_config(config)]
+    options = CONFIGS.get(base_config(config))
     times, cpus, reports = [], [], []
     t_all = time.monotonic()
     busy0, ours0 = cpu_seconds()
@@ -398,27 +440,36 @@ def check_startup_report(run_dir):
             "modules": len(report.get("modules", [])), "bytes": os.path.getsize(paths[0])}
 
 
-def run_one(args, classes, work, workload, config, rep):
+def run_one(args, classes, work, workload, config, rep, leak=False):
+    """One JVM of a workload and configuration; leak: for --leak-check (each tool asked to
+    write what it found: PEERS' leak_env and leak_jvm), returns the run with its directory."""
     if startup_classes(workload) is not None:
         return run_startup(args, args.startup_jars[workload], work, workload, config, rep)
-    run_dir = os.path.join(work, "%s.%s.%d" % (
-        workload, config.replace("=", "").replace("@", "."), rep))
+    run_dir = os.path.join(work, "%s.%s.%d%s" % (
+        workload, config.replace("=", "").replace("@", "."), rep, ".leak" if leak else ""))
     os.makedirs(run_dir)
     java = os.path.join(args.java_home, "bin", "java")
-    cmd = [java]
-    options = CONFIGS[base_config(config)]
+    peer = PEERS.get(config, {})
+    cmd = [a.format(run_dir=run_dir) for a in peer.get("wrapper", [])] + [java]
+    options = CONFIGS.get(base_config(config))
     agent = agent_of(args, config)
     if options is not None:
         out = "output=" + os.path.join(run_dir, "report-%p.json")
         cmd.append("-agentpath:%s=%s" % (agent, ",".join(filter(None, [out, options]))))
-    cmd += JVM_FLAGS + [a.format(native_lib_dir=args.native_lib_dir)
-                        for a in WORKLOAD_JVM_ARGS.get(workload, [])]
-    cmd += ["-Dbench.warmup=%g" % args.warmup, "-cp", classpath(classes), "Bench", workload,
-            "%g" % args.seconds]
+    bench, threads = split_threads(workload)
+    cmd += JVM_FLAGS + peer.get("jvm", []) + (peer.get("leak_jvm", []) if leak else []) + [
+        a.format(native_lib_dir=args.native_lib_dir) for a in WORKLOAD_JVM_ARGS.get(bench, [])]
+    cmd += ["-Dbench.warmup=%g" % args.warmup] + (
+        ["-Dbench.threads=%d" % threads] if threads else []) + [
+        "-cp", classpath(classes), "Bench", bench, "%g" % args.seconds]
+    env = clean_env(args.preload)
+    env.update({k: v.format(run_dir=run_dir) for k, v in peer.get("env", {}).items()})
+    if leak:
+        env.update({k: v.format(run_dir=run_dir) for k, v in peer.get("leak_env", {}).items()})
     t0 = time.monotonic()
     busy0, ours0 = cpu_seconds()
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(args.preload),
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env,
                            timeout=args.warmup + args.seconds + 180)
     except subprocess.TimeoutExpired as e:
         raise BenchError("timed out after %ds:\n$ %s" % (e.timeout, shlex.join(cmd)))
@@ -438,7 +489,12 @@ def run_one(args, classes, work, workload, config, rep):
            "jvm_cpu_s": round(ours1 - ours0, 3), "others_cores": round(others, 3), "cmd": cmd}
     run.update(result)
     if options is not None:
-        run["report"] = check_report(run_dir, config, result, workload not in RECORDS_NOTHING)
+        run["report"] = check_report(run_dir, config, result, bench not in RECORDS_NOTHING)
+    if peer:
+        run["peer"] = {"env": peer.get("env", {}), "jvm": peer.get("jvm", []),
+                       "wrapper": peer.get("wrapper", [])}
+    if leak:
+        run["run_dir"], run["stdout"] = run_dir, p.stdout
     return run
 
 
@@ -545,6 +601,175 @@ def print_table(header, rows):
     sys.stdout.flush()
 
 
+def throughput_ratio(row):
+    """Throughput against none in the same run (the issue's convention: below 1 is slower),
+    from the paired ratio where there is one."""
+    r = row["paired_ratio"] if row["paired_ratio"] is not None else row["ratio"]
+    return 1.0 / r if r else None
+
+
+def side_by_side(rows, workloads, configs):
+    """{config: {workload: throughput ratio}} for every configuration but none."""
+    table = {}
+    for c in configs:
+        if c == BASELINE:
+            continue
+        table[c] = {r["workload"]: throughput_ratio(r) for r in rows if r["config"] == c}
+    return table
+
+
+def print_side_by_side(rows, workloads, configs):
+    """Every configuration against none, the workloads side by side: throughput ratios."""
+    table = side_by_side(rows, workloads, configs)
+    if not table or BASELINE not in configs:
+        return
+    print("\nthroughput against none, side by side (paired median; below 1: slower):\n")
+    cols = ["config"] + workloads
+    lines = [[c] + ["%.2f" % table[c][w] if table[c].get(w) else "-" for w in workloads]
+             for c in table]
+    widths = [max(len(str(x)) for x in col) for col in zip(cols, *lines)]
+    for line in [cols] + lines:
+        print("  ".join(str(x).rjust(wd) if i else str(x).ljust(wd)
+                        for i, (x, wd) in enumerate(zip(line, widths))).rstrip())
+    sys.stdout.flush()
+
+
+def scaling(rows):
+    """[{workload, config, threads, mops, ratio, cpu_ns_per_op, cpu_ratio}] for the workloads run
+    on several thread counts (WORKLOAD-Nt for several N), in thread order: throughput in millions
+    of ops a second (all threads together) and its ratio to none at the same thread count; the
+    CPU time per op of the whole JVM, and none's over it (a throughput ratio by CPU time, which
+    other processes on a shared machine disturb less than the wall clock)."""
+    counts = {}
+    for r in rows:
+        base, threads = split_threads(r["workload"])
+        if threads:
+            counts.setdefault(base, set()).add(threads)
+    out = []
+    for r in rows:
+        base, threads = split_threads(r["workload"])
+        if threads and len(counts[base]) > 1:
+            out.append({"workload": base, "config": r["config"], "threads": threads,
+                        "mops": 1e3 / r["median_ns_per_op"],
+                        "ratio": throughput_ratio(r) if r["config"] != BASELINE else None,
+                        "cpu_ns_per_op": r["cpu_ns_per_op"],
+                        "cpu_ratio": 1.0 / r["cpu_ratio"]
+                        if r["cpu_ratio"] and r["config"] != BASELINE else None})
+    return sorted(out, key=lambda x: (x["workload"], x["config"], x["threads"]))
+
+
+def print_scaling(rows):
+    """Throughput per thread count and configuration, and whether the ratio to none holds as
+    threads are added (the agent must not serialize them: issue 17's item 4)."""
+    table = scaling(rows)
+    if not table:
+        return
+    print("\nscaling: throughput of all threads together (Mops/s), ratio to none at the same "
+          "thread count (wall clock; by CPU time),\nand the ratio's change from 1 thread:\n")
+    one = {(x["workload"], x["config"]): x for x in table if x["threads"] == 1}
+    for x in table:
+        first = one.get((x["workload"], x["config"]))
+        change = ""
+        if x["ratio"] and first and first["ratio"] and x["threads"] != 1:
+            change = "  %+.0f%% from 1 thread" % ((x["ratio"] / first["ratio"] - 1) * 100)
+            if x["cpu_ratio"] and first["cpu_ratio"]:
+                change += " (by CPU %+.0f%%)" % ((x["cpu_ratio"] / first["cpu_ratio"] - 1) * 100)
+        print("  %-18s %-14s %2d threads  %8.2f Mops/s  cpu %7.1f ns/op%s%s" % (
+            x["workload"], x["config"], x["threads"], x["mops"], x["cpu_ns_per_op"] or -1,
+            "  ratio %.2f (by CPU %.2f)" % (x["ratio"], x["cpu_ratio"] or float("nan"))
+            if x["ratio"] else "", change))
+    sys.stdout.flush()
+
+
+# --leak-check: the zstd workload's leaked streams, as each tool shows them. The leaked block is
+# the ZSTD_DStream malloc'd in ZSTD_createDStream; the Java frame that opened the stream is
+# Bench$ZstdRead.openLeaky.
+LEAK_WORKLOAD = "zstd-leak"
+LEAK_FUNCTION = "ZSTD_createDStream"
+LEAK_JAVA = "openLeaky"
+LEAK_EVERY = 64  # Bench.ZstdLeak.LEAK_EVERY
+
+
+def tool_output(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=clean_env())
+    if p.returncode != 0:
+        raise BenchError("%s exited %d:\n%s" % (shlex.join(cmd), p.returncode, tail(p.stderr)))
+    return p.stdout
+
+
+def judge_leak(args, config, run):
+    """(verdict, evidence): whether the tool's output names the leaked streams' site, and with
+    the Java frame that opened them: found / found without Java frames / not found."""
+    run_dir, peer = run["run_dir"], base_config(config)
+    if CONFIGS.get(peer) is not None:
+        with open(run["report"]["path"]) as f:
+            sites = json.load(f).get("sites", [])
+        hits = [s for s in sites if s.get("live_bytes", 0) > 0 and any(
+            fr.get("symbol") == LEAK_FUNCTION for fr in s.get("frames", []))]
+        if not hits:
+            return "not found", "no live site with %s" % LEAK_FUNCTION
+        top = max(hits, key=lambda s: s["live_bytes"])
+        java = [fr["class"] + "." + fr["method"] for fr in top["frames"] if fr.get("type") == "java"]
+        return ("found" if any(LEAK_JAVA in j for j in java) else "found without Java frames",
+                "site of %d live bytes in %d blocks: %s" % (
+                    top["live_bytes"], top["live_count"], " > ... > ".join(
+                        [LEAK_FUNCTION] + [j for j in java if LEAK_JAVA in j][:1])))
+    if peer == "jemalloc-prof":
+        heaps = sorted(glob.glob(os.path.join(run_dir, "jeprof.*.f.heap")))
+        if not heaps:
+            return "not found", "no final profile written"
+        java = os.path.join(args.java_home, "bin", "java")
+        text = tool_output(["jeprof", "--text", "--show_bytes", java, heaps[-1]])
+        line = [l for l in text.splitlines() if l.rstrip().endswith(" " + LEAK_FUNCTION)]
+        if not line:
+            return "not found", "jeprof --text has no %s" % LEAK_FUNCTION
+        return ("found" if LEAK_JAVA in text else "found without Java frames",
+                "jeprof --text: %s (Java frames are ?? in its output)" % " ".join(line[0].split()))
+    if peer.startswith("nmt-"):
+        out = run["stdout"]
+        if "Native Memory Tracking" not in out:
+            return "not found", "no NMT statistics printed at exit"
+        return ("found" if LEAK_FUNCTION in out else "not found",
+                "NMT at exit (as jcmd VM.native_memory): %s" % (
+                    "names it" if LEAK_FUNCTION in out else
+                    "no %s, nor any zstd frame: JNI libraries' malloc is not tracked"
+                    % LEAK_FUNCTION))
+    if peer == "heaptrack":
+        data = glob.glob(os.path.join(run_dir, "heaptrack*.zst"))
+        if not data:
+            return "not found", "no heaptrack data written"
+        text = tool_output(["heaptrack_print", "-f", data[0], "--print-leaks", "1", "-p", "0",
+                            "-a", "0", "-T", "0"])
+        leaks = text[text.find("MEMORY LEAKS"):] if "MEMORY LEAKS" in text else ""
+        m = re.search(r"^(\S+) leaked over (\d+) calls from\n%s$" % LEAK_FUNCTION, leaks, re.M)
+        if not m:
+            return "not found", "heaptrack_print --print-leaks has no %s" % LEAK_FUNCTION
+        return ("found" if LEAK_JAVA in leaks else "found without Java frames",
+                "heaptrack_print --print-leaks: %s leaked from %s (its callers: ?? for JIT code)" % (
+                    m.group(1), LEAK_FUNCTION))
+    return "not found", "no way to read this tool's output"
+
+
+def leak_check(args, classes, work, configs):
+    """Runs zstd-leak once per configuration but none and judges each tool's output (not for
+    an allocator alone, which reports nothing)."""
+    results = []
+    for c in configs:
+        if c == BASELINE or PEERS.get(c, {}).get("finds_nothing"):
+            continue
+        log("leak check: %s with %s" % (LEAK_WORKLOAD, c))
+        run = run_one(args, classes, work, LEAK_WORKLOAD, c, 0, leak=True)
+        verdict, evidence = judge_leak(args, c, run)
+        results.append({"config": c, "verdict": verdict, "evidence": evidence,
+                        "ops": run["ops"]})
+    print("\nleak check: %s (every %dth zstd stream never closed), what each tool shows:\n" % (
+        LEAK_WORKLOAD, LEAK_EVERY))
+    for r in results:
+        print("  %-14s %-26s %s" % (r["config"], r["verdict"], r["evidence"]))
+    sys.stdout.flush()
+    return results
+
+
 def print_startup(rows, runs):
     """Start-up rows again in milliseconds, with the fastest single start of each configuration
     (less sensitive to other processes than the medians on a shared machine)."""
@@ -600,7 +825,8 @@ def main():
     ap.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS),
                     help="comma-separated (default %(default)s)")
     ap.add_argument("--configs", default=",".join(DEFAULT_CONFIGS),
-                    help="comma-separated subset of %s (default %%(default)s)" % ", ".join(CONFIGS))
+                    help="comma-separated subset of %s, and of the other tools %s (default "
+                    "%%(default)s)" % (", ".join(CONFIGS), ", ".join(PEERS)))
     ap.add_argument("--alt-agent", action="append", default=[],
                     help="another libleakbridge.so: every agent configuration also runs with it "
                     "(as CONFIG%s, CONFIG%s2, ... in the order given), interleaved with the "
@@ -616,17 +842,26 @@ def main():
                     help="also measure the live table's memory with this many blocks (0: skip)")
     ap.add_argument("--native-lib-dir", default=os.path.join(os.getcwd(), "tests", "bench", "native"),
                     help="directory of libbenchnative.so (jni-malloc-churn)")
+    ap.add_argument("--leak-check", action="store_true",
+                    help="after the runs, run %s once per configuration and say whether each "
+                    "tool found its leak, and with which frames" % LEAK_WORKLOAD)
     ap.add_argument("--startup-starts", type=int, default=5,
                     help="JVM starts per measurement of a startup-N workload (default %(default)s)")
     args = ap.parse_args()
 
     workloads = [w for w in args.workloads.split(",") if w]
     configs = [c for c in args.configs.split(",") if c]
-    bad = [c for c in configs if c not in CONFIGS]
+    bad = [c for c in configs if c not in CONFIGS and c not in PEERS]
     if bad or not configs or not workloads or args.reps < 1 or args.seconds <= 0 or args.warmup < 0:
         ap.error("bad --configs %s, --workloads, --reps, --seconds or --warmup" % bad)
     if args.startup_starts < 1 or any(startup_classes(w) == 0 for w in workloads):
         ap.error("bad --startup-starts or startup-0")
+    if any(startup_classes(w) is not None for w in workloads) and any(c in PEERS for c in configs):
+        ap.error("startup-N runs the agent's configurations only, not %s" % ", ".join(PEERS))
+    if "heaptrack" in configs and not shutil.which("heaptrack"):
+        ap.error("no heaptrack on the PATH (Debian package heaptrack)")
+    if "jemalloc-prof" in configs and args.leak_check and not shutil.which("jeprof"):
+        ap.error("no jeprof on the PATH (Debian package libjemalloc-dev)")
     if BASELINE in configs:  # the baseline first, so its row comes first in the table
         configs = [BASELINE] + [c for c in configs if c != BASELINE]
     java = os.path.join(args.java_home, "bin", "java")
@@ -637,10 +872,11 @@ def main():
     for i, alt in enumerate(args.alt_agent):
         if not os.path.isfile(alt):
             ap.error("no agent at %s" % alt)
-        configs += [c + alt_label(i) for c in configs if "@" not in c and CONFIGS[c] is not None]
+        configs += [c + alt_label(i) for c in configs
+                    if "@" not in c and CONFIGS.get(c) is not None]
     if args.preload and not os.path.isfile(args.preload):
         ap.error("no library at %s" % args.preload)
-    if any(CONFIGS[base_config(c)] is not None for c in configs) and not os.path.isfile(args.agent):
+    if any(CONFIGS.get(base_config(c)) is not None for c in configs) and not os.path.isfile(args.agent):
         ap.error("no agent at %s" % args.agent)
 
     work = tempfile.mkdtemp(prefix="lbbench-")
@@ -694,6 +930,8 @@ def main():
         rows = summarize(runs, workloads, configs)
         print_table(header, rows)
         print_startup(rows, runs)
+        print_side_by_side(rows, workloads, configs)
+        print_scaling(rows)
         comparison = compare_agents(runs, workloads, configs) if args.alt_agent else None
         if comparison:
             print_comparison(comparison)
@@ -708,12 +946,15 @@ def main():
                       ", ".join("%s/%s#%d" % (r["workload"], r["config"], r["rep"])
                                 for r in noisy[:8]) + (", ..." if len(noisy) > 8 else "")))
         memory = measure_table(args, classes, work) if args.table_blocks else None
+        leaks = leak_check(args, classes, work, configs) if args.leak_check else None
         if args.json:
             with open(args.json, "w") as f:
                 json.dump({"header": header, "started": started.isoformat(),
                            "jvm_flags": JVM_FLAGS, "preload": args.preload, "argv": sys.argv, "summary": rows,
                            "runs": runs, "live_table": memory,
-                           "alt_agent": args.alt_agent, "agent_vs_alt": comparison}, f, indent=1)
+                           "alt_agent": args.alt_agent, "agent_vs_alt": comparison,
+                           "side_by_side": side_by_side(rows, workloads, configs),
+                           "scaling": scaling(rows), "leak_check": leaks}, f, indent=1)
                 f.write("\n")
     except BenchError as e:
         print("bench: ERROR: %s" % e, file=sys.stderr)

@@ -2,8 +2,8 @@
 against docs/report.schema.json (a whole report as the schema, a `"key": {...}` fragment
 against that top-level property), and the measurement commands of docs/performance.md that
 finish in seconds run exactly as written (the SIGTERM timing with a million live blocks and the
-memory section's small benchmark), from a directory where `build/` and `tests/` are this
-build's. The run_bench.py commands take many minutes and are not run here."""
+memory section's small benchmark, the hooks' instruction-count guard), from a directory where
+`build/` and `tests/` are this build's. The run_bench.py commands take many minutes and are not run here."""
 import fcntl
 import json
 import os
@@ -90,6 +90,15 @@ def perf_commands(env):
         check(p.returncode == 0 and "RSS once the blocks are made" in p.stdout and
               re.search(r"dump 2: RSS \d+ MB before", p.stdout),
               "the dump_bench command exited %d without its memory figures" % p.returncode)
+    # The hooks' instruction-count guard, as performance.md shows it (a few seconds; once).
+    guards = re.findall(r"`(/usr/bin/python3 tests/perf/test_hook_cost.py [^`]*)`", text)
+    check(len(guards) == 1, "%d hook_cost commands in performance.md" % len(guards))
+    if "17" in env.jdk:
+        p = subprocess.run(["bash", "-c", guards[0]], cwd=work, capture_output=True, text=True,
+                           timeout=300)
+        print(guards[0], "->", p.stdout.strip()[-600:])
+        check(p.returncode == 0 and "2 passed, 0 failed" in p.stdout,
+              "%s exited %d: %s" % (guards[0], p.returncode, p.stdout[-500:] + p.stderr[-300:]))
     benches = re.findall(r"`(build/tests/bench/native/memory_bench [0-9 ]+)`", text)
     check(benches, "no memory_bench command in performance.md")
     for cmd in benches:

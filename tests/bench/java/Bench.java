@@ -20,8 +20,11 @@ import java.util.function.Supplier;
  * (every thread: GC, Reference Handler, JIT, the agent's) over the timed phase per op, or -1
  * where the JVM cannot tell. {@code seconds} is the timed phase (default 3). System properties:
  * {@code bench.warmup} seconds of warm-up (default 2), {@code bench.rounds} rounds in the timed
- * phase (default: one per half second, at least 5). tests/bench/run_bench.py runs this with and
- * without the agent and compares.
+ * phase (default: one per half second, at least 5), {@code bench.threads} threads that run the
+ * workload side by side (unset: the main thread alone; N: N pool threads, each batch split in N
+ * equal parts, one per thread, and ns_per_op is the wall time of the batches over all their
+ * ops, so 1e9/ns_per_op is the throughput of all threads together). tests/bench/run_bench.py
+ * runs this with and without the agent and compares.
  *
  * <p>To add a workload: write a small class implementing {@link Workload} and register it in
  * {@link #WORKLOADS}; its {@code run(n)} does n operations, the unit ns_per_op counts.
@@ -53,6 +56,7 @@ public final class Bench {
         WORKLOADS.put("jni-pool-churn", () -> new PoolChurn(true));
         WORKLOADS.put("jni-pool-bare", () -> new PoolChurn(false));
         WORKLOADS.put("zstd-streams", ZstdStreams::new);
+        WORKLOADS.put("zstd-leak", ZstdLeak::new);
         WORKLOADS.put("gzip-pages", GzipPages::new);
     }
 
@@ -112,11 +116,16 @@ public final class Bench {
 
         @Override
         public void setUp() {
+            compressed = page();
+        }
+
+        /** The compressed 64 KiB page every stream reads. */
+        byte[] page() {
             byte[] page = new byte[64 * 1024];
             for (int i = 0; i < page.length; i++) {
                 page[i] = (byte) ((i * 31) % 251 ^ (i >> 7));
             }
-            compressed = com.github.luben.zstd.Zstd.compress(page);
+            return com.github.luben.zstd.Zstd.compress(page);
         }
 
         @Override
@@ -131,6 +140,53 @@ public final class Bench {
                 }
             }
             return sum;
+        }
+    }
+
+    /** zstd-streams with the field leak: every LEAK_EVERY-th stream is dropped without close(),
+     * so its native ZSTD_DStream (about 95 KiB, malloc'd by libzstd under
+     * ZstdInputStreamNoFinalizer's constructor) is never freed. What run_bench.py --leak-check
+     * asks each tool to find. */
+    static final class ZstdLeak implements Workload {
+        static final int LEAK_EVERY = 64;
+        private byte[] compressed;
+        private final byte[] out = new byte[16 * 1024];
+        private long opened;
+
+        @Override
+        public void setUp() {
+            compressed = new ZstdStreams().page();
+        }
+
+        @Override
+        public long run(int ops) throws java.io.IOException {
+            long sum = 0;
+            for (int i = 0; i < ops; i++) {
+                sum += ZstdRead.readAll(compressed, out, ++opened % LEAK_EVERY != 0);
+            }
+            return sum;
+        }
+    }
+
+    /** zstd-leak's stream, in a class of its own so that Bench links without zstd-jni's jar. */
+    static final class ZstdRead {
+        /** Reads a stream over compressed to the end and closes it, or leaks it (close false). */
+        static long readAll(byte[] compressed, byte[] out, boolean close) throws java.io.IOException {
+            java.io.InputStream in = openLeaky(compressed);
+            long sum = 0;
+            for (int n; (n = in.read(out)) > 0;) {
+                sum += n + out[n - 1];
+            }
+            if (close) {
+                in.close();
+            }
+            return sum;
+        }
+
+        /** The allocation site the tools should name, a frame of its own. */
+        private static java.io.InputStream openLeaky(byte[] compressed) throws java.io.IOException {
+            return new com.github.luben.zstd.ZstdInputStreamNoFinalizer(
+                    new java.io.ByteArrayInputStream(compressed));
         }
     }
 
@@ -167,6 +223,67 @@ public final class Bench {
                 }
             }
             return sum;
+        }
+    }
+
+    /** A workload run by N threads side by side (bench.threads): one instance per thread, and
+     * each run(ops) splits ops in N parts, one per thread, and returns when all are done. */
+    static final class Threaded implements Workload {
+        private final Workload[] parts;
+        private final java.util.concurrent.ExecutorService pool;
+
+        Threaded(Supplier<Workload> factory, int threads) {
+            parts = new Workload[threads];
+            for (int i = 0; i < threads; i++) {
+                parts[i] = factory.get();
+            }
+            pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "bench-worker");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        @Override
+        public void setUp() throws Exception {
+            for (Workload w : parts) {
+                w.setUp();
+            }
+        }
+
+        @Override
+        public long run(int ops) throws Throwable {
+            java.util.List<java.util.concurrent.Future<Long>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < parts.length; i++) {
+                Workload w = parts[i];
+                int mine = ops / parts.length + (i < ops % parts.length ? 1 : 0);
+                done.add(pool.submit(() -> {
+                    try {
+                        return w.run(mine);
+                    } catch (Exception | Error e) {
+                        throw e;
+                    } catch (Throwable t) {
+                        throw new IllegalStateException(t);
+                    }
+                }));
+            }
+            long sum = 0;
+            for (java.util.concurrent.Future<Long> f : done) {
+                try {
+                    sum += f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause();
+                }
+            }
+            return sum;
+        }
+
+        @Override
+        public void tearDown() throws Exception {
+            for (Workload w : parts) {
+                w.tearDown();
+            }
+            pool.shutdownNow();
         }
     }
 
@@ -281,7 +398,8 @@ public final class Bench {
     static volatile long sink;
 
     private static void usage() {
-        System.err.println("usage: java [-Dbench.warmup=SECONDS] [-Dbench.rounds=N] Bench WORKLOAD"
+        System.err.println("usage: java [-Dbench.warmup=SECONDS] [-Dbench.rounds=N] [-Dbench.threads=N]"
+                + " Bench WORKLOAD"
                 + " [SECONDS]\nworkloads: " + String.join(", ", WORKLOADS.keySet()));
         System.exit(2);
     }
@@ -292,21 +410,25 @@ public final class Bench {
         }
         String name = args[0];
         double seconds = 0, warmup = -1;
-        int rounds = 0;
+        int rounds = 0, threads = 0;
         try {
             seconds = args.length > 1 ? Double.parseDouble(args[1]) : 3.0;
             warmup = Double.parseDouble(System.getProperty("bench.warmup", "2"));
             rounds = Integer.parseInt(System.getProperty("bench.rounds",
                     String.valueOf(Math.max(5, Math.round(seconds * 2)))));
+            threads = Integer.parseInt(System.getProperty("bench.threads", "1"));
         } catch (NumberFormatException e) {
             usage();
         }
-        if (!(seconds > 0) || !(warmup >= 0) || rounds < 1) {
+        if (!(seconds > 0) || !(warmup >= 0) || rounds < 1 || threads < 1) {
             usage();
         }
 
         CpuClock cpu = new CpuClock();
-        Workload w = WORKLOADS.get(name).get();
+        // With bench.threads, even 1, the workload runs on pool threads: the same stack
+        // (deeper than main's) at every thread count, so that only the count differs.
+        Workload w = System.getProperty("bench.threads") == null ? WORKLOADS.get(name).get()
+                : new Threaded(WORKLOADS.get(name), threads);
         w.setUp();
 
         // Warm-up: batches sized to take about BATCH_NS each, so the clock is read rarely and

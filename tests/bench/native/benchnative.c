@@ -6,35 +6,18 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "churn.h"
 #include "leakbridge/leakbridge.h"
 
-/* xorshift64: sizes of 64 B .. 64 KiB, the same sequence for the same seed. */
-static size_t next_size(uint64_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    return (size_t)64 << (*x % 11);
-}
+/* 64 B .. 64 KiB. */
+#define CHURN_SHIFTS 11
 
 JNIEXPORT jlong JNICALL Java_Bench_00024MallocChurn_churn(JNIEnv *env, jclass cls, jint ops,
                                                           jlong seed)
 {
     (void)env;
     (void)cls;
-    uint64_t x = (uint64_t)seed | 1;
-    jlong sum = 0;
-    for (jint i = 0; i < ops; i++) {
-        size_t size = next_size(&x);
-        unsigned char *p = malloc(size);
-        if (!p)
-            return -1;
-        p[0] = (unsigned char)i;
-        p[size - 1] = (unsigned char)(i >> 8);
-        sum += p[0] + p[size - 1];
-        free(p);
-    }
-    return sum;
+    return lb_churn(ops, (uint64_t)seed, CHURN_SHIFTS);
 }
 
 #define POOL_ARENA (1u << 20)
@@ -49,7 +32,7 @@ JNIEXPORT jlong JNICALL Java_Bench_00024PoolChurn_churn(JNIEnv *env, jclass cls,
     size_t at = 0;
     jlong sum = 0;
     for (jint i = 0; i < ops; i++) {
-        size_t size = next_size(&x);
+        size_t size = lb_churn_next_size(&x, CHURN_SHIFTS);
         if (at + size > POOL_ARENA)
             at = 0;
         unsigned char *p = pool_arena + at;
