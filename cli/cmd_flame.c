@@ -195,7 +195,7 @@ static bool add_report(struct node *root, const struct lbc_report *r, bool old)
             n->self_old += s->live_bytes;
         else
             n->self_bytes += s->live_bytes;
-        if (!old && s->owners.present && !add_held(n, s))
+        if (!old && s->owners && !add_held(n, s))
             return false;
     }
     return true;

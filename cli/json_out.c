@@ -101,7 +101,7 @@ json_t *lbc_json_site(const struct lbc_site *s)
                                     (json_int_t)s->gc_released_count));
     if (ok && s->has_inputs)
         ok = lbc_json_set(out, "inputs", json_integer(s->inputs));
-    if (ok && s->owners.present)
+    if (ok && s->owners)
         ok = lbc_json_set(out, "held_by", held_by(s));
     ok = ok && lbc_json_set(out, "frames", lbc_reader_frames_json(s));
     if (!ok) {

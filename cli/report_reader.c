@@ -243,7 +243,7 @@ static bool read_tally(struct ctx *c, const node *owners, const char *where, con
 }
 
 /* The site's owners (owners=on), if it has them; their strings interned. */
-static bool read_owners(struct ctx *c, const node *s, const char *where, struct lbc_owners *out)
+static bool read_owners(struct ctx *c, const node *s, const char *where, struct lbc_owners **to)
 {
     const node *o, *paths, *obj;
     char sub[WHERE_MAX + 16], item[WHERE_MAX + 64];
@@ -251,8 +251,10 @@ static bool read_owners(struct ctx *c, const node *s, const char *where, struct 
         return false;
     if (!o)
         return true;
+    struct lbc_owners *out = *to = calloc(1, sizeof *out);
+    if (!out)
+        return fail(c, "out of memory");
     snprintf(sub, sizeof sub, "%s.owners", where);
-    out->present = true;
     if (!get_int(c, o, sub, "examined", true, 0, &out->examined) ||
         !member(c, o, sub, "paths", true, &paths))
         return false;
@@ -907,6 +909,7 @@ void lbc_reader_free(struct lbc_report *r)
         for (size_t j = 0; j < r->sites[i].nframes; j++)
             json_decref(r->sites[i].frames[j].json);
         free(r->sites[i].frames);
+        free(r->sites[i].owners);
     }
     free(r->sites);
     for (size_t i = 0; i < r->memory.nregions; i++)

@@ -47,7 +47,6 @@ struct lbc_owner_path {
 };
 
 struct lbc_owners {
-    bool present;
     int64_t examined;
     size_t npaths;
     struct lbc_owner_path paths[LBC_OWNER_PATHS_MAX];
@@ -81,7 +80,7 @@ struct lbc_site {
      * site's bytes are (docs/pool-api.md). NULL when not. */
     const char *pool, *pool_chunks;
     int64_t pool_capacity_bytes, pool_handed_out_bytes;
-    struct lbc_owners owners;
+    struct lbc_owners *owners; /* NULL without (most sites): a site stays small */
     size_t nframes;
     struct lbc_frame *frames; /* leaf first */
 };

@@ -336,8 +336,8 @@ char *lbc_stack_key(const struct lbc_site *s, int flags)
 
 void lbc_stack_print_owners(FILE *out, const struct lbc_site *s, const char *indent)
 {
-    const struct lbc_owners *o = &s->owners;
-    if (!o->present)
+    const struct lbc_owners *o = s->owners;
+    if (!o)
         return;
     for (size_t i = 0; i < o->npaths; i++)
         fprintf(out, "%sheld by %" PRId64 " of %" PRId64 " blocks: %s\n", indent,
