@@ -7,14 +7,22 @@
 
 #include "stack.h"
 
-/* FNV-1a: sites' keys share long prefixes (kind, the same first frames), which strcmp would
- * walk again at every comparison of the sort. */
+/* Sites' keys share long prefixes (kind, the same first frames), which strcmp would walk
+ * again at every comparison of the sort: they are sorted by this hash first, eight bytes at a
+ * time (a multiply and a shift each), the length and the last bytes folded in. */
 static uint64_t hash_of(const char *key)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    return h;
+    size_t len = strlen(key), i = 0;
+    uint64_t h = 14695981039346656037ull ^ len, w;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&w, key + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+    }
+    for (w = 0; i < len; i++)
+        w = w << 8 | (unsigned char)key[i];
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 32);
 }
 
 /* Equal keys end up together, in an order fixed by their hashes (not by the keys' text). */

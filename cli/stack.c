@@ -92,7 +92,8 @@ static const char *simple_name(const char *name)
  * lambdas of one class still differ by the frame below, their lambda$... method. */
 static size_t stable_class_len(const char *name)
 {
-    const char *lambda = strstr(name, "$$Lambda");
+    const char *dollar = strchr(name, '$'); /* most classes have none */
+    const char *lambda = dollar ? strstr(dollar, "$$Lambda") : NULL;
     if (lambda)
         return (size_t)(lambda - name) + strlen("$$Lambda");
     const char *hidden = strrchr(name, '.');
@@ -258,13 +259,12 @@ struct buf {
     bool failed;
 };
 
-static void put(struct buf *b, const char *s)
+static void put_n(struct buf *b, const char *s, size_t n)
 {
-    size_t n = strlen(s);
     if (b->failed)
         return;
     if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
+        size_t cap = (b->len + n + 1) * 2 < 512 ? 512 : (b->len + n + 1) * 2;
         char *grown = realloc(b->s, cap);
         if (!grown) {
             b->failed = true;
@@ -273,20 +273,19 @@ static void put(struct buf *b, const char *s)
         b->s = grown;
         b->cap = cap;
     }
-    memcpy(b->s + b->len, s, n + 1);
-    b->len += n;
+    memcpy(b->s + b->len, s, n);
+    b->s[b->len += n] = '\0';
+}
+
+static void put(struct buf *b, const char *s)
+{
+    put_n(b, s, strlen(s));
 }
 
 /* A class's name without what differs from one JVM to the next (stable_class_len). */
 static void put_class(struct buf *b, const char *name)
 {
-    char *cut = strndup(name, stable_class_len(name));
-    if (!cut) {
-        b->failed = true;
-        return;
-    }
-    put(b, cut);
-    free(cut);
+    put_n(b, name, stable_class_len(name));
 }
 
 char *lbc_stack_key(const struct lbc_site *s, int flags)
