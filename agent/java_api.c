@@ -66,7 +66,7 @@ struct collect {
     uint64_t mark;
     struct site_sum *by_id; /* indexed by site id */
     size_t cap;
-    size_t missed; /* blocks of sites too new for by_id */
+    size_t missed; /* blocks left out: by_id could not grow (out of memory) */
 };
 
 static void collect_block(uintptr_t addr, const struct lb_block *block, void *vctx)
@@ -77,9 +77,16 @@ static void collect_block(uintptr_t addr, const struct lb_block *block, void *vc
     if (block->time_ms < c->mark || !site || site->kind >= LB_KIND_COUNT)
         return; /* before the mark, or the JDK's own (site_kind.h) */
     size_t id = site->id;
-    if (id >= c->cap) {
-        c->missed++;
-        return;
+    if (id >= c->cap) { /* a site made during the walk: by_id grows rather than miss it */
+        size_t cap = id * 2 + SITE_SLACK;
+        struct site_sum *more = realloc(c->by_id, cap * sizeof *more);
+        if (!more) {
+            c->missed++;
+            return;
+        }
+        memset(more + c->cap, 0, (cap - c->cap) * sizeof *more);
+        c->by_id = more;
+        c->cap = cap;
     }
     struct lb_weight w;
     lb_sampler_weight(block->size, &w);
@@ -143,6 +150,10 @@ static json_t *live_since(JNIEnv *jni, uint64_t mark, bool owners)
     if (!c.by_id)
         return NULL;
     lb_live_table_foreach(collect_block, &c);
+    if (c.missed) { /* an answer without some blocks could pass a leak: none, and OOM thrown */
+        free(c.by_id);
+        return NULL;
+    }
     /* A pool's chunk keeps only what its blocks do not cover, as in a report. */
     struct lb_pools_share *shares;
     size_t nshares = lb_pools_shares(mark, &shares);
