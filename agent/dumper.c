@@ -192,6 +192,14 @@ void lb_dumper_stop(void)
 {
     pthread_mutex_lock(&request_lock);
     stopping = true;
+    unsigned jcmd = pending_jcmd, attach = pending_attach;
+    pending_jcmd = pending_attach = 0;
     pthread_cond_signal(&request_cond);
     pthread_mutex_unlock(&request_lock);
+    /* Asked for and never written: said, so that whoever asked does not wait for a file. */
+    if (jcmd + attach)
+        lb_log("%u dump%s asked for (jcmd or attach) and still waiting when the JVM exited %s not "
+               "written: the exit report has what %s would have had",
+               jcmd + attach, jcmd + attach == 1 ? "" : "s", jcmd + attach == 1 ? "was" : "were",
+               jcmd + attach == 1 ? "it" : "they");
 }

@@ -59,7 +59,8 @@ def sigterm_during(env, slow, options, ready, output=None):
 def test(env):
     # Stuck where it forces a GC, holding the lock that serializes dumps: no interval report
     # is ever numbered, the exit report is the first; a jcmd dump asked for meanwhile waits
-    # behind the stuck one and is never written, and does not hold up the exit either.
+    # behind the stuck one and is never written (a line on stderr says so), and does not hold up the
+    # exit either.
     def a_second_on(s):
         s.started = getattr(s, "started", time.time())
         return time.time() - s.started > 1.0
@@ -67,6 +68,8 @@ def test(env):
     s, err, report = sigterm_during(env, "gc", "sample=0,gc=on,interval=100ms", a_second_on)
     check(report["sequence"] == 1 and "previous_sequence" not in report,
           "gc: the exit report is number %d" % report["sequence"])
+    check("1 dump asked for (jcmd or attach) and still waiting when the JVM exited was not "
+          "written" in err, "gc: the jcmd dump given up is not said")
 
     # Writing for ever, to an output without %n: the first report would be report.json. Its
     # temporary file exists when SIGTERM comes; the exit report removes it, says so and takes
