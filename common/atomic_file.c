@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,16 +18,41 @@ bool lb_atomic_file_temp_name(const char *path, char *out, size_t len)
     return n >= 0 && (size_t)n < len;
 }
 
+bool lb_atomic_file_is_stream(const char *path)
+{
+    struct stat st;
+    return strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0 ||
+           (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode));
+}
+
+/* N for /dev/stdout (1), /dev/stderr (2), /dev/fd/N and /proc/self/fd/N; else -1. */
+static int own_descriptor(const char *path)
+{
+    if (strcmp(path, "/dev/stdout") == 0)
+        return 1;
+    if (strcmp(path, "/dev/stderr") == 0)
+        return 2;
+    const char *n = strncmp(path, "/dev/fd/", 8) == 0          ? path + 8
+                    : strncmp(path, "/proc/self/fd/", 14) == 0 ? path + 14
+                                                               : NULL;
+    if (!n || !*n || strspn(n, "0123456789") != strlen(n) || strlen(n) > 6)
+        return -1;
+    return atoi(n);
+}
+
 int lb_atomic_file_open(struct lb_atomic_file *f, const char *path)
 {
     f->fd = -1;
     f->path = path;
-    /* A device, a pipe or a terminal (/dev/stdout, a FIFO a collector reads) is written as it
-     * is: renaming a file over it would replace the device node. */
-    struct stat st;
-    f->direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+    /* A stream (/dev/stdout, a FIFO a collector reads) is appended to: renaming a file over it
+     * would replace the device node or the link (as root, for the whole machine). */
+    f->direct = lb_atomic_file_is_stream(path);
     if (f->direct) {
-        f->fd = open(path, O_WRONLY | O_CLOEXEC);
+        /* The process's own descriptor is written through itself (a copy of it): opened again,
+         * a regular file it leads to would be written at another offset than its other output. */
+        int own = own_descriptor(path);
+        f->fd =
+            own >= 0 ? fcntl(own, F_DUPFD_CLOEXEC, 3) : open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
         return f->fd < 0 ? errno : 0;
     }
     if (!lb_atomic_file_temp_name(path, f->tmp, sizeof f->tmp))

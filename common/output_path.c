@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "leakbridge/atomic_file.h"
+
 static bool is_escape(char c)
 {
     return c && strchr("ptnh%", c) != NULL;
@@ -66,8 +68,10 @@ bool lb_output_path_expand(const char *pattern, const struct lb_output_path_valu
     if (!expand(pattern, v, out, out_len))
         return false;
     /* Without %n every report would replace the one before (an incident's jcmd report by the
-     * exit report): from the second on, the number goes before the extension. */
-    return numbered(pattern) || v->sequence < 2 || add_sequence(out, out_len, v->sequence);
+     * exit report): from the second on, the number goes before the extension; a stream such as
+     * /dev/stdout gets every report appended instead. */
+    return numbered(pattern) || v->sequence < 2 || lb_atomic_file_is_stream(out) ||
+           add_sequence(out, out_len, v->sequence);
 }
 
 static bool expand(const char *pattern, const struct lb_output_path_values *v, char *out,
@@ -181,6 +185,14 @@ void lb_output_path_absolute(const char *path, char *out, size_t len)
         snprintf(out, len, "%s", path);
 }
 
+static bool cannot_write(char *why, size_t why_len, const char *where)
+{
+    snprintf(why, why_len,
+             "reports cannot be written to %s (%s): the JVM runs on, and each dump tries again",
+             where, strerror(errno));
+    return false;
+}
+
 bool lb_output_path_check(const char *pattern, char *why, size_t why_len)
 {
     char path[PATH_MAX], dir[PATH_MAX];
@@ -196,20 +208,15 @@ bool lb_output_path_check(const char *pattern, char *why, size_t why_len)
                  pattern);
         return false;
     }
+    if (lb_atomic_file_is_stream(path)) /* appended to, no file made beside it */
+        return access(path, W_OK) == 0 || cannot_write(why, why_len, path);
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (!slash)
         snprintf(dir, sizeof dir, ".");
     else
         slash[slash == dir] = '\0'; /* "/x.json" is in "/" */
-    if (access(dir, W_OK | X_OK) != 0) {
-        snprintf(why, why_len,
-                 "reports cannot be written to %s (%s): the JVM runs on, and each dump tries "
-                 "again",
-                 dir, strerror(errno));
-        return false;
-    }
-    return true;
+    return access(dir, W_OK | X_OK) == 0 || cannot_write(why, why_len, dir);
 }
 
 int lb_output_path_remove_stale(const char *pattern)
@@ -217,8 +224,8 @@ int lb_output_path_remove_stale(const char *pattern)
     char path[PATH_MAX], dir[PATH_MAX];
     struct lb_output_path_values v = {
         .pid = (long)getpid(), .wall_time = time(NULL), .sequence = 1};
-    if (!lb_output_path_expand(pattern, &v, path, sizeof path))
-        return 0;
+    if (!lb_output_path_expand(pattern, &v, path, sizeof path) || lb_atomic_file_is_stream(path))
+        return 0; /* a stream has no temporary files beside it */
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (!slash)

@@ -2,8 +2,8 @@
  * which is synced and renamed into place, so a reader (a dashboard, a CI step, a person
  * running `leakbridge top` on the last report) never sees half of one, and a crash or a full
  * disk never replaces a good file with a broken one. Used by the agent's reports and the
- * command's merged reports. A target that exists and is not a regular file (a device such as
- * /dev/stdout, a FIFO) is written directly instead. */
+ * command's merged reports. A target that names a stream rather than a file
+ * (lb_atomic_file_is_stream: /dev/stdout, a FIFO) is appended to directly instead. */
 #ifndef LEAKBRIDGE_ATOMIC_FILE_H
 #define LEAKBRIDGE_ATOMIC_FILE_H
 
@@ -16,6 +16,12 @@ struct lb_atomic_file {
     char tmp[4096 + 64]; /* DIR/.NAME.tmpPID */
     bool direct;         /* fd is the target itself (not a regular file) */
 };
+
+/* Whether path names a stream rather than a file: anything under /dev/ or /proc/ (/dev/stdout,
+ * /proc/self/fd/1, which may lead to a regular file the shell redirected to), or an existing
+ * target that is not a regular file or a directory (a FIFO, a socket, a device). A stream is
+ * appended to, whole reports one after the other, never replaced by a renamed file. */
+bool lb_atomic_file_is_stream(const char *path);
 
 /* The temporary file's name for path in this process (DIR/.NAME.tmpPID) into out; false when
  * it does not fit. */

@@ -2,7 +2,13 @@
 pattern's name and the next ones their number before the extension (r.json, r-2.json,
 r-3.json), so an incident's jcmd report is not replaced by the exit report. At start the agent
 removes the temporary report files that killed processes left in the output directory, and
-leaves those of live processes alone."""
+leaves those of live processes alone.
+
+A stream is appended to, never replaced: with output=/dev/stderr while the JVM's stderr goes to
+a regular file (renaming a report over the path used to replace the machine's /dev/stderr link,
+as root), the two jcmd reports and the exit report follow one another in that file, whole and
+unnumbered, and /dev/stderr is still the same link."""
+import json
 import os
 import subprocess
 import time
@@ -46,6 +52,38 @@ def test(env):
         r = env.load(os.path.join(out, name))
         check(r["sequence"] == seq and r["reason"] == reason, "%s: report %d (%s)" % (
             name, r["sequence"], r["reason"]))
+
+
+    stream_reports(env)
+
+
+def stream_reports(env):
+    link = os.lstat("/dev/stderr")
+    s = lbtest.Session(env, "stream", options="sample=0", output="/dev/stderr")
+    try:
+        s.do("dbb-keep 3 4096")
+        s.jcmd("JVMTI.data_dump")
+        s.jcmd("JVMTI.data_dump")
+        time.sleep(0.5)
+        s.quit()
+    finally:
+        s.kill()
+    after = os.lstat("/dev/stderr")
+    check((after.st_ino, after.st_mode) == (link.st_ino, link.st_mode), "/dev/stderr was replaced")
+    check(not os.path.exists("/dev/stderr-2"), "a numbered report was made beside /dev/stderr")
+    text = open(s.stderr_path).read()
+    decoder, reports, at = json.JSONDecoder(), [], 0
+    while True:
+        at = text.find('{"format":"leakbridge-report"', at)
+        if at < 0:
+            break
+        report, at = decoder.raw_decode(text, at)
+        reports.append(report)
+    print("reports in stderr:", [(r["sequence"], r["reason"]) for r in reports])
+    check([(r["sequence"], r["reason"]) for r in reports] == [(1, "jcmd"), (2, "jcmd"),
+                                                               (3, "exit")],
+          "reports appended to /dev/stderr: %s" % [(r["sequence"], r["reason"]) for r in reports])
+    check(text.count("report written to /dev/stderr ") == 3, "each report's line names /dev/stderr")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,9 @@ START_TEST(test_path_expands_every_escape)
     expect_path("/tmp/.hidden", 1, 2, "/tmp/.hidden-2");
     expect_path("x-%%n.json", 1, 2, "x-%n-2.json");
     expect_path("/var/log/lb/%h-%p-%n.json", 1, 2, "/var/log/lb/pod-7-1-2.json");
+    /* A stream is appended to: no number, whatever the report's. */
+    expect_path("/dev/stdout", 1, 2, "/dev/stdout");
+    expect_path("/proc/self/fd/2", 1, 7, "/proc/self/fd/2");
     expect_path("/a/%t/%p/%n/%%/x", 2147483647, 10, "/a/20231114T221320Z/2147483647/10/%/x");
 }
 END_TEST
