@@ -17,13 +17,18 @@ static size_t jdk_home_len;
 static _Atomic bool started;
 
 /* The C runtime, the dynamic linker, the agent and the libraries it uses: patching these would
- * track the agent itself or break the allocator. */
+ * track the agent itself or break the allocator. The self-contained agent has jansson and
+ * libunwind inside it: a JNI library's own libjansson, libunwind or liblzma is then tracked like
+ * any dependency (liblzma's encoders are behind many a compression library). */
 static bool is_runtime(const char *path)
 {
     static const char *const prefixes[] = {
-        "ld-linux",    "libc.so",     "libleakbridge", "libjansson", "libunwind", "liblzma",
-        "libjemalloc", "libtcmalloc", "linux-vdso",    "libpthread", "libdl.so",  "libm.so",
-        "librt.so",    "libasan",     "libubsan",      "libsubunit", "libcheck",
+        "ld-linux",    "libc.so",     "libleakbridge", "libjemalloc", "libtcmalloc",
+        "linux-vdso",  "libpthread",  "libdl.so",      "libm.so",     "librt.so",
+        "libasan",     "libubsan",    "libsubunit",    "libcheck",
+#ifndef LB_AGENT_SELF_CONTAINED
+        "libjansson",  "libunwind",   "liblzma",
+#endif
     };
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
