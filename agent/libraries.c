@@ -23,11 +23,11 @@ static _Atomic bool started;
 static bool is_runtime(const char *path)
 {
     static const char *const prefixes[] = {
-        "ld-linux",    "libc.so",     "libleakbridge", "libjemalloc", "libtcmalloc",
-        "linux-vdso",  "libpthread",  "libdl.so",      "libm.so",     "librt.so",
-        "libasan",     "libubsan",    "libsubunit",    "libcheck",
+        "ld-linux",   "libc.so",    "libleakbridge", "libjemalloc", "libtcmalloc",
+        "linux-vdso", "libpthread", "libdl.so",      "libm.so",     "librt.so",
+        "libasan",    "libubsan",   "libsubunit",    "libcheck",
 #ifndef LB_AGENT_SELF_CONTAINED
-        "libjansson",  "libunwind",   "liblzma",
+        "libjansson", "libunwind",  "liblzma",
 #endif
     };
     const char *base = strrchr(path, '/');
