@@ -32,8 +32,8 @@
 #define LB_API_CLASS "io/leakbridge/LeakBridge"
 #define LB_API_SIGNATURE "L" LB_API_CLASS ";"
 
-/* Sites created while the live table is walked get ids past the snapshot's count: room for
- * this many of them, the rest are left out of that one answer. */
+/* The per-site sums grow to twice the largest id seen plus this, so that the sites made while
+ * the live table is walked rarely need another step. */
 #define SITE_SLACK 4096
 
 static jboolean JNICALL api_active(JNIEnv *jni, jclass cls)
@@ -65,8 +65,8 @@ struct site_sum {
 struct collect {
     uint64_t mark;
     struct site_sum *by_id; /* indexed by site id */
-    size_t cap;
-    size_t missed; /* blocks left out: by_id could not grow (out of memory) */
+    size_t cap;             /* grown as ids come: sites made during the walk are counted too */
+    bool failed; /* by_id could not grow: no answer rather than one without some blocks */
 };
 
 static void collect_block(uintptr_t addr, const struct lb_block *block, void *vctx)
@@ -77,11 +77,11 @@ static void collect_block(uintptr_t addr, const struct lb_block *block, void *vc
     if (block->time_ms < c->mark || !site || site->kind >= LB_KIND_COUNT)
         return; /* before the mark, or the JDK's own (site_kind.h) */
     size_t id = site->id;
-    if (id >= c->cap) { /* a site made during the walk: by_id grows rather than miss it */
+    if (id >= c->cap) {
         size_t cap = id * 2 + SITE_SLACK;
-        struct site_sum *more = realloc(c->by_id, cap * sizeof *more);
+        struct site_sum *more = c->failed ? NULL : realloc(c->by_id, cap * sizeof *more);
         if (!more) {
-            c->missed++;
+            c->failed = true;
             return;
         }
         memset(more + c->cap, 0, (cap - c->cap) * sizeof *more);
@@ -125,7 +125,7 @@ static json_t *site_json(const struct site_sum *s, struct lb_frame_json *resolve
     return site;
 }
 
-/* {"mark":M,"now":N,"sample":S,"missed_blocks":K,"sites":[site...]}, sites largest first. */
+/* {"mark":M,"now":N,"sample":S,"sites":[site...]}, sites largest first. */
 /* What holds each site's blocks since the mark (owners.h), one heap walk for all of them:
  * snapshots of the summed sites, owners filled in, or NULL. */
 static struct lb_snapshot *owners_since(JNIEnv *jni, const struct site_sum *sums, size_t n,
@@ -145,12 +145,9 @@ static struct lb_snapshot *owners_since(JNIEnv *jni, const struct site_sum *sums
 static json_t *live_since(JNIEnv *jni, uint64_t mark, bool owners)
 {
     lb_site_kind_settle_new();
-    struct collect c = {.mark = mark, .cap = lb_sites_count() + SITE_SLACK};
-    c.by_id = calloc(c.cap, sizeof *c.by_id);
-    if (!c.by_id)
-        return NULL;
+    struct collect c = {.mark = mark};
     lb_live_table_foreach(collect_block, &c);
-    if (c.missed) { /* an answer without some blocks could pass a leak: none, and OOM thrown */
+    if (c.failed) { /* an answer without some blocks could pass a leak: none, and OOM thrown */
         free(c.by_id);
         return NULL;
     }
@@ -168,7 +165,8 @@ static json_t *live_since(JNIEnv *jni, uint64_t mark, bool owners)
     for (size_t i = 0; i < c.cap; i++)
         if (c.by_id[i].site)
             c.by_id[n++] = c.by_id[i];
-    qsort(c.by_id, n, sizeof *c.by_id, by_bytes);
+    if (n)
+        qsort(c.by_id, n, sizeof *c.by_id, by_bytes);
 
     json_t *result = NULL, *sites = json_array();
     struct lb_frame_json *java = lb_frame_json_new();
@@ -178,10 +176,9 @@ static json_t *live_since(JNIEnv *jni, uint64_t mark, bool owners)
     lb_owners_release(held, n);
     free(held);
     if (sites && java)
-        result =
-            json_pack("{s:I,s:I,s:I,s:I,s:O}", "mark", (json_int_t)mark, "now",
-                      (json_int_t)lb_clock_ms(), "sample", (json_int_t)lb_runtime.options.sample,
-                      "missed_blocks", (json_int_t)c.missed, "sites", sites);
+        result = json_pack("{s:I,s:I,s:I,s:O}", "mark", (json_int_t)mark, "now",
+                           (json_int_t)lb_clock_ms(), "sample",
+                           (json_int_t)lb_runtime.options.sample, "sites", sites);
     json_decref(sites);
     lb_frame_json_free(java);
     free(c.by_id);

@@ -18,6 +18,7 @@ PACKAGES=(
   junit5                                           # JUnit 5 API and console launcher: the extension and its tests
   dpkg-dev maven                                   # the release: libunwind's source package; the POMs checked by Maven
   valgrind                                         # callgrind counts the hooks' instructions (tests/perf)
+  gnuplot-nox                                      # performance.md's charts, drawn again by the docs test
 )
 
 missing=()

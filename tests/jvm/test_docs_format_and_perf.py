@@ -2,7 +2,8 @@
 against docs/report.schema.json (a whole report as the schema, a `"key": {...}` fragment
 against that top-level property), and the measurement commands of docs/performance.md that
 finish in seconds run exactly as written (the SIGTERM timing with a million live blocks and the
-memory section's small benchmark, the hooks' instruction-count guard), from a directory where
+memory section's small benchmark, the hooks' instruction-count guard, the charts' commands on
+the JSON committed with them), from a directory where
 `build/` and `tests/` are this build's. The run_bench.py commands take many minutes and are not run here."""
 import fcntl
 import json
@@ -99,6 +100,23 @@ def perf_commands(env):
         print(guards[0], "->", p.stdout.strip()[-600:])
         check(p.returncode == 0 and "2 passed, 0 failed" in p.stdout,
               "%s exited %d: %s" % (guards[0], p.returncode, p.stdout[-500:] + p.stderr[-300:]))
+    # The charts' commands as written, on the JSON committed beside the charts (once).
+    charts = re.findall(r"`(/usr/bin/python3 tests/bench/charts.py [^`]*)`", text)
+    check(len(charts) == 2, "%d charts.py commands in performance.md" % len(charts))
+    if "17" in env.jdk:
+        img = os.path.join(work, "docs", "img")
+        os.makedirs(img)
+        for cmd in charts:
+            words = cmd.split()
+            source, png = words[words.index("--json") + 1], words[-1]
+            subprocess.run(["cp", os.path.join(SOURCE, source), img], check=True)
+            p = subprocess.run(["bash", "-c", cmd], cwd=work, capture_output=True, text=True,
+                               timeout=120)
+            print(cmd, "->", p.returncode, p.stderr[-300:])
+            with open(os.path.join(work, png), "rb") as f:
+                drawn = f.read()
+            check(p.returncode == 0 and drawn[:8] == b"\x89PNG\r\n\x1a\n" and len(drawn) > 10000,
+                  "%s exited %d and drew %d bytes" % (cmd, p.returncode, len(drawn)))
     benches = re.findall(r"`(build/tests/bench/native/memory_bench [0-9 ]+)`", text)
     check(benches, "no memory_bench command in performance.md")
     for cmd in benches:
