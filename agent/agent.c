@@ -23,6 +23,8 @@
 #include "libraries.h"
 #include "log.h"
 #include "memory_limit.h"
+#include "modules.h"
+#include "native_entry.h"
 #include "mxbean.h"
 #include "pool_api.h"
 #include "sampler.h"
@@ -56,11 +58,29 @@ static char *class_of(jvmtiEnv *jvmti, jmethodID method)
     return sig;
 }
 
+/* A JNI library's native method enters through a stub that marks each call (native_entry.h),
+ * so that the samples of one call walk its Java frames once (activation.h). The JDK's own
+ * natives are left as they are. */
+static void stub_jni_native(void *address, void **new_address)
+{
+    lb_native_entry_bound();
+    if (!lb_runtime.options.native || lb_native_entry_is_stub(address))
+        return;
+    const struct lb_module *m = lb_modules_find((uintptr_t)address);
+    int role = m ? atomic_load_explicit(&m->role, memory_order_relaxed) : -1;
+    if (role != LB_ROLE_JNI && role != LB_ROLE_DEPENDENCY)
+        return;
+    void *stub = lb_native_entry_stub(address);
+    if (stub)
+        *new_address = stub;
+}
+
 static void JNICALL on_native_method_bind(jvmtiEnv *jvmti, JNIEnv *jni, jthread thread,
                                           jmethodID method, void *address, void **new_address)
 {
     (void)jni;
     (void)thread;
+    stub_jni_native(address, new_address);
     char *name = NULL, *sig = NULL, *cls = NULL;
     if ((*jvmti)->GetMethodName(jvmti, method, &name, &sig, NULL) != JVMTI_ERROR_NONE)
         return;

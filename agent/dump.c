@@ -12,6 +12,7 @@
 
 #include "ages.h"
 #include "allocator.h"
+#include "activation.h"
 #include "arena.h"
 #include "clock.h"
 #include "frame_json.h"
@@ -85,12 +86,16 @@ static json_t *agent_facts(uint64_t held_us)
 {
     struct lb_live_table_stats ts;
     lb_live_table_stats(&ts);
-    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:o*}", "version", LB_VERSION, "mode",
-                     lb_runtime.attached ? "attach" : "startup", "tracked_blocks",
+    struct lb_activation_stats as;
+    lb_activation_stats(&as);
+    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o*}", "version", LB_VERSION,
+                     "mode", lb_runtime.attached ? "attach" : "startup", "tracked_blocks",
                      (json_int_t)ts.live, "live_table_bytes", (json_int_t)ts.bytes,
                      "live_table_retired_bytes", (json_int_t)ts.retired_bytes, "arena_bytes",
                      (json_int_t)lb_arena_mapped_bytes(), "dump_longest_lock_us",
-                     (json_int_t)held_us, "pool_api", lb_pools_json());
+                     (json_int_t)held_us, "java_walks", (json_int_t)as.kept, "java_walks_reused",
+                     (json_int_t)as.reused, "native_walks_reused", (json_int_t)as.stack_reused,
+                     "pool_api", lb_pools_json());
 }
 
 /* One line the first time each bound is reached, at the dump that finds it (a hook cannot

@@ -1,6 +1,7 @@
 #include "hotspot.h"
 
 #include <dlfcn.h>
+#include <stddef.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 #include <sys/mman.h>
 
 #include "peek.h"
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 /* Where the values live: found once (the tables and the statics they name do not move). */
 struct places {
@@ -20,7 +23,12 @@ struct places {
     uintptr_t code_low, code_high, klass_base, cds_base, cds_top;
     uintptr_t perf_start, perf_top;
     uintptr_t flag_addr[16];
+    struct lb_hotspot_thread thread; /* offsets only: the interpreter's range is read later */
+    uintptr_t interpreter_code;      /* &AbstractInterpreter::_code */
+    uint64_t stub_buffer, buffer_limit;
+    int thread_fields;
 };
+static struct places places;
 
 enum flag_index {
     F_G1,
@@ -43,9 +51,6 @@ static const char *const flag_names[F_COUNT] = {"UseG1GC",
                                                 "UseCompressedClassPointers",
                                                 "MaxHeapSize",
                                                 "NativeMemoryTracking"};
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static struct places places;
 
 static void *jvm_handle(void)
 {
@@ -71,6 +76,37 @@ static int find_libjvm(struct dl_phdr_info *info, size_t size, void *data)
         return 1;
     }
     return 0;
+}
+
+/* The fields lb_hotspot_thread_layout needs; true if (type, field) is one of them. */
+static bool thread_field(const char *type, const char *field, uint64_t offset, uintptr_t address)
+{
+    static const struct {
+        const char *type, *field;
+        size_t at; /* offsetof in struct places */
+    } wanted[] = {
+        {"JavaThread", "_anchor", offsetof(struct places, thread.anchor)},
+        {"JavaFrameAnchor", "_last_Java_sp", offsetof(struct places, thread.last_java_sp)},
+        {"JavaFrameAnchor", "_last_Java_pc", offsetof(struct places, thread.last_java_pc)},
+        {"JavaThread", "_thread_state", offsetof(struct places, thread.state)},
+        {"JavaThread", "_stack_base", offsetof(struct places, thread.stack_base)},
+        {"JavaThread", "_stack_size", offsetof(struct places, thread.stack_size)},
+        {"StubQueue", "_stub_buffer", offsetof(struct places, stub_buffer)},
+        {"StubQueue", "_buffer_limit", offsetof(struct places, buffer_limit)},
+    };
+    if (!strcmp(type, "AbstractInterpreter") && !strcmp(field, "_code")) {
+        places.interpreter_code = address;
+        places.thread_fields++;
+        return true;
+    }
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+        if (strcmp(type, wanted[i].type) == 0 && strcmp(field, wanted[i].field) == 0) {
+            memcpy((char *)&places + wanted[i].at, &offset, sizeof offset);
+            places.thread_fields++;
+            return true;
+        }
+    }
+    return false;
 }
 
 /* One table of entries of a stride, each with string fields at the given offsets. */
@@ -141,6 +177,8 @@ static void find_places(void)
             places.perf_start = address;
         else if (!strcmp(type, "PerfMemory") && !strcmp(field, "_top"))
             places.perf_top = address;
+        else if (thread_field(type, field, offset, address))
+            continue;
         else if (!strcmp(type, "JVMFlag") && !strcmp(field, "flags"))
             flags_array = address;
         else if (!strcmp(type, "JVMFlag") && !strcmp(field, "numFlags"))
@@ -314,6 +352,22 @@ const char *lb_hotspot_gc_name(enum lb_hotspot_gc gc)
 {
     static const char *const names[] = {"unknown", "G1", "Parallel", "Serial", "Z", "Shenandoah"};
     return (unsigned)gc < sizeof names / sizeof names[0] ? names[gc] : "unknown";
+}
+
+bool lb_hotspot_thread_layout(struct lb_hotspot_thread *out)
+{
+    pthread_once(&once, find_places);
+    if (!places.found || places.thread_fields != 9)
+        return false;
+    *out = places.thread;
+    uintptr_t queue = lb_peek_word(places.interpreter_code);
+    uint32_t limit = 0;
+    out->interpreter_start = queue ? lb_peek_word(queue + places.stub_buffer) : 0;
+    if (!out->interpreter_start || !lb_peek(queue + places.buffer_limit, &limit, sizeof limit) ||
+        limit == 0)
+        return false;
+    out->interpreter_end = out->interpreter_start + limit;
+    return true;
 }
 
 bool lb_hotspot_nmt_on(void)

@@ -41,6 +41,21 @@ struct lb_hotspot {
 /* Fills h; fields it could not learn are 0 (ranges) or -1 (perf counters). */
 void lb_hotspot_read(struct lb_hotspot *h);
 
+/* Where a JavaThread keeps what activation.c reads on the hot path: offsets into JavaThread
+ * (the frame anchor's fields are added to anchor) and the template interpreter's code range. */
+struct lb_hotspot_thread {
+    uint64_t anchor;                 /* JavaThread::_anchor */
+    uint64_t last_java_sp;           /* JavaFrameAnchor::_last_Java_sp */
+    uint64_t last_java_pc;           /* JavaFrameAnchor::_last_Java_pc */
+    uint64_t state;                  /* JavaThread::_thread_state (an int) */
+    uint64_t stack_base, stack_size; /* JavaThread::_stack_base, _stack_size */
+    uintptr_t interpreter_start, interpreter_end;
+};
+
+/* Fills out; false when a table lacks one of them. Call once the JVM has started (the
+ * interpreter is generated before VMInit). */
+bool lb_hotspot_thread_layout(struct lb_hotspot_thread *out);
+
 /* Whether NMT is on (NativeMemoryTracking is summary or detail). */
 bool lb_hotspot_nmt_on(void);
 

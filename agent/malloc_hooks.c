@@ -11,6 +11,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "activation.h"
 #include "file_paths.h"
 #include "got.h"
 #include "modules.h"
@@ -49,15 +50,36 @@ static inline bool sampled(size_t size)
 /* The caller's frame and the marker, for an allocation whose stack is not walked: only in a JNI
  * library or its dependency, as a walk would decide (the others are recorded only when a walk
  * shows Java code called them). */
-static int unwalked_frames(void *caller, struct lb_frame *out)
+static int unwalked_frames(uintptr_t caller, struct lb_frame *out)
 {
-    const struct lb_module *m = lb_modules_find((uintptr_t)caller - 1);
+    const struct lb_module *m = lb_modules_find(caller - 1);
     int role = m ? atomic_load_explicit(&m->role, memory_order_relaxed) : -1;
     if (role != LB_ROLE_JNI && role != LB_ROLE_DEPENDENCY)
         return -1;
-    out[0] = (struct lb_frame){.id = (uintptr_t)caller, .bci = -1, .type = LB_FRAME_NATIVE};
+    out[0] = (struct lb_frame){.id = caller, .bci = -1, .type = LB_FRAME_NATIVE};
     out[1] = lb_stacks_marker();
     return 2;
+}
+
+/* The walk itself, into frames (walk + 1 of them): the last sample's stack when this one is
+ * proven to have the same (activation.h), else libunwind's walk, kept for the next. A frame of
+ * its own, taken only where a walk fits: record_file's frame, which every sampled allocation
+ * takes even with 1 KiB of stack left, stays small. */
+__attribute__((noinline)) static int walk_stack(uintptr_t slot, int walk, bool java_room,
+                                                struct lb_frame *frames)
+{
+    JNIEnv *env = lb_stacks_env(lb_runtime.vm);
+    struct lb_hook_caller caller = {.slot = slot & ~(uintptr_t)1, .rbp = LB_HOOK_NO_REUSE};
+    if (!(slot & 1))
+        caller.rbp = *(const uintptr_t *)(slot - sizeof(void *));
+    int n = lb_activation_stack(env, caller, walk, java_room, frames);
+    if (n == LB_ACTIVATION_MISS) {
+        void *pcs[walk + LB_STACK_AGENT_FRAMES];
+        int npcs = unw_backtrace(pcs, walk + LB_STACK_AGENT_FRAMES);
+        n = lb_stacks_mixed_pcs(env, lb_runtime.jvmti, pcs, npcs, frames, walk, java_room);
+        lb_activation_keep_stack(env, caller, walk, java_room, frames, n);
+    }
+    return n;
 }
 
 /* The stack walk and the record, under the guard; the name (a file's path or a pool's tag) is
@@ -68,7 +90,7 @@ static int unwalked_frames(void *caller, struct lb_frame *out)
  * stack that small threads have left (SmallStacks died with 1 KiB left, half its runs). */
 __attribute__((always_inline)) static inline bool walk_and_record(uintptr_t key, size_t size,
                                                                   enum lb_origin origin, int fd,
-                                                                  const char *name, void *caller)
+                                                                  const char *name, uintptr_t slot)
 {
     if (in_hook)
         return false;
@@ -85,16 +107,13 @@ __attribute__((always_inline)) static inline bool walk_and_record(uintptr_t key,
     int n;
     if (walk == 0) {
         struct lb_frame frames[2];
-        n = unwalked_frames(caller, frames);
+        n = unwalked_frames(*(const uintptr_t *)(slot & ~(uintptr_t)1), frames);
         if (n > 0)
             lb_tracker_alloc_file(key, size, origin, frames, n, lb_site_kind_of, name);
     } else {
         bool java_room = left >= need + (size_t)walk * LB_STACKS_FRAME_BYTES + LB_STACKS_JAVA_BYTES;
-        void *pcs[walk + LB_STACK_AGENT_FRAMES];
-        int npcs = unw_backtrace(pcs, walk + LB_STACK_AGENT_FRAMES);
         struct lb_frame frames[walk + 1];
-        n = lb_stacks_mixed_pcs(lb_runtime.vm, lb_runtime.jvmti, pcs, npcs, frames, walk,
-                                java_room);
+        n = walk_stack(slot, walk, java_room, frames);
         /* The walk stopped short of depth=: the stack ends in the marker, once (the Java part
          * may be the marker already). */
         if (n == walk && walk < depth && frames[n - 1].type != LB_FRAME_MARKER)
@@ -109,7 +128,7 @@ __attribute__((always_inline)) static inline bool walk_and_record(uintptr_t key,
 }
 
 __attribute__((noinline, cold)) static void *
-record_file(void *p, size_t size, enum lb_origin origin, int fd, void *caller)
+record_file(void *p, size_t size, enum lb_origin origin, int fd, uintptr_t caller)
 {
     if (p)
         walk_and_record((uintptr_t)p, size, origin, fd, NULL, caller);
@@ -120,17 +139,23 @@ __attribute__((noinline)) bool lb_malloc_hooks_record_block(uintptr_t key, size_
                                                             enum lb_origin origin, const char *name,
                                                             void *caller)
 {
-    return walk_and_record(key, size, origin, -1, name, caller);
+    uintptr_t pc = (uintptr_t)caller;
+    return walk_and_record(key, size, origin, -1, name, (uintptr_t)&pc | 1); /* 1: no reuse */
 }
 
 __attribute__((noinline, cold)) static void *record(void *p, size_t size, enum lb_origin origin,
-                                                    void *caller)
+                                                    uintptr_t caller)
 {
     return record_file(p, size, origin, -1, caller);
 }
 
-/* The return address into the hook's caller, for a stack that is not walked. */
-#define CALLER __builtin_return_address(0)
+/* Where the return address into the hook's caller is: the slot above the hook's frame, taken in
+ * the hook itself. The address is the frame of a stack that is not walked, and the slot, with the
+ * caller's frame pointer register right below it (saved there by the prologue of the hook, or of
+ * record and record_file after a tail call: this file is built with frame pointers), is what a
+ * sample's stack reuse keys on (activation.h). One word, so that the hooks' frames, which run on
+ * whatever stack is left, stay as small as they were. */
+#define CALLER ((uintptr_t)__builtin_frame_address(0) + sizeof(void *))
 
 static void forget(void *p)
 {
@@ -198,7 +223,7 @@ static void free_hook(void *p)
 }
 
 /* realloc moves a block: the old one is taken out first and put back if the call fails. */
-static void *realloc_common(void *p, size_t size, bool track_new, void *caller)
+static void *realloc_common(void *p, size_t size, bool track_new, uintptr_t caller)
 {
     bool take_new = track_new && sampled(size);
     if (!take_new && !lb_live_table_may_hold((uintptr_t)p))

@@ -6,6 +6,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "activation.h"
 #include "got.h"
 #include "leakbridge/options.h"
 #include "modules.h"
@@ -146,7 +147,7 @@ static int native_frames(void *const *pcs, int got, struct lb_frame *out, int ma
     return n;
 }
 
-int lb_stacks_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
+int lb_stacks_mixed_pcs(JNIEnv *env, jvmtiEnv *jvmti, void *const *pcs, int npcs,
                         struct lb_frame *out, int max, bool java_room)
 {
     if (max > LB_DEPTH_MAX)
@@ -155,12 +156,17 @@ int lb_stacks_mixed_pcs(JavaVM *vm, jvmtiEnv *jvmti, void *const *pcs, int npcs,
     int n = native_frames(pcs, npcs, out, max, &java_s);
     if (!java_s)
         return -1; /* the JVM's own: no JVMTI call may be made, nothing is recorded */
-    JNIEnv *env;
     /* A library's own pthread is unknown to the JVM: native frames only. */
-    if (n < max && (*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_6) == JNI_OK)
-        n += java_room ? lb_stacks_java(jvmti, env, out + n, max - n)
+    if (n < max && env)
+        n += java_room ? lb_activation_java(jvmti, env, out + n, max - n)
                        : (out[n] = lb_stacks_marker(), 1);
     return n;
+}
+
+JNIEnv *lb_stacks_env(JavaVM *vm)
+{
+    JNIEnv *env;
+    return (*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_6) == JNI_OK ? env : NULL;
 }
 
 int lb_stacks_java_async(JNIEnv *env, struct lb_frame *out, int max)

@@ -1,0 +1,56 @@
+/* libleakpaths.so: JNI natives of CallPaths, called from several Java paths at the same stack
+ * depth, each keeping one block whose size names its path (1301 to 1305) among blocks
+ * allocated and freed around it: a sample inside a call must carry that call's Java frames,
+ * never those of an earlier call at the same depth (agent/activation.c). */
+#include <jni.h>
+#include <stdlib.h>
+
+#define LOCAL static __attribute__((noinline, noclone))
+#define MAX_KEPT 200000
+
+/* The pointer escapes: the compiler may not drop a malloc whose result is never read. */
+#define ESCAPE(p) __asm__ volatile("" : : "r"(p) : "memory")
+
+static void *kept[MAX_KEPT];
+static int nkept;
+
+LOCAL void keep_one(size_t size)
+{
+    void *p = malloc(size);
+    ESCAPE(p);
+    if (p && nkept < MAX_KEPT)
+        kept[nkept++] = p;
+}
+
+LOCAL void churn(int n)
+{
+    for (int i = 0; i < n; i++) {
+        void *p = malloc(64 + (size_t)i);
+        ESCAPE(p);
+        free(p);
+    }
+}
+
+JNIEXPORT void JNICALL Java_CallPaths_work(JNIEnv *env, jclass cls, jint size)
+{
+    (void)env;
+    (void)cls;
+    churn(3);
+    keep_one((size_t)size);
+    churn(3);
+}
+
+/* Keeps size, calls CallPaths.callback(size + 1) (which calls work), then keeps size + 2. */
+JNIEXPORT void JNICALL Java_CallPaths_outer(JNIEnv *env, jclass cls, jint size)
+{
+    keep_one((size_t)size);
+    churn(2);
+    jmethodID callback = (*env)->GetStaticMethodID(env, cls, "callback", "(I)V");
+    if (!callback)
+        return;
+    (*env)->CallStaticVoidMethod(env, cls, callback, size + 1);
+    if ((*env)->ExceptionCheck(env))
+        return;
+    churn(2);
+    keep_one((size_t)size + 2);
+}

@@ -1,0 +1,67 @@
+"""Java frames reused inside one JNI call must be that call's own. CallPaths calls one JNI
+library from three Java paths in turns, all at the same stack depth (pathA and pathB call the
+same native method; nested calls another that calls back into Java, which calls the first
+again), and each call keeps one block whose size names its path among blocks allocated and
+freed around it. With sample=0 every kept block must sit in a site whose Java frames are its
+own path's, with the exact count: a sample that reused the frames of the call before (same
+method, same depth, another caller), or of the outer call after the nested one returned,
+fails here. Run twice: JIT-compiled, where the agent walks each call's Java frames once and
+reuses them for the call's other samples (the report's agent.java_walks_reused counts them),
+and with -Xint, where the interpreter's shared native entry rules reuse out (none counted)."""
+import lbtest
+from lbtest import check
+
+# size -> (Java methods the stack must have, Java methods it must not have)
+PATHS = {
+    1301: ({"pathA", "work"}, {"pathB", "nested", "callback", "outer"}),
+    1302: ({"pathB", "work"}, {"pathA", "nested", "callback", "outer"}),
+    1303: ({"nested", "outer"}, {"pathA", "pathB", "callback", "work"}),
+    1304: ({"nested", "outer", "callback", "work"}, {"pathA", "pathB"}),
+    1305: ({"nested", "outer"}, {"pathA", "pathB", "callback", "work"}),
+}
+
+
+def check_paths(report, calls, where):
+    per_path = calls // 3
+    counts = {size: 0 for size in PATHS}
+    for site in lbtest.sites_with_symbol(report, "keep_one"):
+        java = [f["method"] for f in site["frames"] if f["type"] == "java"]
+        count, live = site["live_count"], site["live_bytes"]
+        sizes = [s for s in PATHS if count and live == count * s]
+        check(len(sizes) == 1, "%s: a site holds %d blocks of %d bytes, not all one path's "
+              "size: %s" % (where, count, live, lbtest.describe(site)))
+        size = sizes[0]
+        must, must_not = PATHS[size]
+        check(must <= set(java) and not (must_not & set(java)),
+              "%s: %d-byte blocks under Java frames %s (expected %s, none of %s)" % (
+                  where, size, java, sorted(must), sorted(must_not)))
+        check(java[-1] == "main", "%s: the Java frames do not reach main: %s" % (where, java))
+        counts[size] += count
+    check(all(c == per_path for c in counts.values()),
+          "%s: kept blocks per path %s, expected %d each" % (where, counts, per_path))
+
+
+def test(env):
+    calls = 30000
+    p, report = lbtest.run_report(env, "jit", "CallPaths", [calls], options="sample=0")
+    check("calls %d" % calls in p.stdout, "the program did not make its calls")
+    check_paths(report, calls, "JIT")
+    agent = report["agent"]
+    print("java_walks %d, java_walks_reused %d" % (agent["java_walks"],
+                                                    agent["java_walks_reused"]))
+    check(agent["java_walks_reused"] > calls,
+          "the Java frames were reused %d times in %d calls of 5 or 7 samples each: the "
+          "per-call reuse is not working" % (agent["java_walks_reused"], calls))
+
+    calls = 3000
+    p, report = lbtest.run_report(env, "xint", "CallPaths", [calls], options="sample=0",
+                                  jvm_args=["-Xint"])
+    check("calls %d" % calls in p.stdout, "the program did not make its calls")
+    check_paths(report, calls, "-Xint")
+    check(report["agent"]["java_walks_reused"] == 0,
+          "-Xint: %d Java parts reused through the interpreter's shared native entry" %
+          report["agent"]["java_walks_reused"])
+
+
+if __name__ == "__main__":
+    lbtest.main(test)
