@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hotspot.h"
+#include "leakbridge/options.h"
 #include "modules.h"
 #include "native_entry.h"
 #include "peek.h"
@@ -26,31 +27,36 @@ struct call {
     uintptr_t slot, ret, pc;
 };
 
-/* A thread's last Java walk and last whole stack, each with the call it was taken in. */
+/* A thread's last Java walk, with the call it was taken in, and its last native walk, with
+ * what it read; and the site last recorded with both. */
 struct cache {
     struct call java_call;
-    int asked, n; /* the Java walk's max and its frames (java_frames) */
-    bool stack_valid;
-    struct call stack_call;
-    struct lb_hook_caller caller;
-    int walk, stack_n;
-    bool java_room;
+    int asked, n; /* the Java walk's max and its frames (the first array) */
+    bool native_valid;
+    struct lb_hook_caller caller; /* rbp as walked_rbp gives it */
+    uintptr_t end;                /* the call's return slot when the walk was taken */
+    int walk, native_n;           /* the walk's max and its frames (the second array) */
     unsigned module_gen;
     size_t region_len;
-    uint64_t reused, stack_reused; /* not yet added to the totals */
-    int room;                      /* frames in each of the two arrays */
+    /* What the thread's current sample uses: set by each step, cleared when a sample starts. */
+    bool native_current, java_current;
+    struct lb_site *site; /* recorded with the current pair, NULL: none yet */
+    enum lb_origin origin;
+    const char *file;
+    uint64_t reused, native_reused; /* not yet added to the totals */
+    int room;                       /* frames in each of the two arrays */
     unsigned char region[LB_ACTIVATION_REGION];
-    struct lb_frame frames[]; /* java_frames: room, then the stack's: room */
+    struct lb_frame frames[]; /* the Java walk's: room, then the native walk's: room */
 };
 static __thread struct cache *cache __attribute__((tls_model("initial-exec")));
 
-static _Atomic uint64_t reused_total, kept_total, stack_reused_total;
+static _Atomic uint64_t reused_total, kept_total, native_reused_total;
 
 static void drop_cache(void *p)
 {
     struct cache *c = p;
     atomic_fetch_add_explicit(&reused_total, c->reused, memory_order_relaxed);
-    atomic_fetch_add_explicit(&stack_reused_total, c->stack_reused, memory_order_relaxed);
+    atomic_fetch_add_explicit(&native_reused_total, c->native_reused, memory_order_relaxed);
     free(c);
 }
 
@@ -123,14 +129,15 @@ static struct cache *cache_for(int max)
     if (!c)
         return NULL;
     if (!cache) {
-        c->reused = c->stack_reused = 0;
+        c->reused = c->native_reused = 0;
         pthread_setspecific(cache_key, c);
     } else if (c != cache) {
         pthread_setspecific(cache_key, c);
     }
     c->asked = c->n = 0;
     c->java_call.count = c->java_call.slot = 0;
-    c->stack_valid = false;
+    c->native_valid = c->native_current = c->java_current = false;
+    c->site = NULL;
     c->room = max;
     cache = c;
     return c;
@@ -166,6 +173,7 @@ int lb_activation_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int m
         int n = c->n < max ? c->n : max;
         memcpy(out, c->frames, (size_t)n * sizeof out[0]);
         count_reuse(&c->reused, &reused_total);
+        c->java_current = true;
         return n;
     }
     int n = lb_stacks_java(jvmti, env, out, max);
@@ -174,20 +182,23 @@ int lb_activation_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int m
         c->asked = max;
         c->n = n;
         memcpy(c->frames, out, (size_t)n * sizeof out[0]);
+        c->java_current = true;
+        c->site = NULL;
         atomic_fetch_add_explicit(&kept_total, 1, memory_order_relaxed);
     }
     return n;
 }
 
-/* The stack memory a native walk from caller reads up to the call's return slot, or 0 when
- * it is not one region of at most LB_ACTIVATION_REGION bytes. It starts with the caller's
- * return address: comparing it compares where the walk starts. */
-static size_t region_of(struct lb_hook_caller caller, const struct call *call)
+int lb_activation_add_java(JNIEnv *env, jvmtiEnv *jvmti, struct lb_frame *out, int n, int max,
+                           bool java_room)
 {
-    if (caller.slot == 0 || caller.slot >= call->slot ||
-        call->slot + RETURN_SLOT - caller.slot > LB_ACTIVATION_REGION)
-        return 0;
-    return call->slot + RETURN_SLOT - caller.slot;
+    if (max > LB_DEPTH_MAX)
+        max = LB_DEPTH_MAX;
+    /* A library's own pthread is unknown to the JVM: native frames only. */
+    if (n < max && env)
+        n += java_room ? lb_activation_java(jvmti, env, out + n, max - n)
+                       : (out[n] = lb_stacks_marker(), 1);
+    return n;
 }
 
 /* The frame pointer register as the walk can use it. A frame whose return address the walk
@@ -195,56 +206,73 @@ static size_t region_of(struct lb_hook_caller caller, const struct call *call)
  * pointing into its own frame, inside the region; an rbp outside it is one the walk never
  * follows (a function using rbp for data, as -O2 code does), whatever its value: one value
  * stands for all of them, so that such a function's changing data does not defeat reuse. */
-static uintptr_t walked_rbp(struct lb_hook_caller caller, const struct call *call)
+static uintptr_t walked_rbp(struct lb_hook_caller caller, uintptr_t end)
 {
-    return caller.rbp >= caller.slot && caller.rbp < call->slot + RETURN_SLOT ? caller.rbp : 1;
+    return caller.rbp >= caller.slot && caller.rbp < end + RETURN_SLOT ? caller.rbp : 1;
 }
 
-int lb_activation_stack(JNIEnv *env, struct lb_hook_caller caller, int walk, bool java_room,
-                        struct lb_frame *out)
+int lb_activation_native(struct lb_hook_caller caller, int walk, struct lb_frame *out)
 {
     struct cache *c = cache;
-    if (!c || !c->stack_valid || caller.slot != c->caller.slot || walk != c->walk ||
-        java_room != c->java_room || !env || caller.rbp == LB_HOOK_NO_REUSE)
+    if (!c)
         return LB_ACTIVATION_MISS;
-    struct call now;
-    if (atomic_load_explicit(&readiness, memory_order_relaxed) != READY ||
-        !current_call(env, &now) || !same_call(&c->stack_call, &now) ||
-        walked_rbp(caller, &now) != c->caller.rbp || c->module_gen != lb_modules_generation() ||
+    c->native_current = c->java_current = false;
+    if (!c->native_valid || caller.slot != c->caller.slot || walk != c->walk ||
+        caller.rbp == LB_HOOK_NO_REUSE || walked_rbp(caller, c->end) != c->caller.rbp ||
+        c->module_gen != lb_modules_generation() ||
         memcmp((const void *)caller.slot, c->region, c->region_len) != 0)
         return LB_ACTIVATION_MISS;
-    memcpy(out, c->frames + c->room, (size_t)c->stack_n * sizeof out[0]);
-    count_reuse(&c->stack_reused, &stack_reused_total);
-    count_reuse(&c->reused, &reused_total);
-    return c->stack_n;
+    memcpy(out, c->frames + c->room, (size_t)c->native_n * sizeof out[0]);
+    count_reuse(&c->native_reused, &native_reused_total);
+    c->native_current = true;
+    return c->native_n;
 }
 
-void lb_activation_keep_stack(JNIEnv *env, struct lb_hook_caller caller, int walk, bool java_room,
-                              const struct lb_frame *frames, int n)
+void lb_activation_keep_native(JNIEnv *env, struct lb_hook_caller caller, int walk,
+                               const struct lb_frame *frames, int n)
 {
     struct call now;
     struct cache *c;
-    size_t len;
-    if (!env || n <= 0 || n > walk || caller.rbp == LB_HOOK_NO_REUSE || !ready(env) ||
-        !current_call(env, &now) || (len = region_of(caller, &now)) == 0 ||
+    if (!env || n < 0 || n > walk || caller.rbp == LB_HOOK_NO_REUSE || !ready(env) ||
+        !current_call(env, &now) || caller.slot == 0 || caller.slot >= now.slot ||
+        now.slot + RETURN_SLOT - caller.slot > LB_ACTIVATION_REGION ||
         (c = cache_for(walk)) == NULL)
         return;
-    c->stack_call = now;
     c->caller = caller;
-    c->caller.rbp = walked_rbp(caller, &now);
+    c->caller.rbp = walked_rbp(caller, now.slot);
+    c->end = now.slot;
     c->walk = walk;
-    c->java_room = java_room;
     c->module_gen = lb_modules_generation();
-    c->region_len = len;
-    memcpy(c->region, (const void *)caller.slot, len);
-    c->stack_n = n;
+    c->region_len = now.slot + RETURN_SLOT - caller.slot;
+    memcpy(c->region, (const void *)caller.slot, c->region_len);
+    c->native_n = n;
     memcpy(c->frames + c->room, frames, (size_t)n * sizeof frames[0]);
-    c->stack_valid = true;
+    c->native_valid = c->native_current = true;
+    c->site = NULL;
+}
+
+struct lb_site *lb_activation_site(enum lb_origin origin, const char *file)
+{
+    const struct cache *c = cache;
+    return c && c->native_current && c->java_current && c->site && c->origin == origin &&
+                   c->file == file
+               ? c->site
+               : NULL;
+}
+
+void lb_activation_keep_site(enum lb_origin origin, const char *file, struct lb_site *site)
+{
+    struct cache *c = cache;
+    if (c && c->native_current && c->java_current) {
+        c->site = site;
+        c->origin = origin;
+        c->file = file;
+    }
 }
 
 void lb_activation_stats(struct lb_activation_stats *out)
 {
     out->reused = atomic_load(&reused_total) + (cache ? cache->reused : 0);
-    out->stack_reused = atomic_load(&stack_reused_total) + (cache ? cache->stack_reused : 0);
+    out->native_reused = atomic_load(&native_reused_total) + (cache ? cache->native_reused : 0);
     out->kept = atomic_load(&kept_total);
 }

@@ -37,21 +37,37 @@ struct lb_hook_caller {
 };
 #define LB_HOOK_NO_REUSE UINTPTR_MAX
 
-/* The whole stack of a sample in a JNI call, native frames too, reused: libunwind's walk of the
- * native frames (the rest of an exact sample's time, once the Java frames are reused) is a
- * function of where it starts (the hook's caller: its return address, stack slot and frame
- * pointer register) and of the stack memory it reads between there and the call's own return
- * slot, the frames of the JNI library's functions. When the call is proven the same (above),
- * those three and that memory (at most LB_ACTIVATION_REGION bytes) equal the last walk's,
- * and so do walk, java_room and the loaded modules' generation, the last walk's frames are
- * copied into out and their count returned; otherwise -2, and the caller walks and calls
- * lb_activation_keep_stack. env: lb_stacks_env's (NULL: -2). */
+/* The native frames of a sample, reused. libunwind's walk of them (the rest of an exact
+ * sample's time, once the Java frames are reused) is a function of where it starts (the hook's
+ * caller: its return address, stack slot and frame pointer register) and of the stack memory
+ * it reads from there up to the JNI call's return slot, where it leaves the library for the
+ * JVM's wrapper. lb_activation_keep_native keeps a walk with those (at most
+ * LB_ACTIVATION_REGION bytes; only inside a proven call, which says where the region ends);
+ * lb_activation_native copies its frames into out and returns their count when the hook's
+ * slot, the frame pointer (as far as a walk can use it), walk, the loaded modules' generation
+ * and every byte of that memory are the same, else LB_ACTIVATION_MISS. The Java frames are
+ * added after, by lb_activation_add_java: the same native frames may come from another call. */
 #define LB_ACTIVATION_REGION 1024
 #define LB_ACTIVATION_MISS (-2)
-int lb_activation_stack(JNIEnv *env, struct lb_hook_caller caller, int walk, bool java_room,
-                        struct lb_frame *out);
-void lb_activation_keep_stack(JNIEnv *env, struct lb_hook_caller caller, int walk, bool java_room,
-                              const struct lb_frame *frames, int n);
+int lb_activation_native(struct lb_hook_caller caller, int walk, struct lb_frame *out);
+void lb_activation_keep_native(JNIEnv *env, struct lb_hook_caller caller, int walk,
+                               const struct lb_frame *frames, int n);
+
+/* The site recorded with the native and Java frames the thread's current sample reused, both
+ * (lb_activation_native, then lb_activation_java), when origin and file (a kept path or tag:
+ * compared by address) are those it was recorded with; NULL otherwise. Interning the same
+ * frames again would give the same site. */
+struct lb_site *lb_activation_site(enum lb_origin origin, const char *file);
+/* After recording the current sample: its site, kept for lb_activation_site when both parts of
+ * its stack are the kept ones. */
+void lb_activation_keep_site(enum lb_origin origin, const char *file, struct lb_site *site);
+
+/* Adds the thread's Java frames after out[0..n) (the native frames) if the JVM knows the
+ * thread (env: lb_stacks_env's), at most max frames in all, and returns the new count.
+ * Without java_room (too little of the thread's stack is left to walk Java frames), a thread
+ * the JVM knows gets the marker frame where its Java frames would be. */
+int lb_activation_add_java(JNIEnv *env, jvmtiEnv *jvmti, struct lb_frame *out, int n, int max,
+                           bool java_room);
 
 /* lb_stacks_java, but reusing the thread's last walk when the proof holds. */
 int lb_activation_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max);
@@ -60,7 +76,7 @@ int lb_activation_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int m
  * 256 and when it ends, so the figure trails by up to 255 a live thread), and Java walks kept
  * with a proof. */
 struct lb_activation_stats {
-    uint64_t reused, kept, stack_reused; /* stack_reused: whole stacks (lb_activation_stack) */
+    uint64_t reused, kept, native_reused; /* native_reused: lb_activation_native's */
 };
 void lb_activation_stats(struct lb_activation_stats *out);
 

@@ -21,6 +21,7 @@
 #include "leakbridge/output_path.h"
 #include "leakbridge/state_file.h"
 #include "libraries.h"
+#include "live_table.h"
 #include "log.h"
 #include "memory_limit.h"
 #include "modules.h"
@@ -218,6 +219,7 @@ static jint start(JavaVM *vm)
     pthread_atfork(NULL, NULL, forked_child);
     lb_dump_check_output();
     lb_sampler_set_mean(lb_runtime.options.sample);
+    lb_live_table_set_exact(lb_runtime.options.sample == 0);
     lb_tracker_set_limits(lb_runtime.options.max_sites, lb_runtime.options.max_memory);
     lb_pool_api_publish();
     lb_java_names_init(jvmti);

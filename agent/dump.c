@@ -94,7 +94,7 @@ static json_t *agent_facts(uint64_t held_us)
                      "live_table_retired_bytes", (json_int_t)ts.retired_bytes, "arena_bytes",
                      (json_int_t)lb_arena_mapped_bytes(), "dump_longest_lock_us",
                      (json_int_t)held_us, "java_walks", (json_int_t)as.kept, "java_walks_reused",
-                     (json_int_t)as.reused, "native_walks_reused", (json_int_t)as.stack_reused,
+                     (json_int_t)as.reused, "native_walks_reused", (json_int_t)as.native_reused,
                      "pool_api", lb_pools_json());
 }
 

@@ -303,13 +303,20 @@ static bool maybe_recorded(struct shard *s, uintptr_t addr, uint64_t h)
     return hit || atomic_load_explicit(&s->seq, memory_order_relaxed) != seq;
 }
 
+static bool exact;
+
+void lb_live_table_set_exact(bool on)
+{
+    exact = on;
+}
+
 bool lb_live_table_remove(uintptr_t addr, struct lb_block *removed)
 {
     if (!lb_live_table_may_hold(addr))
         return false;
     uint64_t h = mix(addr);
     struct shard *s = shard_of(h);
-    if (!maybe_recorded(s, addr, h))
+    if (!exact && !maybe_recorded(s, addr, h))
         return false;
     bool found = false;
     pthread_mutex_lock(&s->lock);

@@ -60,6 +60,11 @@ static inline bool lb_live_table_may_hold(uintptr_t addr)
 /* Forgets addr. Returns false, after one lock-free lookup, when it was not recorded. */
 bool lb_live_table_remove(uintptr_t addr, struct lb_block *removed);
 
+/* Exact mode (sample=0): nearly every free the filter lets through is of a recorded block, so
+ * remove goes straight to the shard's lock; the lock-free look first (two atomic operations to
+ * count itself in and out as a reader, and a probe) would only add to it. Set before hooks run. */
+void lb_live_table_set_exact(bool on);
+
 /* Calls fn for each live block. Each shard is copied without its lock (key, block, key again per
  * slot; a rebuild during the copy restarts the shard, and after 4 restarts it is copied under
  * the lock), and fn runs on the copy with no lock held, so allocating threads never wait on a

@@ -61,8 +61,9 @@ static int unwalked_frames(uintptr_t caller, struct lb_frame *out)
     return 2;
 }
 
-/* The walk itself, into frames (walk + 1 of them): the last sample's stack when this one is
- * proven to have the same (activation.h), else libunwind's walk, kept for the next. A frame of
+/* The walk itself, into frames (walk + 1 of them): the native frames of the last walk when this
+ * sample is proven to have the same (activation.h), else libunwind's, kept for the next; then
+ * the Java frames (reused within one JNI call). A frame of
  * its own, taken only where a walk fits: record_file's frame, which every sampled allocation
  * takes even with 1 KiB of stack left, stays small. */
 __attribute__((noinline)) static int walk_stack(uintptr_t slot, int walk, bool java_room,
@@ -72,14 +73,14 @@ __attribute__((noinline)) static int walk_stack(uintptr_t slot, int walk, bool j
     struct lb_hook_caller caller = {.slot = slot & ~(uintptr_t)1, .rbp = LB_HOOK_NO_REUSE};
     if (!(slot & 1))
         caller.rbp = *(const uintptr_t *)(slot - sizeof(void *));
-    int n = lb_activation_stack(env, caller, walk, java_room, frames);
+    int n = lb_activation_native(caller, walk, frames);
     if (n == LB_ACTIVATION_MISS) {
         void *pcs[walk + LB_STACK_AGENT_FRAMES];
         int npcs = unw_backtrace(pcs, walk + LB_STACK_AGENT_FRAMES);
-        n = lb_stacks_mixed_pcs(env, lb_runtime.jvmti, pcs, npcs, frames, walk, java_room);
-        lb_activation_keep_stack(env, caller, walk, java_room, frames, n);
+        n = lb_stacks_native_pcs(pcs, npcs, frames, walk);
+        lb_activation_keep_native(env, caller, walk, frames, n);
     }
-    return n;
+    return n < 0 ? n : lb_activation_add_java(env, lb_runtime.jvmti, frames, n, walk, java_room);
 }
 
 /* The stack walk and the record, under the guard; the name (a file's path or a pool's tag) is
@@ -120,7 +121,13 @@ __attribute__((always_inline)) static inline bool walk_and_record(uintptr_t key,
             frames[n++] = lb_stacks_marker();
         if (n >= 0) {
             const char *file = fd >= 0 ? file_path(fd) : name;
-            lb_tracker_alloc_file(key, size, origin, frames, n, lb_site_kind_of, file);
+            struct lb_site *site = lb_activation_site(origin, file);
+            if (site)
+                lb_tracker_alloc_site(key, size, site);
+            else
+                lb_activation_keep_site(
+                    origin, file,
+                    lb_tracker_alloc_file(key, size, origin, frames, n, lb_site_kind_of, file));
         }
     }
     in_hook = false;

@@ -6,7 +6,6 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include "activation.h"
 #include "got.h"
 #include "leakbridge/options.h"
 #include "modules.h"
@@ -147,20 +146,13 @@ static int native_frames(void *const *pcs, int got, struct lb_frame *out, int ma
     return n;
 }
 
-int lb_stacks_mixed_pcs(JNIEnv *env, jvmtiEnv *jvmti, void *const *pcs, int npcs,
-                        struct lb_frame *out, int max, bool java_room)
+int lb_stacks_native_pcs(void *const *pcs, int npcs, struct lb_frame *out, int max)
 {
     if (max > LB_DEPTH_MAX)
         max = LB_DEPTH_MAX;
     bool java_s;
     int n = native_frames(pcs, npcs, out, max, &java_s);
-    if (!java_s)
-        return -1; /* the JVM's own: no JVMTI call may be made, nothing is recorded */
-    /* A library's own pthread is unknown to the JVM: native frames only. */
-    if (n < max && env)
-        n += java_room ? lb_activation_java(jvmti, env, out + n, max - n)
-                       : (out[n] = lb_stacks_marker(), 1);
-    return n;
+    return java_s ? n : -1; /* the JVM's own: no JVMTI call may be made, nothing is recorded */
 }
 
 JNIEnv *lb_stacks_env(JavaVM *vm)

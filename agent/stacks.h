@@ -28,27 +28,25 @@ int lb_stacks_java_async(JNIEnv *env, struct lb_frame *out, int max);
  * thread state: safe in a hook running inside libjvm. */
 JNIEnv *lb_stacks_env(JavaVM *vm);
 
-/* Mixed stack for a hook inside a JNI library, from the return addresses the hook took itself
- * with libunwind's unw_backtrace (pcs[0..npcs), leaf first): native frames up to the first one
- * outside every loaded ELF object (JIT or interpreter code), leaving out the agent's own
- * frames, then the thread's Java frames if the JVM knows the thread (env: lb_stacks_env's).
+/* The native part of a mixed stack for a hook inside a JNI library: from the return addresses
+ * the hook took itself with libunwind's unw_backtrace (pcs[0..npcs), leaf first), the native
+ * frames up to the first one outside every loaded ELF object (JIT or interpreter code), leaving
+ * out the agent's own frames. The Java part is added apart (activation.h:
+ * lb_activation_add_java), so that a reused native part still gets its call's own Java frames.
  *
  * The hook walks, not this function, so that the walk starts in the hook's frame instead of
  * stepping through frames of the agent only to drop them: unw_backtrace keeps a per-thread
  * cache of how to step out of each return address, but every step still costs. Ask for
  * max + LB_STACK_AGENT_FRAMES addresses.
  *
- * Returns -1, having made no JVMTI call, when the allocation is not one to record: its native
- * frames are all in the JDK's libraries and those loaded before the agent (libzip, libz,
- * libstdc++...; no JNI library or dependency among them) and either pass through libjvm (the
- * JVM allocating for itself: class loading, CDS, the JIT, with the thread in VM state, where
- * JVMTI must not be called) or never reach Java code (a thread the JVM does not run Java on,
- * or a walk cut short: whose it is cannot be told). */
+ * lb_stacks_native_pcs returns -1 when the allocation is not one to record (and then no JVMTI
+ * call may be made): its native frames are all in the JDK's libraries and those loaded before
+ * the agent (libzip, libz, libstdc++...; no JNI library or dependency among them) and either
+ * pass through libjvm (the JVM allocating for itself: class loading, CDS, the JIT, with the
+ * thread in VM state, where JVMTI must not be called) or never reach Java code (a thread the
+ * JVM does not run Java on, or a walk cut short: whose it is cannot be told). */
 #define LB_STACK_AGENT_FRAMES 3
-/* Without java_room (too little of the thread's stack is left to walk Java frames), a thread
- * the JVM knows gets the marker frame where its Java frames would be. */
-int lb_stacks_mixed_pcs(JNIEnv *env, jvmtiEnv *jvmti, void *const *pcs, int npcs,
-                        struct lb_frame *out, int max, bool java_room);
+int lb_stacks_native_pcs(void *const *pcs, int npcs, struct lb_frame *out, int max);
 
 /* The frame that stands where a stack was not walked, or walked only in part, because too
  * little of the thread's stack was left (reports show "[stack too small to walk]"). */

@@ -67,22 +67,30 @@ void lb_tracker_release(const struct lb_block *block)
     lb_sites_sub(site, &w);
 }
 
-void lb_tracker_alloc_file(uintptr_t addr, size_t size, enum lb_origin origin,
-                           const struct lb_frame *frames, int nframes, lb_sites_kind_fn kind_of,
-                           const char *file)
+struct lb_site *lb_tracker_alloc_file(uintptr_t addr, size_t size, enum lb_origin origin,
+                                      const struct lb_frame *frames, int nframes,
+                                      lb_sites_kind_fn kind_of, const char *file)
 {
     if (atomic_load_explicit(&stopped, memory_order_relaxed))
-        return;
+        return NULL;
     struct lb_site *site =
         lb_sites_intern_at(origin, frames, nframes, kind_of, lb_modules_generation(), file);
     if (!site || site->kind == LB_KIND_JDK_INTERNAL)
-        return;
+        return site;
     uint32_t seen = atomic_load_explicit(&newest_site_seen, memory_order_relaxed);
     if (site->id > seen && atomic_compare_exchange_strong(&newest_site_seen, &seen, site->id)) {
         void (*fn)(void) = atomic_load(&on_new_site);
         if (fn)
             fn();
     }
+    lb_tracker_alloc_site(addr, size, site);
+    return site;
+}
+
+void lb_tracker_alloc_site(uintptr_t addr, size_t size, struct lb_site *site)
+{
+    if (site->kind == LB_KIND_JDK_INTERNAL || atomic_load_explicit(&stopped, memory_order_relaxed))
+        return;
     if (!site->by_id || size > LB_BLOCK_SIZE_MAX) {
         count_untracked(size); /* no id for its block (past 2^28 sites), or past 16 TiB */
         return;

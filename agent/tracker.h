@@ -37,10 +37,14 @@ void lb_tracker_set_limits(size_t max_sites, size_t max_memory);
 extern _Atomic uint64_t lb_tracker_untracked_bytes;
 extern _Atomic uint64_t lb_tracker_untracked_count_fp;
 
-/* Records a sampled allocation; a file mapping names its file (a path from file_paths.h). */
-void lb_tracker_alloc_file(uintptr_t addr, size_t size, enum lb_origin origin,
-                           const struct lb_frame *frames, int nframes, lb_sites_kind_fn kind_of,
-                           const char *file);
+/* Records a sampled allocation; a file mapping names its file (a path from file_paths.h).
+ * Returns its site (NULL: none, or the agent stopped), which lb_tracker_alloc_site takes for a
+ * later allocation with the same origin, frames and file while the loaded modules' generation
+ * is the same. */
+struct lb_site *lb_tracker_alloc_file(uintptr_t addr, size_t size, enum lb_origin origin,
+                                      const struct lb_frame *frames, int nframes,
+                                      lb_sites_kind_fn kind_of, const char *file);
+void lb_tracker_alloc_site(uintptr_t addr, size_t size, struct lb_site *site);
 static inline void lb_tracker_alloc(uintptr_t addr, size_t size, enum lb_origin origin,
                                     const struct lb_frame *frames, int nframes,
                                     lb_sites_kind_fn kind_of)

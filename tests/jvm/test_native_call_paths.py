@@ -5,7 +5,8 @@ again), and each call keeps one block whose size names its path among blocks all
 freed around it. With sample=0 every kept block must sit in a site whose Java frames are its
 own path's, with the exact count: a sample that reused the frames of the call before (same
 method, same depth, another caller), or of the outer call after the nested one returned,
-fails here. Run twice: JIT-compiled, where the agent walks each call's Java frames once and
+fails here. And calls of another native keep blocks in turns from two C callers at the same
+depth: each must carry its own C caller (a reused native part must be the sample's own). Run twice: JIT-compiled, where the agent walks each call's Java frames once and
 reuses them for the call's other samples (the report's agent.java_walks_reused counts them),
 and with -Xint, where the interpreter's shared native entry rules reuse out (none counted)."""
 import lbtest
@@ -25,6 +26,8 @@ def check_paths(report, calls, where):
     per_path = calls // 3
     counts = {size: 0 for size in PATHS}
     for site in lbtest.sites_with_symbol(report, "keep_one"):
+        if lbtest.has_symbol(site, "Java_CallPaths_twoWays"):
+            continue  # check_native_ways'
         java = [f["method"] for f in site["frames"] if f["type"] == "java"]
         count, live = site["live_count"], site["live_bytes"]
         sizes = [s for s in PATHS if count and live == count * s]
@@ -41,23 +44,48 @@ def check_paths(report, calls, where):
           "%s: kept blocks per path %s, expected %d each" % (where, counts, per_path))
 
 
+def check_native_ways(report, calls, where):
+    counts = {}
+    for site in lbtest.sites_with_symbol(report, "keep_one"):
+        if not lbtest.has_symbol(site, "Java_CallPaths_twoWays"):
+            continue
+        count, live = site["live_count"], site["live_bytes"]
+        size = live // count if count else 0
+        check(count and live == count * size and size in (1311, 1312),
+              "%s: a twoWays site holds %d blocks of %d bytes: %s" % (
+                  where, count, live, lbtest.describe_native(site)))
+        want, other = ("via_x", "via_y") if size == 1311 else ("via_y", "via_x")
+        check(lbtest.has_symbol(site, want) and not lbtest.has_symbol(site, other),
+              "%s: %d-byte blocks under %s (expected %s)" % (
+                  where, size, lbtest.describe_native(site), want))
+        counts[size] = counts.get(size, 0) + count
+    each = 2 * (calls // 10)
+    check(counts == {1311: each, 1312: each},
+          "%s: twoWays blocks per C caller %s, expected %d each" % (where, counts, each))
+
+
 def test(env):
     calls = 30000
     p, report = lbtest.run_report(env, "jit", "CallPaths", [calls], options="sample=0")
     check("calls %d" % calls in p.stdout, "the program did not make its calls")
     check_paths(report, calls, "JIT")
+    check_native_ways(report, calls, "JIT")
     agent = report["agent"]
-    print("java_walks %d, java_walks_reused %d" % (agent["java_walks"],
-                                                    agent["java_walks_reused"]))
+    print("java_walks %d, java_walks_reused %d, native_walks_reused %d" % (
+        agent["java_walks"], agent["java_walks_reused"], agent["native_walks_reused"]))
     check(agent["java_walks_reused"] > calls,
           "the Java frames were reused %d times in %d calls of 5 or 7 samples each: the "
           "per-call reuse is not working" % (agent["java_walks_reused"], calls))
+    check(agent["native_walks_reused"] > calls,
+          "the native frames were reused %d times in %d calls: the reuse of native walks is not "
+          "working" % (agent["native_walks_reused"], calls))
 
     calls = 3000
     p, report = lbtest.run_report(env, "xint", "CallPaths", [calls], options="sample=0",
                                   jvm_args=["-Xint"])
     check("calls %d" % calls in p.stdout, "the program did not make its calls")
     check_paths(report, calls, "-Xint")
+    check_native_ways(report, calls, "-Xint")
     check(report["agent"]["java_walks_reused"] == 0,
           "-Xint: %d Java parts reused through the interpreter's shared native entry" %
           report["agent"]["java_walks_reused"])
