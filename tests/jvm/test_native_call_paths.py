@@ -8,9 +8,16 @@ method, same depth, another caller), or of the outer call after the nested one r
 fails here. And calls of another native keep blocks in turns from two C callers at the same
 depth: each must carry its own C caller (a reused native part must be the sample's own). Run twice: JIT-compiled, where the agent walks each call's Java frames once and
 reuses them for the call's other samples (the report's agent.java_walks_reused counts them),
-and with -Xint, where the interpreter's shared native entry rules reuse out (none counted)."""
+and with -Xint, where the interpreter's shared native entry rules reuse out (none counted). On
+JDK 22 and later, FFM downcalls into the same library (no JNI native: no stub, no mark) take
+turns with JNI calls at the same depth: each block under its own path (tests/jvm/java22)."""
+import os
+import subprocess
+
 import lbtest
 from lbtest import check
+
+JAVA22 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "java22")
 
 # size -> (Java methods the stack must have, Java methods it must not have)
 PATHS = {
@@ -89,6 +96,37 @@ def test(env):
     check(report["agent"]["java_walks_reused"] == 0,
           "-Xint: %d Java parts reused through the interpreter's shared native entry" %
           report["agent"]["java_walks_reused"])
+    check_ffm(env)
+
+
+def check_ffm(env):
+    """FFM downcalls (no JNI native, no stub) in turns with JNI calls at the same depth: each
+    kept block under its own path's Java frames."""
+    if lbtest.jdk_major(env) < 22:
+        print("FFM part skipped: JDK %d has no java.lang.foreign" % lbtest.jdk_major(env))
+        return
+    out = os.path.join(env.work, "ffm-classes")
+    os.makedirs(out, exist_ok=True)
+    subprocess.run([os.path.join(env.java_home, "bin", "javac"), "-cp", env.classes, "-d", out,
+                    os.path.join(JAVA22, "FfmPaths.java")], check=True)
+    calls = 20000
+    p, report = lbtest.run_report(env, "ffm", "FfmPaths", [calls], options="sample=0",
+                                  classpath_extra=[out],
+                                  jvm_args=["--enable-native-access=ALL-UNNAMED"])
+    check("calls %d" % calls in p.stdout, "FfmPaths did not make its calls")
+    counts = {1301: 0, 1321: 0}
+    for site in lbtest.sites_with_symbol(report, "keep_one"):
+        java = {f["method"] for f in site["frames"] if f["type"] == "java"}
+        count, live = site["live_count"], site["live_bytes"]
+        size = 1301 if live == count * 1301 else 1321 if live == count * 1321 else None
+        check(count and size, "FFM: a site holds %d blocks of %d bytes: %s" % (
+            count, live, lbtest.describe(site)))
+        want, other = ("viaJni", "viaFfm") if size == 1301 else ("viaFfm", "viaJni")
+        check(want in java and other not in java, "FFM: %d-byte blocks under Java frames %s" % (
+            size, sorted(java)))
+        counts[size] += count
+    check(counts == {1301: calls // 2, 1321: calls // 2},
+          "FFM: kept blocks per path %s, expected %d each" % (counts, calls // 2))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,14 @@ LOCAL void churn(int n)
     }
 }
 
+/* For FfmPaths (an FFM downcall, no JNI native): keeps size bytes after a little churn. */
+void paths_keep(long size)
+{
+    churn(2);
+    keep_one((size_t)size);
+    churn(2);
+}
+
 /* Two native callers of keep_one at one depth, in turns within one call. */
 static volatile int sink;
 
