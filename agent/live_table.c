@@ -55,9 +55,14 @@ struct table {
 
 /* Where h starts its probe in t: the bits of h below those that chose the shard (shard_of),
  * scaled to n. */
+static inline size_t start_in(size_t n, uint64_t h)
+{
+    return (size_t)(((unsigned __int128)(h << SHARD_BITS) * n) >> 64);
+}
+
 static inline size_t start_of(const struct table *t, uint64_t h)
 {
-    return (size_t)(((unsigned __int128)(h << SHARD_BITS) * t->n) >> 64);
+    return start_in(t->n, h);
 }
 
 static inline size_t next_of(const struct table *t, size_t i)
@@ -76,9 +81,14 @@ struct shard {
     _Atomic unsigned seq;
     _Atomic unsigned readers; /* lock-free readers now (reader_enter) */
     struct table *_Atomic table;
+    /* The current table's slots and size, for lb_live_table_prefetch: a hint that may be stale,
+     * read without the lock and never dereferenced but by a prefetch (which cannot fault). */
+    struct slot *_Atomic hint_slots;
+    _Atomic size_t hint_n;
 } __attribute__((aligned(64)));
 
-static struct shard shards[SHARDS] = {[0 ... SHARDS - 1] = {PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL}};
+static struct shard shards[SHARDS] = {
+    [0 ... SHARDS - 1] = {PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL, NULL, 0}};
 
 _Atomic uint16_t lb_live_table_filter[1u << LB_TABLE_FILTER_BITS];
 
@@ -227,6 +237,8 @@ static bool ensure_room(struct shard *s)
             copy_live(n, t->slots, t->n);
         n->prev = t;
         atomic_store(&s->table, n);
+        atomic_store_explicit(&s->hint_slots, n->slots, memory_order_relaxed);
+        atomic_store_explicit(&s->hint_n, n->n, memory_order_relaxed);
     } else {
         size_t nsl = t->n;
         for (size_t i = 0; i < nsl; i++) {
@@ -301,6 +313,17 @@ static bool maybe_recorded(struct shard *s, uintptr_t addr, uint64_t h)
     reader_exit(s);
     atomic_thread_fence(memory_order_acquire);
     return hit || atomic_load_explicit(&s->seq, memory_order_relaxed) != seq;
+}
+
+void lb_live_table_prefetch(uintptr_t addr)
+{
+    uint64_t h = mix(addr);
+    struct shard *s = shard_of(h);
+    struct slot *slots = atomic_load_explicit(&s->hint_slots, memory_order_relaxed);
+    size_t n = atomic_load_explicit(&s->hint_n, memory_order_relaxed);
+    if (slots && n)
+        __builtin_prefetch(&slots[start_in(n, h)], 1);
+    __builtin_prefetch(&lb_live_table_filter[lb_live_table_filter_index(addr)], 1);
 }
 
 static bool exact;
@@ -508,6 +531,8 @@ void lb_live_table_reset(void)
     for (size_t i = 0; i < (1u << LB_TABLE_FILTER_BITS); i++)
         atomic_store(&lb_live_table_filter[i], 0);
     for (unsigned n = 0; n < SHARDS; n++) {
+        atomic_store(&shards[n].hint_slots, NULL);
+        atomic_store(&shards[n].hint_n, 0);
         struct table *t = atomic_exchange(&shards[n].table, NULL);
         while (t) {
             struct table *prev = t->prev;

@@ -57,6 +57,11 @@ static inline bool lb_live_table_may_hold(uintptr_t addr)
                                 memory_order_acquire) != 0;
 }
 
+/* Starts bringing into the cache the slot where addr's insert will probe first and its filter
+ * counter: a sample calls it before its stack walk, so that in a table larger than the caches
+ * (every live direct buffer, at sample=0) the insert after the walk does not wait on memory. */
+void lb_live_table_prefetch(uintptr_t addr);
+
 /* Forgets addr. Returns false, after one lock-free lookup, when it was not recorded. */
 bool lb_live_table_remove(uintptr_t addr, struct lb_block *removed);
 

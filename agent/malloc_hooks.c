@@ -98,6 +98,7 @@ __attribute__((always_inline)) static inline bool walk_and_record(uintptr_t key,
     if (atomic_load_explicit(&lb_runtime.phase, memory_order_relaxed) != LB_PHASE_LIVE)
         return false;
     in_hook = true;
+    lb_live_table_prefetch(key); /* its slot, fetched while the stack is walked */
     size_t left = lb_stack_left_bytes();
     size_t need = LB_STACKS_WALK_BYTES + (fd >= 0 ? PATH_MAX + 64 : 0);
     int depth = lb_runtime_depth();

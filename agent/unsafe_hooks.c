@@ -25,6 +25,7 @@ static void record(JNIEnv *env, jlong addr, jlong size)
         return;
     if (atomic_load_explicit(&lb_runtime.phase, memory_order_relaxed) == LB_PHASE_DEAD)
         return; /* the last report is written; JVMTI no longer answers */
+    lb_live_table_prefetch((uintptr_t)addr); /* its slot, fetched while the stack is walked */
     int depth = lb_runtime_depth();
     /* A safeguard: a thread running Java code calls native code with the JVM's shadow zone
      * (80 KiB on x86_64) below it, more than a Java walk takes (stacks.h). */
