@@ -67,13 +67,21 @@ static void drop_cache(void *p)
 
 /* JNIEnv is a field of HotSpot's JavaThread, at an offset its tables do not give: found once,
  * on a thread in native state, as the only offset below env at which a JavaThread's stack
- * bounds enclose this frame, its state is "in native" and its anchor is inside those bounds. */
+ * bounds enclose this frame, its state is "in native" and its anchor is inside those bounds.
+ * None found (a hook running while its thread was in another state): tried again at a later
+ * sample, a few times; two found: never reused. */
+#define CALIBRATION_TRIES 8
+
 static void calibrate(JNIEnv *env)
 {
-    if (!lb_hotspot_thread_layout(&layout) || pthread_key_create(&cache_key, drop_cache) != 0) {
+    static int tries;
+    static bool keyed;
+    if (!keyed &&
+        (!lb_hotspot_thread_layout(&layout) || pthread_key_create(&cache_key, drop_cache) != 0)) {
         atomic_store(&readiness, OFF);
         return;
     }
+    keyed = true;
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
     uintptr_t found = 0;
     int matches = 0;
@@ -94,7 +102,9 @@ static void calibrate(JNIEnv *env)
         matches++;
     }
     env_offset = found;
-    atomic_store(&readiness, matches == 1 ? READY : OFF);
+    atomic_store(&readiness, matches == 1                                  ? READY
+                             : matches == 0 && ++tries < CALIBRATION_TRIES ? UNKNOWN
+                                                                           : OFF);
 }
 
 /* The proof (activation.h), for the call the thread is in now; false if it does not hold. */
