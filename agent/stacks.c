@@ -121,7 +121,7 @@ int lb_stacks_java(jvmtiEnv *jvmti, JNIEnv *env, struct lb_frame *out, int max)
  * frames from there on are cut off here: the first PC outside every loaded ELF object ends the
  * native part. The agent's own frames are left out, and so are the C++ runtime's at the top
  * (operator new calling malloc, basic_string growing): the leaf is the code that asked.
- * *java_s tells whose the allocation is (see lb_stacks_mixed_pcs). */
+ * *java_s tells whose the allocation is (see lb_stacks_native_pcs). */
 static int native_frames(void *const *pcs, int got, struct lb_frame *out, int max, bool *java_s)
 {
     int n = 0;
