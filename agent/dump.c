@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "ages.h"
 #include "allocator.h"
-#include "activation.h"
 #include "arena.h"
 #include "clock.h"
 #include "frame_json.h"

@@ -26,7 +26,7 @@ struct places {
     struct lb_hotspot_thread thread; /* offsets only: the interpreter's range is read later */
     uintptr_t interpreter_code;      /* &AbstractInterpreter::_code */
     uint64_t stub_buffer, buffer_limit;
-    int thread_fields;
+    unsigned thread_found; /* a bit per field of thread_wanted, then the interpreter's */
 };
 static struct places places;
 
@@ -78,31 +78,37 @@ static int find_libjvm(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
-/* The fields lb_hotspot_thread_layout needs; true if (type, field) is one of them. */
+/* The fields lb_hotspot_thread_layout needs, each an offset kept in places; and
+ * AbstractInterpreter::_code, an address. */
+static const struct {
+    const char *type, *field;
+    size_t at; /* offsetof in struct places */
+} thread_wanted[] = {
+    {"JavaThread", "_anchor", offsetof(struct places, thread.anchor)},
+    {"JavaFrameAnchor", "_last_Java_sp", offsetof(struct places, thread.last_java_sp)},
+    {"JavaFrameAnchor", "_last_Java_pc", offsetof(struct places, thread.last_java_pc)},
+    {"JavaThread", "_thread_state", offsetof(struct places, thread.state)},
+    {"JavaThread", "_stack_base", offsetof(struct places, thread.stack_base)},
+    {"JavaThread", "_stack_size", offsetof(struct places, thread.stack_size)},
+    {"StubQueue", "_stub_buffer", offsetof(struct places, stub_buffer)},
+    {"StubQueue", "_buffer_limit", offsetof(struct places, buffer_limit)},
+};
+#define THREAD_WANTED (sizeof thread_wanted / sizeof thread_wanted[0])
+#define THREAD_ALL_FOUND ((1u << (THREAD_WANTED + 1)) - 1) /* and the interpreter's bit */
+
+/* True if (type, field) is one of them: kept, and its bit set in places.thread_found. */
 static bool thread_field(const char *type, const char *field, uint64_t offset, uintptr_t address)
 {
-    static const struct {
-        const char *type, *field;
-        size_t at; /* offsetof in struct places */
-    } wanted[] = {
-        {"JavaThread", "_anchor", offsetof(struct places, thread.anchor)},
-        {"JavaFrameAnchor", "_last_Java_sp", offsetof(struct places, thread.last_java_sp)},
-        {"JavaFrameAnchor", "_last_Java_pc", offsetof(struct places, thread.last_java_pc)},
-        {"JavaThread", "_thread_state", offsetof(struct places, thread.state)},
-        {"JavaThread", "_stack_base", offsetof(struct places, thread.stack_base)},
-        {"JavaThread", "_stack_size", offsetof(struct places, thread.stack_size)},
-        {"StubQueue", "_stub_buffer", offsetof(struct places, stub_buffer)},
-        {"StubQueue", "_buffer_limit", offsetof(struct places, buffer_limit)},
-    };
     if (!strcmp(type, "AbstractInterpreter") && !strcmp(field, "_code")) {
         places.interpreter_code = address;
-        places.thread_fields++;
+        places.thread_found |= 1u << THREAD_WANTED;
         return true;
     }
-    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
-        if (strcmp(type, wanted[i].type) == 0 && strcmp(field, wanted[i].field) == 0) {
-            memcpy((char *)&places + wanted[i].at, &offset, sizeof offset);
-            places.thread_fields++;
+    for (size_t i = 0; i < THREAD_WANTED; i++) {
+        if (strcmp(type, thread_wanted[i].type) == 0 &&
+            strcmp(field, thread_wanted[i].field) == 0) {
+            memcpy((char *)&places + thread_wanted[i].at, &offset, sizeof offset);
+            places.thread_found |= 1u << i;
             return true;
         }
     }
@@ -357,7 +363,7 @@ const char *lb_hotspot_gc_name(enum lb_hotspot_gc gc)
 bool lb_hotspot_thread_layout(struct lb_hotspot_thread *out)
 {
     pthread_once(&once, find_places);
-    if (!places.found || places.thread_fields != 9)
+    if (!places.found || places.thread_found != THREAD_ALL_FOUND)
         return false;
     *out = places.thread;
     uintptr_t queue = lb_peek_word(places.interpreter_code);

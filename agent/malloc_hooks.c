@@ -61,26 +61,37 @@ static int unwalked_frames(uintptr_t caller, struct lb_frame *out)
     return 2;
 }
 
+/* The return address the hook's caller's slot holds (CALLER; bit 0 set: no reuse). */
+static inline uintptr_t caller_pc(uintptr_t slot)
+{
+    return *(const uintptr_t *)(slot & ~(uintptr_t)1);
+}
+
 /* The walk itself, into frames (walk + 1 of them): the native frames of the last walk when this
  * sample is proven to have the same (activation.h), else libunwind's, kept for the next; then
- * the Java frames (reused within one JNI call). A frame of
- * its own, taken only where a walk fits: record_file's frame, which every sampled allocation
- * takes even with 1 KiB of stack left, stays small. */
+ * the Java frames (reused within one JNI call). Nothing is asked of the JVM, not even GetEnv,
+ * for an allocation that is the JVM's own. A frame of its own, taken only where a walk fits:
+ * record_file's frame, which every sampled allocation takes even with 1 KiB of stack left,
+ * stays small. */
 __attribute__((noinline)) static int walk_stack(uintptr_t slot, int walk, bool java_room,
                                                 struct lb_frame *frames)
 {
-    JNIEnv *env = lb_stacks_env(lb_runtime.vm);
     struct lb_hook_caller caller = {.slot = slot & ~(uintptr_t)1, .rbp = LB_HOOK_NO_REUSE};
     if (!(slot & 1))
         caller.rbp = *(const uintptr_t *)(slot - sizeof(void *));
     int n = lb_activation_native(caller, walk, frames);
-    if (n == LB_ACTIVATION_MISS) {
+    bool walked = n == LB_ACTIVATION_MISS;
+    if (walked) {
         void *pcs[walk + LB_STACK_AGENT_FRAMES];
         int npcs = unw_backtrace(pcs, walk + LB_STACK_AGENT_FRAMES);
         n = lb_stacks_native_pcs(pcs, npcs, frames, walk);
-        lb_activation_keep_native(env, caller, walk, frames, n);
+        if (n < 0)
+            return n;
     }
-    return n < 0 ? n : lb_activation_add_java(env, lb_runtime.jvmti, frames, n, walk, java_room);
+    JNIEnv *env = lb_stacks_env(lb_runtime.vm);
+    if (walked)
+        lb_activation_keep_native(env, caller, walk, frames, n);
+    return lb_activation_add_java(env, lb_runtime.jvmti, frames, n, walk, java_room);
 }
 
 /* The stack walk and the record, under the guard; the name (a file's path or a pool's tag) is
@@ -109,7 +120,7 @@ __attribute__((always_inline)) static inline bool walk_and_record(uintptr_t key,
     int n;
     if (walk == 0) {
         struct lb_frame frames[2];
-        n = unwalked_frames(*(const uintptr_t *)(slot & ~(uintptr_t)1), frames);
+        n = unwalked_frames(caller_pc(slot), frames);
         if (n > 0)
             lb_tracker_alloc_file(key, size, origin, frames, n, lb_site_kind_of, name);
     } else {

@@ -39,7 +39,7 @@ JNIEnv *lb_stacks_env(JavaVM *vm);
  * cache of how to step out of each return address, but every step still costs. Ask for
  * max + LB_STACK_AGENT_FRAMES addresses.
  *
- * lb_stacks_native_pcs returns -1 when the allocation is not one to record (and then no JVMTI
+ * lb_stacks_native_pcs returns -1 when the allocation is not one to record (and then no JVM
  * call may be made): its native frames are all in the JDK's libraries and those loaded before
  * the agent (libzip, libz, libstdc++...; no JNI library or dependency among them) and either
  * pass through libjvm (the JVM allocating for itself: class loading, CDS, the JIT, with the

@@ -847,6 +847,10 @@ def main():
                     "tool found its leak, and with which frames" % LEAK_WORKLOAD)
     ap.add_argument("--startup-starts", type=int, default=5,
                     help="JVM starts per measurement of a startup-N workload (default %(default)s)")
+    ap.add_argument("--dry-run", action="store_true",
+                    help="check the arguments and say what would run, then stop (the docs test "
+                    "runs every benchmark command of docs/performance.md this way); the other "
+                    "tools' programs need not be installed")
     args = ap.parse_args()
 
     workloads = [w for w in args.workloads.split(",") if w]
@@ -854,13 +858,21 @@ def main():
     bad = [c for c in configs if c not in CONFIGS and c not in PEERS]
     if bad or not configs or not workloads or args.reps < 1 or args.seconds <= 0 or args.warmup < 0:
         ap.error("bad --configs %s, --workloads, --reps, --seconds or --warmup" % bad)
+    with open(os.path.join(JAVA_SOURCES, "Bench.java")) as f:
+        known = set(re.findall(r'WORKLOADS\.put\("([^"]+)"', f.read()))
+    unknown = [w for w in workloads
+               if startup_classes(w) is None and split_threads(w)[0] not in known]
+    if unknown:
+        ap.error("unknown workloads %s (Bench.java has %s; also WORKLOAD-Nt and startup-N)" % (
+            ",".join(unknown), ",".join(sorted(known))))
     if args.startup_starts < 1 or any(startup_classes(w) == 0 for w in workloads):
         ap.error("bad --startup-starts or startup-0")
     if any(startup_classes(w) is not None for w in workloads) and any(c in PEERS for c in configs):
         ap.error("startup-N runs the agent's configurations only, not %s" % ", ".join(PEERS))
-    if "heaptrack" in configs and not shutil.which("heaptrack"):
+    if "heaptrack" in configs and not shutil.which("heaptrack") and not args.dry_run:
         ap.error("no heaptrack on the PATH (Debian package heaptrack)")
-    if "jemalloc-prof" in configs and args.leak_check and not shutil.which("jeprof"):
+    if ("jemalloc-prof" in configs and args.leak_check and not shutil.which("jeprof") and
+            not args.dry_run):
         ap.error("no jeprof on the PATH (Debian package libjemalloc-dev)")
     if BASELINE in configs:  # the baseline first, so its row comes first in the table
         configs = [BASELINE] + [c for c in configs if c != BASELINE]
@@ -878,6 +890,12 @@ def main():
         ap.error("no library at %s" % args.preload)
     if any(CONFIGS.get(base_config(c)) is not None for c in configs) and not os.path.isfile(args.agent):
         ap.error("no agent at %s" % args.agent)
+
+    if args.dry_run:
+        print("dry run: %d JVMs: workloads %s, configurations %s, %d each" % (
+            len(workloads) * len(configs) * args.reps, ",".join(workloads), ",".join(configs),
+            args.reps))
+        return 0
 
     work = tempfile.mkdtemp(prefix="lbbench-")
     try:

@@ -4,7 +4,8 @@ against that top-level property), and the measurement commands of docs/performan
 finish in seconds run exactly as written (the SIGTERM timing with a million live blocks and the
 memory section's small benchmark, the hooks' instruction-count guard, the charts' commands on
 the JSON committed with them), from a directory where
-`build/` and `tests/` are this build's. The run_bench.py commands take many minutes and are not run here."""
+`build/` and `tests/` are this build's. The benchmark's commands (scripts/bench.sh,
+run_bench.py) take many minutes: each runs with --dry-run added, which checks its arguments."""
 import fcntl
 import json
 import os
@@ -117,6 +118,7 @@ def perf_commands(env):
                 drawn = f.read()
             check(p.returncode == 0 and drawn[:8] == b"\x89PNG\r\n\x1a\n" and len(drawn) > 10000,
                   "%s exited %d and drew %d bytes" % (cmd, p.returncode, len(drawn)))
+    bench_commands(env, text, work)
     benches = re.findall(r"`(build/tests/bench/native/memory_bench [0-9 ]+)`", text)
     check(benches, "no memory_bench command in performance.md")
     for cmd in benches:
@@ -127,6 +129,46 @@ def perf_commands(env):
         print(cmd, "->", p.stdout.strip()[-300:])
         check(p.returncode == 0 and p.stdout.strip(), "%s exited %d: %s" % (
             cmd, p.returncode, p.stderr[-300:]))
+
+
+# What scripts/bench.sh runs after scripts/setup.sh (which installs packages: not run here).
+BENCH_SH_EXEC = ("exec /usr/bin/python3 tests/bench/run_bench.py \\\n"
+                 "  --agent build/libleakbridge.so --java-home /usr/lib/jvm/java-17-openjdk-amd64 "
+                 "\\\n  --native-lib-dir build/tests/bench/native \"$@\"")
+
+
+def bench_commands(env, text, work):
+    """Every benchmark command of performance.md (scripts/bench.sh, run_bench.py), which take
+    minutes, runs with --dry-run added: run_bench.py checks its arguments (workloads,
+    configurations, files) and stops. A build named only in the text (OLD.so, a commit's .so)
+    stands for another build of the agent: this build takes its place."""
+    bench_sh = open(os.path.join(SOURCE, "scripts", "bench.sh")).read()
+    check(BENCH_SH_EXEC in bench_sh, "scripts/bench.sh no longer runs run_bench.py as this test "
+          "assumes")
+    commands = re.findall(r"`((?:/usr/bin/)?(?:python3 )?(?:scripts/bench\.sh|"
+                          r"tests/bench/run_bench\.py)[^`]*)`", text)
+    for lang, block in code_blocks(text):
+        if lang == "sh":
+            joined = block.replace("\\\n", " ")
+            commands += [line.split("#")[0].strip() for line in joined.splitlines()
+                         if re.match(r"(python3 tests/bench/run_bench\.py|scripts/bench\.sh)",
+                                     line.strip())]
+    check(len(commands) >= 10, "only %d benchmark commands in performance.md" % len(commands))
+    for cmd in commands:
+        words = cmd.split()
+        if words[0] == "scripts/bench.sh":
+            words = ["/usr/bin/python3", "tests/bench/run_bench.py", "--agent",
+                     "build/libleakbridge.so", "--java-home",
+                     "/usr/lib/jvm/java-17-openjdk-amd64", "--native-lib-dir",
+                     "build/tests/bench/native"] + words[1:]
+        for i in range(len(words) - 1):
+            if words[i] == "--alt-agent" and not os.path.exists(os.path.join(work, words[i + 1])):
+                words[i + 1] = "build/libleakbridge.so"
+        p = subprocess.run(words + ["--dry-run"], cwd=work, capture_output=True, text=True,
+                           timeout=60)
+        print(cmd, "->", p.stdout.strip() or p.stderr.strip()[-300:])
+        check(p.returncode == 0 and p.stdout.startswith("dry run:"),
+              "%s --dry-run exited %d: %s" % (cmd, p.returncode, p.stderr[-300:]))
 
 
 def test(env):
