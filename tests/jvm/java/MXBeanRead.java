@@ -23,7 +23,7 @@ import javax.management.ObjectName;
  *                  "A.TopSites.I=LINE"), invokes dump() ("dump=PATH") and prints them again as
  *                  "B.NAME=VALUE"; "attribute=NAME TYPE" for each attribute the MBeanInfo has;
  *                  with a third argument, a file, "usage=FILE ATTRIBUTE FILE": the file read right
- *                  before and right after the UsageBytes attribute
+ *                  before that dump() and right after the UsageBytes attribute, read last
  *   serve FILE     holds the memory, makes the platform MBeanServer unless a JMX agent already
  *                  did, waits for the MXBean, prints "ready pid=PID" and waits for a line on stdin
  *   untouched FILE holds the memory, never touches JMX, sleeps 2 s and prints
@@ -144,11 +144,14 @@ public class MXBeanRead {
         print(server, null);
         server.invoke(name, "dump", null, null);
         print(server, "A");
+        // The cgroup's usage file, read before the dump whose report the test compares and
+        // after the attribute: what other processes of the cgroup did in between is bounded.
+        java.nio.file.Path usage = args.length > 2 ? java.nio.file.Paths.get(args[2]) : null;
+        String before =
+                usage != null ? new String(java.nio.file.Files.readAllBytes(usage)).trim() : "";
         System.out.println("dump=" + server.invoke(name, "dump", null, null));
         print(server, "B");
-        if (args.length > 2) { // the cgroup's usage file, read right before and after the attribute
-            java.nio.file.Path usage = java.nio.file.Paths.get(args[2]);
-            String before = new String(java.nio.file.Files.readAllBytes(usage)).trim();
+        if (usage != null) {
             Object attribute = server.getAttribute(name, "UsageBytes");
             String after = new String(java.nio.file.Files.readAllBytes(usage)).trim();
             System.out.println("usage=" + before + " " + attribute + " " + after);
