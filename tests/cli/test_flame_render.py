@@ -90,6 +90,17 @@ def test(env):
     untouched = clitest.with_memory(report, regions={"malloc": {
         "rss_bytes": 30 * clitest.MIB, "tracked_bytes": 50 * clitest.MIB}})
     region_bar(env, os.path.join(env.work, "untouched.html"), untouched, ["malloc-tracked"])
+    # Sizes and shares print as the command prints them: an exact tie (11.25 KiB, 56.25%)
+    # rounds to the even digit, and 1023.97 KiB is 1.0 MiB.
+    others = [g["name"] for g in report["memory"]["regions"] if g["name"] != "malloc"]
+    zero = {name: {"rss_bytes": 0} for name in others}
+    zero["malloc"] = {"rss_bytes": 0, "tracked_bytes": 0}
+    ties = clitest.with_memory(report, regions=dict(zero, **{others[0]: {"rss_bytes": 11520}}),
+                               unexplained=8960)
+    region_bar(env, os.path.join(env.work, "ties.html"), ties, [others[0], "unexplained"])
+    step = clitest.with_memory(report, regions=dict(zero, **{others[0]: {"rss_bytes": 1048550}}),
+                               unexplained=1280)
+    region_bar(env, os.path.join(env.work, "step.html"), step, [others[0], "unexplained"])
     older = {k: v for k, v in report.items() if k != "memory"}
     path = os.path.join(env.work, "older.html")
     clitest.run(["flame", clitest.write_report(env, "older.json", older), "-o", path])
