@@ -1,8 +1,8 @@
 #include "live_table.h"
 
-#include <pthread.h>
-#include <time.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,11 +53,10 @@ struct table {
     struct slot *slots;
 };
 
-/* Where h starts its probe in t: the bits of h below those that chose the shard (shard_of),
- * scaled to n. */
+/* Where h starts its probe in t: h scaled to n. */
 static inline size_t start_in(size_t n, uint64_t h)
 {
-    return (size_t)(((unsigned __int128)(h << SHARD_BITS) * n) >> 64);
+    return (size_t)(((unsigned __int128)h * n) >> 64);
 }
 
 static inline size_t start_of(const struct table *t, uint64_t h)
@@ -77,7 +76,7 @@ static inline size_t prev_of(const struct table *t, size_t i)
 
 /* seq is odd while keys move (a rebuild); lock-free readers retry under the lock then. */
 struct shard {
-    pthread_mutex_t lock;
+    _Atomic int lock; /* shard_lock */
     _Atomic unsigned seq;
     _Atomic unsigned readers; /* lock-free readers now (reader_enter) */
     struct table *_Atomic table;
@@ -87,8 +86,7 @@ struct shard {
     _Atomic size_t hint_n;
 } __attribute__((aligned(64)));
 
-static struct shard shards[SHARDS] = {
-    [0 ... SHARDS - 1] = {PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL, NULL, 0}};
+static struct shard shards[SHARDS]; /* all unlocked and empty */
 
 _Atomic uint16_t lb_live_table_filter[1u << LB_TABLE_FILTER_BITS];
 
@@ -101,9 +99,53 @@ static inline uint64_t mix(uintptr_t addr)
     return x;
 }
 
-static inline struct shard *shard_of(uint64_t h)
+/* A shard holds the addresses of one range of filter buckets, so that each bucket's count
+ * changes only under its shard's lock and needs no atomic read-modify-write of its own. */
+static inline struct shard *shard_of(uintptr_t addr)
 {
-    return &shards[h >> (64 - SHARD_BITS)];
+    return &shards[lb_live_table_filter_index(addr) >> (LB_TABLE_FILTER_BITS - SHARD_BITS)];
+}
+
+/* The shard lock: an exchange to take it and a plain store to give it back. A pthread mutex
+ * gives it back with a locked instruction too, and at sample=0 every allocation and free takes
+ * a shard lock: the unlock's atomic operation was a tenth of the agent's time on a malloc/free
+ * churn. Held for a probe, or for a rebuild (at most a few milliseconds for millions of
+ * blocks): a waiter spins briefly, then yields its CPU, then sleeps in short steps. */
+static void shard_lock_wait(struct shard *s)
+{
+    for (unsigned n = 0;; n++) {
+        while (atomic_load_explicit(&s->lock, memory_order_relaxed)) {
+            if (n < 128)
+                __builtin_ia32_pause();
+            else if (n < 1024)
+                sched_yield();
+            else
+                nanosleep(&(struct timespec){.tv_nsec = 50000}, NULL);
+            n++;
+        }
+        if (!atomic_exchange_explicit(&s->lock, 1, memory_order_acquire))
+            return;
+    }
+}
+
+static inline void shard_lock(struct shard *s)
+{
+    if (__builtin_expect(atomic_exchange_explicit(&s->lock, 1, memory_order_acquire), 0))
+        shard_lock_wait(s);
+}
+
+static inline void shard_unlock(struct shard *s)
+{
+    atomic_store_explicit(&s->lock, 0, memory_order_release);
+}
+
+/* The filter bucket's count, changed under the shard lock that owns the bucket (shard_of);
+ * read without it by lb_live_table_may_hold. */
+static inline void filter_add(uintptr_t addr, int d)
+{
+    _Atomic uint16_t *c = &lb_live_table_filter[lb_live_table_filter_index(addr)];
+    atomic_store_explicit(c, (uint16_t)(atomic_load_explicit(c, memory_order_relaxed) + d),
+                          memory_order_release);
 }
 
 static struct table *table_new(size_t nslots)
@@ -261,10 +303,10 @@ enum lb_insert_result lb_live_table_insert(uintptr_t addr, const struct lb_block
                                            struct lb_block *replaced)
 {
     uint64_t h = mix(addr);
-    struct shard *s = shard_of(h);
+    struct shard *s = shard_of(addr);
     bool was_there = false;
     enum lb_insert_result result = LB_INSERT_NO_MEMORY;
-    pthread_mutex_lock(&s->lock);
+    shard_lock(s);
     bool room = ensure_room(s);
     free_replaced(s); /* what this rebuild or an earlier one replaced */
     if (room) {
@@ -277,8 +319,7 @@ enum lb_insert_result lb_live_table_insert(uintptr_t addr, const struct lb_block
             if (atomic_load_explicit(&sl->key, memory_order_relaxed) == KEY_EMPTY)
                 t->used++;
             t->live++;
-            atomic_fetch_add_explicit(&lb_live_table_filter[lb_live_table_filter_index(addr)], 1,
-                                      memory_order_release);
+            filter_add(addr, 1);
         }
         /* A dump copying this slot without the lock reads key, block, key: the release fence
          * keeps these block words after the remove that made the slot free. */
@@ -287,7 +328,7 @@ enum lb_insert_result lb_live_table_insert(uintptr_t addr, const struct lb_block
         atomic_store_explicit(&sl->key, addr, memory_order_release);
         result = was_there ? LB_INSERT_REPLACED : LB_INSERT_ADDED;
     }
-    pthread_mutex_unlock(&s->lock);
+    shard_unlock(s);
     return result;
 }
 
@@ -318,7 +359,7 @@ static bool maybe_recorded(struct shard *s, uintptr_t addr, uint64_t h)
 void lb_live_table_prefetch(uintptr_t addr)
 {
     uint64_t h = mix(addr);
-    struct shard *s = shard_of(h);
+    struct shard *s = shard_of(addr);
     struct slot *slots = atomic_load_explicit(&s->hint_slots, memory_order_relaxed);
     size_t n = atomic_load_explicit(&s->hint_n, memory_order_relaxed);
     if (slots && n)
@@ -338,19 +379,18 @@ bool lb_live_table_remove(uintptr_t addr, struct lb_block *removed)
     if (!lb_live_table_may_hold(addr))
         return false;
     uint64_t h = mix(addr);
-    struct shard *s = shard_of(h);
+    struct shard *s = shard_of(addr);
     if (!exact && !maybe_recorded(s, addr, h))
         return false;
     bool found = false;
-    pthread_mutex_lock(&s->lock);
+    shard_lock(s);
     free_replaced(s);
     struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
     size_t i = t ? probe(t, addr, h, &found) : 0;
     if (found) {
         *removed = block_get(&t->slots[i]);
         t->live--;
-        atomic_fetch_sub_explicit(&lb_live_table_filter[lb_live_table_filter_index(addr)], 1,
-                                  memory_order_relaxed);
+        filter_add(addr, -1);
         if (atomic_load_explicit(&t->slots[next_of(t, i)].key, memory_order_relaxed) == KEY_EMPTY) {
             /* The end of a cluster: this slot and the tombstones before it can become empty,
              * which keeps misses short. No present key's probe path crosses them, since such a
@@ -366,7 +406,7 @@ bool lb_live_table_remove(uintptr_t addr, struct lb_block *removed)
             atomic_store_explicit(&t->slots[i].key, KEY_TOMBSTONE, memory_order_release);
         }
     }
-    pthread_mutex_unlock(&s->lock);
+    shard_unlock(s);
     return found;
 }
 
@@ -427,7 +467,7 @@ static size_t copy_shard(struct shard *s, struct entry **buf, size_t *cap)
         bool locked = attempt >= COPY_RETRIES;
         uint64_t lock_start = 0;
         if (locked) {
-            pthread_mutex_lock(&s->lock);
+            shard_lock(s);
             lock_start = monotonic_ns();
         }
         unsigned seq = atomic_load_explicit(&s->seq, memory_order_acquire);
@@ -436,7 +476,7 @@ static size_t copy_shard(struct shard *s, struct entry **buf, size_t *cap)
         if (t && t->n > *cap) { /* room for every slot */
             size_t want = t->n;
             if (locked)
-                pthread_mutex_unlock(&s->lock);
+                shard_unlock(s);
             else
                 reader_exit(s);
             struct entry *bigger = realloc(*buf, want * sizeof *bigger);
@@ -461,7 +501,7 @@ static size_t copy_shard(struct shard *s, struct entry **buf, size_t *cap)
         }
         if (locked) {
             uint64_t held = monotonic_ns() - lock_start;
-            pthread_mutex_unlock(&s->lock);
+            shard_unlock(s);
             if (held > atomic_load_explicit(&longest_hold_ns, memory_order_relaxed))
                 atomic_store_explicit(&longest_hold_ns, held, memory_order_relaxed);
             return n;
@@ -496,14 +536,14 @@ size_t lb_live_table_displacement(void)
     size_t sum = 0;
     for (unsigned n = 0; n < SHARDS; n++) {
         struct shard *s = &shards[n];
-        pthread_mutex_lock(&s->lock);
+        shard_lock(s);
         const struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
         for (size_t i = 0; t && i < t->n; i++) {
             uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
             size_t start = k > KEY_TOMBSTONE ? start_of(t, mix(k)) : i;
             sum += i >= start ? i - start : t->n - start + i;
         }
-        pthread_mutex_unlock(&s->lock);
+        shard_unlock(s);
     }
     return sum;
 }
@@ -513,7 +553,7 @@ void lb_live_table_stats(struct lb_live_table_stats *stats)
     memset(stats, 0, sizeof *stats);
     for (unsigned n = 0; n < SHARDS; n++) {
         struct shard *s = &shards[n];
-        pthread_mutex_lock(&s->lock);
+        shard_lock(s);
         struct table *t = atomic_load_explicit(&s->table, memory_order_relaxed);
         if (t) {
             stats->live += t->live;
@@ -522,7 +562,7 @@ void lb_live_table_stats(struct lb_live_table_stats *stats)
             for (struct table *p = t->prev; p; p = p->prev)
                 stats->retired_bytes += table_bytes(p);
         }
-        pthread_mutex_unlock(&s->lock);
+        shard_unlock(s);
     }
 }
 

@@ -45,8 +45,10 @@ extern _Atomic uint16_t lb_live_table_filter[1u << LB_TABLE_FILTER_BITS];
 
 static inline size_t lb_live_table_filter_index(uintptr_t addr)
 {
-    /* Allocator addresses are 16-byte aligned; fold in high bits so that arenas differ. */
-    return (size_t)((addr >> 4) ^ (addr >> 20) ^ (addr >> 36)) & ((1u << LB_TABLE_FILTER_BITS) - 1);
+    /* Allocator addresses are 16-byte aligned; the top bits of a multiplicative hash depend on
+     * every address bit, so that blocks at one offset in two threads' arenas differ (the top bits
+     * also choose the live table's shard). */
+    return (size_t)(((uint64_t)(addr >> 4) * 0x9e3779b97f4a7c15ULL) >> (64 - LB_TABLE_FILTER_BITS));
 }
 
 /* False only if addr is certainly not recorded (exact for addresses whose insert happened
