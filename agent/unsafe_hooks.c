@@ -18,11 +18,11 @@ static allocate_fn real_allocate;
 static reallocate_fn real_reallocate;
 static free_fn real_free;
 
-/* Inside these wrappers the thread is in native state, where GetStackTrace is allowed. */
-static void record(JNIEnv *env, jlong addr, jlong size)
+/* A sample. Inside these wrappers the thread is in native state, where GetStackTrace is
+ * allowed. Out of line, so that an allocation that is not sampled takes no frame for the
+ * stack (depth frames) that a sample needs. */
+__attribute__((noinline, cold)) static void record_sampled(JNIEnv *env, jlong addr, jlong size)
 {
-    if (addr == 0 || !lb_sampler_take((size_t)size))
-        return;
     if (atomic_load_explicit(&lb_runtime.phase, memory_order_relaxed) == LB_PHASE_DEAD)
         return; /* the last report is written; JVMTI no longer answers */
     lb_live_table_prefetch((uintptr_t)addr); /* its slot, fetched while the stack is walked */
@@ -38,6 +38,12 @@ static void record(JNIEnv *env, jlong addr, jlong size)
     struct lb_frame frames[depth];
     int n = lb_stacks_java(lb_runtime.jvmti, env, frames, depth);
     lb_tracker_alloc((uintptr_t)addr, (size_t)size, LB_ORIGIN_UNSAFE, frames, n, lb_site_kind_of);
+}
+
+static inline void record(JNIEnv *env, jlong addr, jlong size)
+{
+    if (addr != 0 && lb_sampler_take((size_t)size))
+        record_sampled(env, addr, size);
 }
 
 static jlong JNICALL allocate_hook(JNIEnv *env, jobject unsafe, jlong size)
